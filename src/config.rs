@@ -1,0 +1,270 @@
+//! Tandem's settings: every default as a named constant, a TOML file that rejects
+//! unknown keys, and `TANDEM_*` environment variables that override both.
+//!
+//! An environment variable `TANDEM_<KEY>` sets the top-level key `<key>`. Its value is
+//! read as a TOML value when it is one (`true`, `30000`, `["a.pem"]`,
+//! `{"shop.test" = "127.0.0.1:9001"}`) and as a plain string otherwise.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+/// Address the single listener binds to.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Origin of the REST API, watch pages and relay.
+pub const DEFAULT_CONTROL_ORIGIN: &str = "http://localhost:8080";
+/// Origin whose host is the content zone: every proxied origin is served on a label below it.
+pub const DEFAULT_CONTENT_ORIGIN: &str = "http://proxy.localhost:8080";
+/// Where Tandem keeps its API key and, later, its records.
+pub const DEFAULT_DATA_DIR: &str = "./tandem-data";
+/// Per-site rules, loaded at start.
+pub const DEFAULT_RULES_DIR: &str = "./rules";
+/// Time allowed to open a TCP connection to an upstream.
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 10_000;
+/// Time allowed for an upstream to send its response headers.
+pub const DEFAULT_RESPONSE_TIMEOUT_MS: u64 = 30_000;
+/// Memory one HTML rewriter may hold before it passes the rest of the page through untouched.
+pub const DEFAULT_HTML_REWRITER_MEMORY: usize = 4 * 1024 * 1024;
+/// Largest CSS tail buffered while waiting for a safe point to rewrite at.
+pub const DEFAULT_CSS_BUFFER: usize = 256 * 1024;
+/// A compressed body may grow at most this many times its compressed size when decoded.
+pub const DEFAULT_MAX_DECOMPRESSION_RATIO: u64 = 200;
+/// Largest JSON body the REST API reads.
+pub const DEFAULT_MAX_API_BODY: usize = 64 * 1024;
+/// Environment variables with the `TANDEM_` prefix that are not configuration keys.
+const NON_CONFIG_VARIABLES: &[&str] = &["TANDEM_CONFIG", "TANDEM_LOG"];
+const ENV_PREFIX: &str = "TANDEM_";
+
+/// Everything Tandem can be told at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the listener binds to.
+    pub listen: SocketAddr,
+    /// Public origin of the control side (API, watch pages).
+    pub control_origin: Url,
+    /// Public origin whose host is the content zone.
+    pub content_origin: Url,
+    /// Directory for the API key and records.
+    pub data_dir: PathBuf,
+    /// Fixed API key; when absent one is generated once and kept in `data_dir`.
+    pub api_key: Option<String>,
+    /// Directory of per-site rule files.
+    pub rules_dir: PathBuf,
+    /// Allow upstreams on loopback and private networks (tests and local demos).
+    pub allow_private_upstreams: bool,
+    /// PEM files with extra trusted root certificates for upstream TLS.
+    pub extra_root_certs: Vec<PathBuf>,
+    /// Host name overrides: `"shop.test" = "127.0.0.1:9001"`.
+    pub resolve: HashMap<String, SocketAddr>,
+    /// Connect timeout towards upstreams, in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Response-header timeout towards upstreams, in milliseconds.
+    pub response_timeout_ms: u64,
+    /// Memory bound of one HTML rewriter, in bytes.
+    pub html_rewriter_memory: usize,
+    /// Largest CSS tail held while streaming a stylesheet, in bytes.
+    pub css_buffer: usize,
+    /// Bound on decoded size over compressed size.
+    pub max_decompression_ratio: u64,
+    /// Largest REST request body, in bytes.
+    pub max_api_body: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: parse_constant(DEFAULT_LISTEN),
+            control_origin: parse_constant(DEFAULT_CONTROL_ORIGIN),
+            content_origin: parse_constant(DEFAULT_CONTENT_ORIGIN),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            api_key: None,
+            rules_dir: PathBuf::from(DEFAULT_RULES_DIR),
+            allow_private_upstreams: false,
+            extra_root_certs: Vec::new(),
+            resolve: HashMap::new(),
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            response_timeout_ms: DEFAULT_RESPONSE_TIMEOUT_MS,
+            html_rewriter_memory: DEFAULT_HTML_REWRITER_MEMORY,
+            css_buffer: DEFAULT_CSS_BUFFER,
+            max_decompression_ratio: DEFAULT_MAX_DECOMPRESSION_RATIO,
+            max_api_body: DEFAULT_MAX_API_BODY,
+        }
+    }
+}
+
+/// Our own constants always parse; a failure here is a typo caught by the unit tests.
+fn parse_constant<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().unwrap_or_else(|e| panic!("built-in default {text:?} is invalid: {e:?}"))
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file or an environment override is not valid.
+    #[error("invalid configuration in {origin}: {message}")]
+    Invalid {
+        /// Which file or variable.
+        origin: String,
+        /// What is wrong, with line and column where known.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads `path` (if any), applies `TANDEM_*` overrides from `env`, and validates the result.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let (mut table, origin) = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+                    origin: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                (table, path.display().to_string())
+            }
+            None => (toml::Table::new(), "the defaults".to_owned()),
+        };
+        let mut overridden = Vec::new();
+        for (name, value) in env {
+            let Some(key) = name.strip_prefix(ENV_PREFIX) else { continue };
+            if NON_CONFIG_VARIABLES.contains(&name.as_str()) {
+                continue;
+            }
+            table.insert(key.to_ascii_lowercase(), env_value(&value));
+            overridden.push(name);
+        }
+        let origin = if overridden.is_empty() {
+            origin
+        } else {
+            format!("{origin} with {}", overridden.join(", "))
+        };
+        let config = Config::deserialize(toml::Value::Table(table)).map_err(|e| {
+            ConfigError::Invalid { origin: origin.clone(), message: e.to_string() }
+        })?;
+        config.validate().map_err(|message| ConfigError::Invalid { origin, message })?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (name, origin) in [("control_origin", &self.control_origin), ("content_origin", &self.content_origin)] {
+            if !matches!(origin.scheme(), "http" | "https") || origin.host_str().is_none() {
+                return Err(format!("{name} must be an http(s) origin, got {origin}"));
+            }
+            if origin.path() != "/" || origin.query().is_some() {
+                return Err(format!("{name} must have no path or query, got {origin}"));
+            }
+        }
+        if self.control_origin.host_str() == self.content_origin.host_str() {
+            return Err("control_origin and content_origin must have different hosts".into());
+        }
+        if self.max_decompression_ratio == 0 {
+            return Err("max_decompression_ratio must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Connect timeout as a duration.
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+
+    /// Response-header timeout as a duration.
+    pub fn response_timeout(&self) -> Duration {
+        Duration::from_millis(self.response_timeout_ms)
+    }
+}
+
+/// An override is a TOML value when it parses as one, a string otherwise, so that
+/// `TANDEM_LISTEN=127.0.0.1:9000` needs no quotes while `TANDEM_ALLOW_PRIVATE_UPSTREAMS=true` is a bool.
+fn env_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = Config::load(None, env(&[])).expect("defaults load");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.content_origin.host_str(), Some("proxy.localhost"));
+        assert_eq!(c.control_origin.as_str(), "http://localhost:8080/");
+        assert!(!c.allow_private_upstreams);
+    }
+
+    #[test]
+    fn environment_overrides_file_and_parses_types() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tandem.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\nallow_private_upstreams = false\n").expect("write");
+        let c = Config::load(
+            Some(&path),
+            env(&[
+                ("TANDEM_LISTEN", "127.0.0.1:9000"),
+                ("TANDEM_ALLOW_PRIVATE_UPSTREAMS", "true"),
+                ("TANDEM_RESOLVE", r#"{"shop.test" = "127.0.0.1:9001"}"#),
+                ("TANDEM_LOG", "debug"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .expect("loads");
+        assert_eq!(c.listen.port(), 9000);
+        assert!(c.allow_private_upstreams);
+        assert_eq!(c.resolve["shop.test"].port(), 9001);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\n\nlisten_port = 3\n").expect("write");
+        let err = Config::load(Some(&path), env(&[])).expect_err("unknown key").to_string();
+        assert!(err.contains("listen_port"), "{err}");
+        assert!(err.contains("bad.toml"), "{err}");
+        let err = Config::load(None, env(&[("TANDEM_LISTEN_PORT", "3")])).expect_err("unknown env");
+        assert!(err.to_string().contains("TANDEM_LISTEN_PORT"), "{err}");
+    }
+
+    #[test]
+    fn same_host_for_control_and_content_is_refused() {
+        let err = Config::load(None, env(&[("TANDEM_CONTENT_ORIGIN", "http://localhost:8080")]))
+            .expect_err("same host");
+        assert!(err.to_string().contains("different hosts"), "{err}");
+    }
+
+    #[test]
+    fn example_config_in_the_repo_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tandem.example.toml");
+        Config::load(Some(&path), env(&[])).expect("example config is valid");
+    }
+}

@@ -1,0 +1,101 @@
+//! Every error a request can end in, with whose fault it was, mapped to a status code
+//! in one place.
+
+use http::StatusCode;
+
+use crate::upstream::UpstreamError;
+
+/// Why a request to the content zone could not be proxied.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// Client: the host names no live session of ours.
+    #[error("this co-browsing link has expired or never existed")]
+    UnknownSession,
+    /// Client: the browser is not bound to the session.
+    #[error("this browser has not joined the co-browsing session; open the link you were given")]
+    NotBound,
+    /// Client: the entry link was already used.
+    #[error("this co-browsing link has already been used; ask for a new one")]
+    EntryUsed,
+    /// Client: a malformed request.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Client: the site's rules keep this host out of the proxy.
+    #[error("{0} is not available through co-browsing")]
+    NeverProxied(String),
+    /// Upstream: it could not be reached or did not answer in time.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// Ours.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ProxyError {
+    /// The status code the browser gets.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ProxyError::UnknownSession => StatusCode::NOT_FOUND,
+            ProxyError::NotBound | ProxyError::EntryUsed | ProxyError::NeverProxied(_) => StatusCode::FORBIDDEN,
+            ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ProxyError::Upstream(e) if e.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
+            ProxyError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ProxyError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short title for the error page.
+    pub fn title(&self) -> &'static str {
+        match self {
+            ProxyError::UnknownSession => "Link expired",
+            ProxyError::NotBound | ProxyError::EntryUsed => "Not part of this session",
+            ProxyError::NeverProxied(_) => "Not available",
+            ProxyError::BadRequest(_) => "Bad request",
+            ProxyError::Upstream(e) if e.is_timeout() => "The site took too long to answer",
+            ProxyError::Upstream(_) => "The site could not be reached",
+            ProxyError::Internal(_) => "Something went wrong",
+        }
+    }
+}
+
+/// Why a REST call failed; serialized as `{"status":"error","error":code,"message":...}`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Client: missing or wrong API key.
+    #[error("missing or invalid X-Api-Key")]
+    InvalidApiKey,
+    /// Client: the body is not the JSON we expect.
+    #[error("{0}")]
+    InvalidJson(String),
+    /// Client: a field is missing or wrong.
+    #[error("{message}")]
+    InvalidField {
+        /// Machine-readable code, e.g. `invalid_initial_url`.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// Client: the body is larger than allowed.
+    #[error("request body larger than {0} bytes")]
+    TooLarge(usize),
+    /// Client: no such route.
+    #[error("no such endpoint")]
+    NotFound,
+    /// Client: the route exists with other methods.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+}
+
+impl ApiError {
+    /// The status code and the machine-readable code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::InvalidApiKey => (StatusCode::UNAUTHORIZED, "invalid_api_key"),
+            ApiError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
+            ApiError::InvalidField { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        }
+    }
+}

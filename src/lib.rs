@@ -1,0 +1,18 @@
+//! Tandem: a universal reverse proxy for code-less co-browsing.
+//!
+//! A request enters [`server`], is matched to a session and an upstream origin
+//! ([`origin`], [`session`]), goes up through [`upstream`] and comes back down through
+//! the [`rewrite`] filters, driven phase by phase by [`proxy`]. The REST API lives in
+//! [`api`]; start-up and settings in [`config`].
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod origin;
+pub mod proxy;
+pub mod rewrite;
+pub mod rules;
+pub mod server;
+pub mod session;
+pub mod upstream;

@@ -1,0 +1,86 @@
+//! Visitor binding: the HttpOnly cookie of Tandem's own that ties a browser to a
+//! session. A proxy URL is only an entry link; without the cookie a session's labels
+//! answer 403, so a leaked URL grants nothing once it has been used.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use subtle::ConstantTimeEq;
+
+use super::{ContentOrigin, SessionId};
+
+/// Prefix of every cookie Tandem sets on the content zone. Cookies with it are never
+/// forwarded upstream nor shown to page scripts.
+pub const COOKIE_PREFIX: &str = "tandem_";
+/// Random bytes in a binding or entry token.
+const TOKEN_BYTES: usize = 24;
+
+/// A fresh unguessable token, URL- and cookie-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Name of the binding cookie of `session`.
+pub fn cookie_name(session: &SessionId) -> String {
+    format!("{COOKIE_PREFIX}{session}")
+}
+
+/// The `Set-Cookie` value that binds a browser to `session`, shared by all of the
+/// session's labels through `Domain=<zone>`. Over https it is a third-party-capable
+/// cookie so that an integrator may frame the proxy URL.
+pub fn set_cookie_value(session: &SessionId, token: &str, zone: &ContentOrigin) -> String {
+    let attributes = if zone.is_secure() {
+        "; Secure; SameSite=None; Partitioned"
+    } else {
+        "; SameSite=Lax"
+    };
+    format!(
+        "{}={token}; Path=/; Domain={}; HttpOnly{attributes}",
+        cookie_name(session),
+        zone.zone()
+    )
+}
+
+/// Whether one of the `Cookie` header values carries `expected` as `session`'s binding.
+pub fn is_bound<'a>(
+    cookie_headers: impl Iterator<Item = &'a str>,
+    session: &SessionId,
+    expected: &str,
+) -> bool {
+    let name = cookie_name(session);
+    cookie_headers
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(n, value)| n == name && bool::from(value.as_bytes().ct_eq(expected.as_bytes())))
+}
+
+/// Constant-time equality of two secrets.
+pub fn secrets_match(given: &str, expected: &str) -> bool {
+    bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binding_is_found_among_other_cookies_only_for_its_session() {
+        let sid = SessionId::parse("abcd2345").expect("id");
+        let other = SessionId::parse("zzzz2345").expect("id");
+        let header = "a=1; tandem_abcd2345=tok; b=2";
+        assert!(is_bound([header].into_iter(), &sid, "tok"));
+        assert!(!is_bound([header].into_iter(), &sid, "tok2"));
+        assert!(!is_bound([header].into_iter(), &other, "tok"));
+    }
+
+    #[test]
+    fn cookie_is_httponly_on_the_zone() {
+        let zone = ContentOrigin::new(&url::Url::parse("https://proxy.example.com").expect("url"));
+        let sid = SessionId::parse("abcd2345").expect("id");
+        let value = set_cookie_value(&sid, "t", &zone);
+        assert!(value.contains("HttpOnly") && value.contains("Domain=proxy.example.com"));
+        assert!(value.contains("SameSite=None") && value.contains("Partitioned"));
+    }
+}

@@ -1,0 +1,115 @@
+//! Property tests of the label encoder and decoder.
+
+use proptest::prelude::*;
+use url::Url;
+
+use super::*;
+
+fn sid() -> SessionId {
+    SessionId::parse("abcd2345").expect("valid id")
+}
+
+fn origin(url: &str) -> UpstreamOrigin {
+    UpstreamOrigin::from_url(&Url::parse(url).expect("url")).expect("http origin")
+}
+
+/// Whatever the origin, the label the session would use decodes back to it.
+fn assert_round_trip(origin: &UpstreamOrigin) {
+    match encode_direct(&sid(), origin) {
+        Some(label) => {
+            assert!(label.len() <= MAX_LABEL_LEN, "{label}");
+            assert!(!label.starts_with("xn--"));
+            assert!(label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            assert_eq!(
+                decode(&label),
+                Some(DecodedLabel::Direct { session: sid(), origin: origin.clone() }),
+                "label {label}"
+            );
+            // The label is a valid host for browsers' URL parser, and stays as it is.
+            let url = Url::parse(&format!("http://{label}.proxy.localhost/")).expect("valid host");
+            assert_eq!(url.host_str(), Some(format!("{label}.proxy.localhost").as_str()));
+        }
+        None => {
+            let label = fallback_label(&sid(), origin);
+            assert!(label.len() <= MAX_LABEL_LEN);
+            assert_eq!(decode(&label), Some(DecodedLabel::Fallback { session: sid() }));
+            assert_eq!(label, fallback_label(&sid(), origin), "deterministic");
+        }
+    }
+}
+
+#[test]
+fn examples_read_as_documented() {
+    assert_eq!(encode_direct(&sid(), &origin("https://shop.example.com/")).as_deref(), Some("abcd2345s-shop-example-com"));
+    assert_eq!(encode_direct(&sid(), &origin("http://my-shop.test:9001/")).as_deref(), Some("abcd2345h9001-my--shop-test"));
+    assert_eq!(encode_direct(&sid(), &origin("http://127.0.0.1:8000/")).as_deref(), Some("abcd2345h8000-127-0-0-1"));
+    // Default ports are not written; ws shares the origin of http.
+    assert_eq!(origin("https://a.test:443/"), origin("wss://a.test/"));
+}
+
+#[test]
+fn idn_hosts_are_encoded_as_punycode() {
+    let o = origin("https://münchen.de/");
+    assert_eq!(o.host(), "xn--mnchen-3ya.de");
+    let label = encode_direct(&sid(), &o).expect("fits");
+    assert_eq!(label, "abcd2345s-xn----mnchen--3ya-de");
+    assert_round_trip(&o);
+}
+
+#[test]
+fn hosts_that_cannot_be_written_fall_back() {
+    for url in ["http://[::1]:8080/", "http://under_score.test/", &format!("https://{}.com/", "a".repeat(60))] {
+        let o = origin(url);
+        assert_eq!(encode_direct(&sid(), &o), None, "{url}");
+        assert_round_trip(&o);
+    }
+}
+
+#[test]
+fn non_canonical_labels_are_refused() {
+    for label in [
+        "abcd2345h080-a-test",  // leading zero
+        "abcd2345h80-a-test",   // default port written
+        "abcd2345s443-a-test",  // default port written
+        "abcd2345h-a---b",      // odd hyphen run
+        "abcd2345h--a",         // host starting with a hyphen
+        "abcd2345q-a-test",     // unknown flag
+        "ABCD2345h-a-test",     // upper case session
+        "abcd234h-a-test",      // short session
+        "abcd2345h70000-a-test", // port out of range
+        "abcd2345x-tooshort",
+        "",
+    ] {
+        assert_eq!(decode(label), None, "{label}");
+    }
+}
+
+fn dns_part() -> impl Strategy<Value = String> {
+    "[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?"
+}
+
+proptest! {
+    #[test]
+    fn ldh_hosts_round_trip(parts in proptest::collection::vec(dns_part(), 1..5), secure: bool, port in proptest::option::of(1u16..)) {
+        let host = parts.join(".");
+        let scheme = if secure { "https" } else { "http" };
+        let url = match port { Some(p) => format!("{scheme}://{host}:{p}/"), None => format!("{scheme}://{host}/") };
+        if let Some(o) = Url::parse(&url).ok().as_ref().and_then(UpstreamOrigin::from_url) {
+            assert_round_trip(&o);
+        }
+    }
+
+    #[test]
+    fn unicode_hosts_round_trip(host in "[a-zà-ÿа-я0-9-]{1,20}(\\.[a-zα-ω0-9]{1,10}){0,2}") {
+        if let Some(o) = Url::parse(&format!("https://{host}/")).ok().as_ref().and_then(UpstreamOrigin::from_url) {
+            assert_round_trip(&o);
+        }
+    }
+
+    #[test]
+    fn decode_never_panics_and_only_accepts_canonical(label in "[a-z0-9-]{0,70}") {
+        if let Some(DecodedLabel::Direct { session, origin }) = decode(&label) {
+            prop_assert_eq!(encode_direct(&session, &origin), Some(label));
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Phase 1: resolve the session. From the request's host, find the session and the
+//! upstream origin it stands for, and check that the browser is bound to the session.
+
+use std::sync::Arc;
+
+use http::request::Parts;
+use url::Url;
+
+use crate::error::ProxyError;
+use crate::origin::binding;
+use crate::origin::label::{self, UpstreamOrigin};
+use crate::rewrite::Mapping;
+use crate::server::AppState;
+use crate::session::ProxySession;
+
+/// Paths below this prefix are Tandem's own on every label.
+pub const TANDEM_PATH_PREFIX: &str = "/__tandem/";
+
+/// The per-request context every later phase works from.
+pub struct RequestContext {
+    /// The session the label belongs to.
+    pub session: Arc<ProxySession>,
+    /// The upstream origin the label stands for.
+    pub origin: UpstreamOrigin,
+    /// The upstream URL requested (origin + the request's own path and query).
+    pub upstream_url: Url,
+    /// The session's URL mapping.
+    pub mapping: Mapping,
+}
+
+/// The request's host, from `Host` or, for HTTP/2, the URI's authority.
+pub fn request_host(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+}
+
+/// Finds the session and origin behind the request's label, without checking binding.
+pub fn find_session(app: &AppState, parts: &Parts) -> Result<(Arc<ProxySession>, UpstreamOrigin), ProxyError> {
+    let host = request_host(parts).ok_or_else(|| ProxyError::BadRequest("no Host header".into()))?;
+    let label_text = app.zone.label_of_host(host).ok_or(ProxyError::UnknownSession)?;
+    let decoded = label::decode(label_text).ok_or(ProxyError::UnknownSession)?;
+    let session = app.sessions.get(decoded.session()).ok_or(ProxyError::UnknownSession)?;
+    let origin = session.origin_of(label_text, decoded).ok_or(ProxyError::UnknownSession)?;
+    Ok((session, origin))
+}
+
+/// Whether the request carries the session's binding cookie.
+pub fn is_bound(parts: &Parts, session: &ProxySession) -> bool {
+    let cookies = parts.headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok());
+    binding::is_bound(cookies, &session.id, session.binding_token())
+}
+
+/// Builds the context of a bound request to be proxied.
+pub fn resolve(app: &AppState, parts: &Parts, session: Arc<ProxySession>, origin: UpstreamOrigin) -> Result<RequestContext, ProxyError> {
+    if !is_bound(parts, &session) {
+        return Err(ProxyError::NotBound);
+    }
+    if app.rules.never_proxy(origin.host()) {
+        return Err(ProxyError::NeverProxied(origin.host().to_owned()));
+    }
+    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let upstream_url = Url::parse(&origin.serialize())
+        .and_then(|base| base.join(path_and_query))
+        .map_err(|e| ProxyError::BadRequest(format!("bad request target: {e}")))?;
+    let mapping = Mapping { session: session.clone(), zone: app.zone.clone(), rules: app.rules.clone() };
+    Ok(RequestContext { session, origin, upstream_url, mapping })
+}

@@ -1,0 +1,75 @@
+//! Tandem's own paths on every label: the entry link that binds a browser to its
+//! session, and the in-page runtime script.
+
+use axum::body::Body;
+use http::{HeaderValue, Response, StatusCode, header, request::Parts};
+use url::Position;
+
+use super::context::{TANDEM_PATH_PREFIX, is_bound};
+use crate::error::ProxyError;
+use crate::origin::UpstreamOrigin;
+use crate::origin::binding::set_cookie_value;
+use crate::server::AppState;
+use crate::session::{Entry, ProxySession};
+
+/// The runtime injected first into every proxied page.
+pub const RUNTIME_JS: &str = include_str!("../../injector/runtime.js");
+const ENTRY_PREFIX: &str = "/__tandem/enter/";
+
+/// The path of a session's entry link.
+pub fn entry_path(token: &str) -> String {
+    format!("{ENTRY_PREFIX}{token}")
+}
+
+/// Answers Tandem's own paths; `None` for every other path, which is proxied.
+pub fn local_response(app: &AppState, parts: &Parts, session: &ProxySession, origin: &UpstreamOrigin) -> Option<Result<Response<Body>, ProxyError>> {
+    let path = parts.uri.path();
+    if !path.starts_with(TANDEM_PATH_PREFIX) {
+        return None;
+    }
+    if path == "/__tandem/runtime.js" {
+        return Some(Ok(runtime_response()));
+    }
+    let token = path.strip_prefix(ENTRY_PREFIX)?;
+    Some(enter(app, parts, session, origin, token))
+}
+
+fn runtime_response() -> Response<Body> {
+    let mut response = Response::new(Body::from(RUNTIME_JS));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+/// First use binds the browser and sends it to the initial page; later uses only
+/// redirect a browser that is already bound.
+fn enter(app: &AppState, parts: &Parts, session: &ProxySession, origin: &UpstreamOrigin, token: &str) -> Result<Response<Body>, ProxyError> {
+    let initial = &session.initial_url;
+    let target = if UpstreamOrigin::from_url(initial).as_ref() == Some(origin) {
+        initial[Position::BeforePath..].to_owned()
+    } else {
+        "/".to_owned()
+    };
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::FOUND;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::LOCATION,
+        HeaderValue::from_str(&target).map_err(|e| ProxyError::Internal(e.to_string()))?,
+    );
+    match session.enter(token) {
+        Entry::Granted => {
+            let cookie = set_cookie_value(&session.id, session.binding_token(), &app.zone);
+            let value = HeaderValue::from_str(&cookie).map_err(|e| ProxyError::Internal(e.to_string()))?;
+            response.headers_mut().insert(header::SET_COOKIE, value);
+            Ok(response)
+        }
+        Entry::AlreadyUsed if is_bound(parts, session) => Ok(response),
+        Entry::AlreadyUsed => Err(ProxyError::EntryUsed),
+        Entry::Invalid => Err(ProxyError::NotBound),
+    }
+}

@@ -1,0 +1,70 @@
+//! The proxy pipeline for requests to the content zone, one phase per file:
+//!
+//! 1. [`context`]: resolve the session and upstream origin from the label, check binding;
+//!    [`entry`] answers Tandem's own paths (entry link, runtime script);
+//! 2. [`request`]: build the upstream request;
+//! 3. send it through [`crate::upstream`];
+//! 4. [`response`]: rewrite the response headers and pick the body filter;
+//! 5. [`body`]: stream the body through the synchronous filter.
+//!
+//! WebSocket handshakes take the same road and are then joined in [`websocket`];
+//! failures become an [`error_page`].
+
+pub mod body;
+pub mod context;
+pub mod entry;
+pub mod error_page;
+pub mod request;
+pub mod response;
+pub mod websocket;
+
+use axum::body::Body;
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+
+use crate::error::ProxyError;
+use crate::server::AppState;
+
+/// Serves one request for the content zone.
+pub async fn handle(app: &AppState, request: Request<Incoming>) -> Response<Body> {
+    match pipeline(app, request).await {
+        Ok(response) => response,
+        Err(error) => {
+            if let ProxyError::Upstream(e) = &error {
+                tracing::info!(error = %e, "upstream failed");
+            }
+            error_page::render(&error)
+        }
+    }
+}
+
+async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
+    let websocket = websocket::is_upgrade(request.headers());
+    let browser_upgrade = websocket.then(|| hyper::upgrade::on(&mut request));
+    let (parts, body) = request.into_parts();
+
+    let (session, origin) = context::find_session(app, &parts)?;
+    if let Some(local) = entry::local_response(app, &parts, &session, &origin) {
+        return local;
+    }
+    let ctx = context::resolve(app, &parts, session, origin)?;
+
+    let body = if websocket { Body::empty() } else { Body::new(body) };
+    let upstream_request = request::build(&ctx, &parts, body, websocket)?;
+
+    let upstream_response = match browser_upgrade {
+        Some(browser_upgrade) => {
+            let response = app.upstream.send_upgrade(upstream_request).await?;
+            if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                let response = websocket::join(browser_upgrade, response);
+                return Ok(websocket::switching_protocols(&ctx, response));
+            }
+            response
+        }
+        None => app.upstream.send(upstream_request).await?,
+    };
+
+    let host = ctx.origin.host().to_owned();
+    let rule_dropped = |name: &http::HeaderName| app.rules.drops_header(&host, name);
+    Ok(response::rewrite(&ctx, &parts.method, upstream_response, &app.limits, &rule_dropped))
+}

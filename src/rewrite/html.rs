@@ -1,0 +1,282 @@
+//! The HTML rewriter: a lol_html pass that maps every URL-bearing attribute, rewrites
+//! inline CSS, removes what would break the page under its label (`integrity`, CSP in
+//! `<meta>`), and puts the runtime script first in the document, before any page script.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use lol_html::html_content::ContentType;
+use lol_html::send::{DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, Settings};
+use lol_html::{AsciiCompatibleEncoding, MemorySettings, OutputSink, Selector};
+
+use super::css::rewrite_css;
+use super::filter::{BodyFilter, FilterError};
+use super::html_attrs::{decode_entities, escape_attribute, rewrite_refresh, rewrite_srcset, rewrite_url_list};
+use super::url::{UrlMap, UrlRewriter};
+
+/// The tag that loads the in-page runtime; root-relative so every label serves it.
+pub const RUNTIME_SCRIPT_TAG: &str = r#"<script src="/__tandem/runtime.js"></script>"#;
+
+/// How an attribute's value carries URLs.
+#[derive(Clone, Copy)]
+enum AttrKind {
+    Url,
+    SrcSet,
+    UrlList,
+    Style,
+}
+
+/// Attributes rewritten wherever they appear, with the selector that finds them.
+const URL_ATTRIBUTES: &[(&str, &str, AttrKind)] = &[
+    ("[href]", "href", AttrKind::Url),
+    ("[src]", "src", AttrKind::Url),
+    ("[srcset]", "srcset", AttrKind::SrcSet),
+    ("[imagesrcset]", "imagesrcset", AttrKind::SrcSet),
+    ("[action]", "action", AttrKind::Url),
+    ("[formaction]", "formaction", AttrKind::Url),
+    ("[poster]", "poster", AttrKind::Url),
+    ("object[data]", "data", AttrKind::Url),
+    ("[background]", "background", AttrKind::Url),
+    ("[cite]", "cite", AttrKind::Url),
+    ("[ping]", "ping", AttrKind::UrlList),
+    ("[manifest]", "manifest", AttrKind::Url),
+    ("[xlink\\:href]", "xlink:href", AttrKind::Url),
+    ("[style]", "style", AttrKind::Style),
+];
+
+/// What all handlers of one document share.
+struct PageState {
+    urls: UrlRewriter,
+    base_seen: bool,
+    style_text: String,
+    style_passthrough: bool,
+    css_buffer_limit: usize,
+}
+
+type Shared = Arc<Mutex<PageState>>;
+
+fn lock(state: &Shared) -> MutexGuard<'_, PageState> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Output of the lol_html rewriter, drained after each write.
+#[derive(Clone, Default)]
+struct SharedSink(Arc<Mutex<Vec<u8>>>);
+
+impl OutputSink for SharedSink {
+    fn handle_chunk(&mut self, chunk: &[u8]) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(chunk);
+    }
+}
+
+/// Settings of one HTML rewrite.
+pub struct HtmlOptions {
+    /// Encoding from the `Content-Type` header, if it named one.
+    pub header_encoding: Option<&'static encoding_rs::Encoding>,
+    /// Memory the rewriter may hold before passing the rest through untouched.
+    pub memory_limit: usize,
+    /// Largest `<style>` text buffered for rewriting.
+    pub css_buffer_limit: usize,
+}
+
+/// The HTML body filter.
+pub struct HtmlFilter {
+    rewriter: Option<HtmlRewriter<'static, SharedSink>>,
+    sink: SharedSink,
+}
+
+impl HtmlFilter {
+    /// A rewriter for one document whose URLs `urls` maps. Returns `None` for encodings
+    /// lol_html cannot parse (not ASCII-compatible), which must pass through untouched.
+    pub fn new(urls: UrlRewriter, options: &HtmlOptions) -> Option<Self> {
+        let encoding = match options.header_encoding {
+            Some(e) => AsciiCompatibleEncoding::new(e)?,
+            None => AsciiCompatibleEncoding::utf_8(),
+        };
+        let state: Shared = Arc::new(Mutex::new(PageState {
+            urls,
+            base_seen: false,
+            style_text: String::new(),
+            style_passthrough: false,
+            css_buffer_limit: options.css_buffer_limit,
+        }));
+        let injected = Arc::new(AtomicBool::new(false));
+        let mut settings = Settings::new_send()
+            .with_encoding(encoding)
+            // The header's charset wins over <meta>, as in browsers.
+            .with_adjust_charset_on_meta_tag(options.header_encoding.is_none())
+            .with_strict(false)
+            .with_memory_settings(
+                MemorySettings::new()
+                    .with_max_allowed_memory_usage(options.memory_limit)
+                    .with_graceful_bail_out_on_memory_limit_exceeded(true),
+            )
+            .append_element_content_handler(injection_handler(injected.clone()))
+            .append_document_content_handler(DocumentContentHandlers::default().end(move |end: &mut lol_html::html_content::DocumentEnd| {
+                if !injected.load(Ordering::Relaxed) {
+                    end.append(RUNTIME_SCRIPT_TAG, ContentType::Html);
+                }
+                Ok(())
+            }))
+            .append_element_content_handler(selector("base[href]", base_handler(state.clone())))
+            .append_element_content_handler(selector("meta[http-equiv]", meta_handler(state.clone())))
+            .append_element_content_handler(selector(
+                "[integrity]",
+                ElementContentHandlers::default().element(|el: &mut lol_html::send::Element| {
+                    el.remove_attribute("integrity");
+                    Ok(())
+                }),
+            ))
+            .append_element_content_handler(selector("style", style_text_handler(state.clone())));
+        for &(css_selector, name, kind) in URL_ATTRIBUTES {
+            settings = settings.append_element_content_handler(selector(css_selector, attribute_handler(state.clone(), name, kind)));
+        }
+        let sink = SharedSink::default();
+        Some(HtmlFilter { rewriter: Some(HtmlRewriter::new(settings, sink.clone())), sink })
+    }
+
+    fn drain(&self, out: &mut Vec<u8>) {
+        out.append(&mut self.sink.0.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+}
+
+impl BodyFilter for HtmlFilter {
+    fn write(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), FilterError> {
+        if let Some(rewriter) = &mut self.rewriter {
+            rewriter.write(input).map_err(|e| FilterError::Rewrite(e.to_string()))?;
+        }
+        self.drain(out);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError> {
+        if let Some(rewriter) = self.rewriter.take() {
+            rewriter.end().map_err(|e| FilterError::Rewrite(e.to_string()))?;
+        }
+        self.drain(out);
+        Ok(())
+    }
+}
+
+fn selector(css: &str, handlers: ElementContentHandlers<'static>) -> (Cow<'static, Selector>, ElementContentHandlers<'static>) {
+    // Our selectors are constants; the unit tests parse every one of them.
+    let parsed = css.parse::<Selector>().unwrap_or_else(|e| panic!("built-in selector {css:?}: {e}"));
+    (Cow::Owned(parsed), handlers)
+}
+
+/// Puts the runtime before the first element that can hold or run anything: inside
+/// `<head>`, or before whatever comes first in documents without one.
+fn injection_handler(injected: Arc<AtomicBool>) -> (Cow<'static, Selector>, ElementContentHandlers<'static>) {
+    selector(
+        "*",
+        ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
+            if injected.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            match el.tag_name().as_str() {
+                "html" => return Ok(()),
+                "head" => el.prepend(RUNTIME_SCRIPT_TAG, ContentType::Html),
+                _ => el.before(RUNTIME_SCRIPT_TAG, ContentType::Html),
+            }
+            injected.store(true, Ordering::Relaxed);
+            Ok(())
+        }),
+    )
+}
+
+fn set_mapped(el: &mut lol_html::send::Element, name: &str, value: &str) {
+    // Names come from our own table, so they are always valid.
+    let _ = el.set_attribute(name, &escape_attribute(value));
+}
+
+fn attribute_handler(state: Shared, name: &'static str, kind: AttrKind) -> ElementContentHandlers<'static> {
+    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
+        let Some(raw) = el.get_attribute(name) else { return Ok(()) };
+        let value = decode_entities(&raw);
+        let state = lock(&state);
+        let map: &dyn UrlMap = &state.urls;
+        let mapped = match kind {
+            AttrKind::Url => map.map_url(&value),
+            AttrKind::SrcSet => rewrite_srcset(&value, map),
+            AttrKind::UrlList => rewrite_url_list(&value, map),
+            AttrKind::Style => {
+                let mut css = String::new();
+                rewrite_css(&value, map, &mut css).then_some(css)
+            }
+        };
+        drop(state);
+        if let Some(mapped) = mapped {
+            set_mapped(el, name, &mapped);
+        }
+        Ok(())
+    })
+}
+
+fn base_handler(state: Shared) -> ElementContentHandlers<'static> {
+    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
+        let mut state = lock(&state);
+        // Only the first <base href> counts; the generic href handler maps its value.
+        if !state.base_seen {
+            state.base_seen = true;
+            if let Some(href) = el.get_attribute("href") {
+                state.urls.set_base(&decode_entities(&href));
+            }
+        }
+        Ok(())
+    })
+}
+
+fn meta_handler(state: Shared) -> ElementContentHandlers<'static> {
+    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
+        let Some(equiv) = el.get_attribute("http-equiv") else { return Ok(()) };
+        let equiv = equiv.trim();
+        if equiv.eq_ignore_ascii_case("content-security-policy") {
+            el.remove();
+        } else if equiv.eq_ignore_ascii_case("refresh") {
+            if let Some(content) = el.get_attribute("content") {
+                let mapped = rewrite_refresh(&decode_entities(&content), &lock(&state).urls);
+                if let Some(mapped) = mapped {
+                    set_mapped(el, "content", &mapped);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `<style>` text arrives in pieces; it is held (up to a bound) and rewritten whole.
+fn style_text_handler(state: Shared) -> ElementContentHandlers<'static> {
+    ElementContentHandlers::default().text(move |chunk: &mut lol_html::html_content::TextChunk| {
+        let mut state = lock(&state);
+        let last = chunk.last_in_text_node();
+        if !state.style_passthrough {
+            if state.style_text.len() + chunk.as_str().len() > state.css_buffer_limit {
+                // Too big to hold: what was held goes out as it was, the rest streams.
+                let held = std::mem::take(&mut state.style_text);
+                chunk.before(&held, ContentType::Html);
+                state.style_passthrough = true;
+            } else {
+                state.style_text.push_str(chunk.as_str());
+                if last {
+                    let text = std::mem::take(&mut state.style_text);
+                    let mut css = String::with_capacity(text.len());
+                    if !rewrite_css(&text, &state.urls, &mut css) {
+                        css = text;
+                    }
+                    chunk.replace(&css, ContentType::Html);
+                } else {
+                    chunk.remove();
+                }
+            }
+        }
+        if last {
+            state.style_passthrough = false;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+#[path = "html_tests.rs"]
+mod tests;

@@ -1,0 +1,220 @@
+//! The small grammars inside HTML attribute values that carry URLs: entity-encoded
+//! values, `srcset` candidate lists, space-separated URL lists (`ping`) and
+//! `<meta http-equiv=refresh>` / `Refresh:` content.
+
+use std::borrow::Cow;
+
+use super::url::UrlMap;
+
+/// Longest named or numeric character reference looked at (`&CounterClockwiseContourIntegral;` is 33).
+const MAX_REFERENCE_LEN: usize = 40;
+
+/// Decodes character references that end in `;`. References without one are left as
+/// they are: in attribute values browsers do so too before `=` or alphanumerics (so
+/// `?a=1&copy=2` stays a query string), and URLs virtually never rely on the rest.
+pub fn decode_entities(value: &str) -> Cow<'_, str> {
+    if !value.contains('&') {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let candidate = &rest[amp..];
+        let end = candidate
+            .char_indices()
+            .take(MAX_REFERENCE_LEN)
+            .skip(1)
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '#'))
+            .filter(|&(_, c)| c == ';')
+            .map(|(i, _)| i + 1);
+        match end {
+            Some(end) => {
+                let reference = &candidate[..end];
+                let decoded = html_escape::decode_html_entities(reference);
+                out.push_str(&decoded);
+                rest = &candidate[end..];
+            }
+            None => {
+                out.push('&');
+                rest = &candidate[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Escapes a value for a double-quoted attribute: `&` and `"`.
+pub fn escape_attribute(value: &str) -> Cow<'_, str> {
+    if !value.contains(['&', '"']) {
+        return Cow::Borrowed(value);
+    }
+    Cow::Owned(value.replace('&', "&amp;").replace('"', "&quot;"))
+}
+
+/// Maps each URL of a `srcset`/`imagesrcset` candidate list, keeping descriptors,
+/// commas and spacing as they were.
+pub fn rewrite_srcset(value: &str, map: &dyn UrlMap) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut out = String::with_capacity(value.len() + 64);
+    let mut changed = false;
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let start = pos;
+        while pos < bytes.len() && (bytes[pos].is_ascii_whitespace() || bytes[pos] == b',') {
+            pos += 1;
+        }
+        out.push_str(&value[start..pos]);
+        if pos == bytes.len() {
+            break;
+        }
+        let url_start = pos;
+        while pos < bytes.len() && !bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let mut url_end = pos;
+        // A URL followed directly by commas ends the candidate; the commas separate.
+        while url_end > url_start && bytes[url_end - 1] == b',' {
+            url_end -= 1;
+        }
+        let descriptors_end = if url_end < pos {
+            url_end
+        } else {
+            let mut depth = 0usize;
+            while pos < bytes.len() && !(bytes[pos] == b',' && depth == 0) {
+                match bytes[pos] {
+                    b'(' => depth += 1,
+                    b')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                pos += 1;
+            }
+            pos
+        };
+        let url = &value[url_start..url_end];
+        match map.map_url(url) {
+            Some(mapped) => {
+                out.push_str(&mapped);
+                changed = true;
+            }
+            None => out.push_str(url),
+        }
+        out.push_str(&value[url_end..descriptors_end]);
+        pos = descriptors_end;
+    }
+    changed.then_some(out)
+}
+
+/// Maps each URL of a space-separated list (`ping`).
+pub fn rewrite_url_list(value: &str, map: &dyn UrlMap) -> Option<String> {
+    let mut changed = false;
+    let mut out = String::with_capacity(value.len() + 64);
+    let mut last = 0;
+    for (start, part) in split_whitespace_indices(value) {
+        out.push_str(&value[last..start]);
+        match map.map_url(part) {
+            Some(mapped) => {
+                out.push_str(&mapped);
+                changed = true;
+            }
+            None => out.push_str(part),
+        }
+        last = start + part.len();
+    }
+    out.push_str(&value[last..]);
+    changed.then_some(out)
+}
+
+fn split_whitespace_indices(value: &str) -> impl Iterator<Item = (usize, &str)> {
+    value
+        .split(|c: char| c.is_ascii_whitespace())
+        .filter(|p| !p.is_empty())
+        .map(move |p| (p.as_ptr() as usize - value.as_ptr() as usize, p))
+}
+
+/// Maps the URL in refresh content such as `5; url='https://x/'`.
+pub fn rewrite_refresh(value: &str, map: &dyn UrlMap) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut pos = 0;
+    while pos < bytes.len() && (bytes[pos].is_ascii_digit() || bytes[pos] == b'.' || bytes[pos].is_ascii_whitespace()) {
+        pos += 1;
+    }
+    if pos < bytes.len() && matches!(bytes[pos], b';' | b',') {
+        pos += 1;
+    }
+    while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+        pos += 1;
+    }
+    if value.len() >= pos + 3 && value[pos..pos + 3].eq_ignore_ascii_case("url") {
+        let mut after = pos + 3;
+        while after < bytes.len() && bytes[after].is_ascii_whitespace() {
+            after += 1;
+        }
+        if after < bytes.len() && bytes[after] == b'=' {
+            pos = after + 1;
+            while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+                pos += 1;
+            }
+        }
+    }
+    let mut url = &value[pos..];
+    let mut closing = "";
+    if let Some(quote @ (b'\'' | b'"')) = bytes.get(pos) {
+        pos += 1;
+        url = &value[pos..];
+        if let Some(end) = url.find(*quote as char) {
+            closing = &url[end..];
+            url = &url[..end];
+        }
+    }
+    let mapped = map.map_url(url)?;
+    Some(format!("{}{mapped}{closing}", &value[..pos]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Maps absolute http(s) URLs to `http://P/<rest>` so tests read easily.
+    pub(crate) struct Marker;
+
+    impl UrlMap for Marker {
+        fn map_url(&self, raw: &str) -> Option<String> {
+            let raw = raw.trim();
+            raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://")).map(|rest| format!("http://P/{rest}"))
+        }
+    }
+
+    #[test]
+    fn entities_are_decoded_only_when_terminated() {
+        assert_eq!(decode_entities("/a?x=1&amp;y=2"), "/a?x=1&y=2");
+        assert_eq!(decode_entities("https&#x3a;//a&#47;b"), "https://a/b");
+        assert_eq!(decode_entities("?a=1&copy=2&amp"), "?a=1&copy=2&amp");
+        assert_eq!(decode_entities("&notanentity;"), "&notanentity;");
+        assert_eq!(escape_attribute("a?b=1&c=\"2\""), "a?b=1&amp;c=&quot;2&quot;");
+    }
+
+    #[test]
+    fn srcset_keeps_descriptors_and_separators() {
+        assert_eq!(
+            rewrite_srcset(" https://a/x.png 1x,/rel.png 2x, https://b/y,z.png 640w ", &Marker).as_deref(),
+            Some(" http://P/a/x.png 1x,/rel.png 2x, http://P/b/y,z.png 640w ")
+        );
+        // Without whitespace after it, a comma is part of the URL, as browsers read it.
+        assert_eq!(rewrite_srcset("https://a/x.png,https://b/y.png", &Marker).as_deref(), Some("http://P/a/x.png,https://b/y.png"));
+        assert_eq!(rewrite_srcset("a.png 1x, b.png 2x", &Marker), None);
+        assert_eq!(rewrite_srcset("", &Marker), None);
+        assert_eq!(rewrite_srcset(",,,", &Marker), None);
+    }
+
+    #[test]
+    fn url_lists_and_refresh() {
+        assert_eq!(rewrite_url_list("/p  https://a/p", &Marker).as_deref(), Some("/p  http://P/a/p"));
+        assert_eq!(rewrite_refresh("5; url=https://a/b", &Marker).as_deref(), Some("5; url=http://P/a/b"));
+        assert_eq!(rewrite_refresh("0;URL='https://a/b'", &Marker).as_deref(), Some("0;URL='http://P/a/b'"));
+        assert_eq!(rewrite_refresh("3, https://a/", &Marker).as_deref(), Some("3, http://P/a/"));
+        assert_eq!(rewrite_refresh("5", &Marker), None);
+        assert_eq!(rewrite_refresh("5; url=/local", &Marker), None);
+    }
+}

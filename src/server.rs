@@ -1,0 +1,196 @@
+//! The one listener. Each request is sent by its `Host`: names in the content zone go
+//! to the proxy, everything else to the control side (REST API).
+
+use std::io;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use http::Request;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use crate::config::Config;
+use crate::origin::{ContentOrigin, strip_port};
+use crate::rewrite::RewriteLimits;
+use crate::rules::{Rules, RulesError};
+use crate::session::SessionRegistry;
+use crate::session::jar::public_suffix_list;
+use crate::upstream::{UpstreamClient, UpstreamSettings, UpstreamSetupError};
+
+/// File in the data directory that keeps the generated API key.
+const API_KEY_FILE: &str = "api_key";
+
+/// Everything request handlers share.
+pub struct AppState {
+    /// The configuration Tandem started with.
+    pub config: Config,
+    /// Where labels live.
+    pub zone: Arc<ContentOrigin>,
+    /// Live sessions.
+    pub sessions: SessionRegistry,
+    /// The pooled upstream client.
+    pub upstream: UpstreamClient,
+    /// Per-site rules.
+    pub rules: Arc<Rules>,
+    /// The key REST callers must present.
+    pub api_key: String,
+    /// Bounds of body rewriting.
+    pub limits: RewriteLimits,
+}
+
+/// Why Tandem could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A rule file is invalid.
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    /// The upstream TLS settings are invalid.
+    #[error("upstream TLS settings: {0}")]
+    Upstream(#[from] UpstreamSetupError),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+/// A configured Tandem, ready to serve.
+pub struct App {
+    state: Arc<AppState>,
+    control: Router,
+}
+
+impl App {
+    /// Loads rules, certificates and the API key, and builds the shared state.
+    pub fn new(config: Config) -> Result<Self, StartError> {
+        let rules = Arc::new(crate::rules::load_dir(&config.rules_dir)?);
+        let mut extra_root_pems = Vec::new();
+        for path in &config.extra_root_certs {
+            extra_root_pems.push(std::fs::read(path).map_err(|source| StartError::File { path: path.display().to_string(), source })?);
+        }
+        let upstream = UpstreamClient::new(UpstreamSettings {
+            resolve: config.resolve.clone(),
+            allow_private: config.allow_private_upstreams,
+            extra_root_pems,
+            connect_timeout: config.connect_timeout(),
+            response_timeout: config.response_timeout(),
+        })?;
+        let api_key = match &config.api_key {
+            Some(key) => key.clone(),
+            None => load_or_create_api_key(&config.data_dir)?,
+        };
+        let state = Arc::new(AppState {
+            zone: Arc::new(ContentOrigin::new(&config.content_origin)),
+            sessions: SessionRegistry::new(public_suffix_list()),
+            upstream,
+            rules,
+            api_key,
+            limits: RewriteLimits {
+                html_memory: config.html_rewriter_memory,
+                css_buffer: config.css_buffer,
+                max_decompression_ratio: config.max_decompression_ratio,
+            },
+            config,
+        });
+        let control = crate::api::router(state.clone());
+        Ok(App { state, control })
+    }
+
+    /// The shared state (tests create sessions through it).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Tells the operator where Tandem is and how to use it.
+    pub fn print_banner(&self) {
+        let config = &self.state.config;
+        let control = config.control_origin.as_str().trim_end_matches('/');
+        println!("Tandem is listening on {}", config.listen);
+        println!("  control origin: {control}");
+        println!("  content zone:   *.{} ({})", self.state.zone.zone(), config.content_origin);
+        println!("  API key:        {}", self.state.api_key);
+        println!("Create a session:");
+        println!(
+            "  curl -s -X POST {control}/v1.3/proxy_sessions -H 'X-Api-Key: {}' -H 'Content-Type: application/json' -d '{{\"initial_url\":\"https://example.com/\"}}'",
+            self.state.api_key
+        );
+    }
+
+    /// Serves connections from `listener` until the future is dropped.
+    pub async fn serve(self, listener: TcpListener) -> io::Result<()> {
+        let app = Arc::new(self);
+        loop {
+            let (stream, _) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of descriptors and similar: keep serving the connections we have.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let app = app.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let app = app.clone();
+                    async move { Ok::<_, std::convert::Infallible>(app.dispatch(request).await) }
+                });
+                let builder = auto::Builder::new(TokioExecutor::new());
+                if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+        }
+    }
+
+    async fn dispatch(&self, request: Request<Incoming>) -> http::Response<Body> {
+        let host = request
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| request.uri().authority().map(|a| a.as_str()))
+            .unwrap_or_default();
+        let name = strip_port(host).to_ascii_lowercase();
+        let zone = self.state.zone.zone();
+        if name == zone || name.ends_with(&format!(".{zone}")) {
+            return crate::proxy::handle(&self.state, request).await;
+        }
+        match self.control.clone().oneshot(request.map(Body::new)).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+}
+
+fn load_or_create_api_key(data_dir: &std::path::Path) -> Result<String, StartError> {
+    let path = data_dir.join(API_KEY_FILE);
+    let file_error = |source| StartError::File { path: path.display().to_string(), source };
+    match std::fs::read_to_string(&path) {
+        Ok(key) if !key.trim().is_empty() => return Ok(key.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(file_error(e)),
+    }
+    std::fs::create_dir_all(data_dir).map_err(file_error)?;
+    let key = crate::origin::binding::random_token();
+    write_private(&path, &key).map_err(file_error)?;
+    Ok(key)
+}
+
+/// Writes a secret readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}

@@ -1,0 +1,128 @@
+//! The server-side cookie jar of one session. Upstream cookies live here and never in
+//! the visitor's browser; `Domain=` cookies shared by `www.` and `api.` of a site keep
+//! working although each is served on a label of its own.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use cookie_store::{CookieStore, RawCookie};
+use publicsuffix::{List, Psl};
+use url::Url;
+
+/// The public suffix list, parsed once and shared by every jar.
+pub fn public_suffix_list() -> Arc<List> {
+    static TEXT: &str = include_str!("../../data/public_suffix_list.dat");
+    Arc::new(TEXT.parse().unwrap_or_else(|_| List::new()))
+}
+
+/// One session's cookies.
+pub struct CookieJar {
+    store: Mutex<CookieStore>,
+    suffixes: Arc<List>,
+}
+
+impl CookieJar {
+    /// An empty jar judging `Domain=` attributes with `suffixes`.
+    pub fn new(suffixes: Arc<List>) -> Self {
+        // The list is checked here rather than handed to cookie_store, which would keep
+        // a copy of it in every session.
+        CookieJar { store: Mutex::new(CookieStore::new()), suffixes }
+    }
+
+    fn store(&self) -> MutexGuard<'_, CookieStore> {
+        // A panic while holding the lock cannot leave a cookie store half-written in a
+        // way that matters more than losing the session's cookies would.
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stores the cookies of one `Set-Cookie` header received for `url`.
+    pub fn absorb(&self, url: &Url, set_cookie: &str) {
+        let Ok(cookie) = RawCookie::parse(set_cookie.to_owned()) else { return };
+        if let Some(domain) = cookie.domain() {
+            let domain = domain.trim_start_matches('.').to_ascii_lowercase();
+            let is_suffix = self.suffixes.suffix(domain.as_bytes()).is_some_and(|s| s.as_bytes() == domain.as_bytes());
+            // Browsers refuse `Domain=<public suffix>` unless it is the host itself.
+            if is_suffix && url.host_str() != Some(domain.as_str()) {
+                return;
+            }
+        }
+        let _ = self.store().insert_raw(&cookie, url);
+    }
+
+    /// The `Cookie` header to send with a request for `url`, if any cookie matches.
+    pub fn cookie_header(&self, url: &Url) -> Option<String> {
+        let store = self.store();
+        let mut header = String::new();
+        for (name, value) in store.get_request_values(url) {
+            if !header.is_empty() {
+                header.push_str("; ");
+            }
+            header.push_str(name);
+            header.push('=');
+            header.push_str(value);
+        }
+        (!header.is_empty()).then_some(header)
+    }
+
+    /// Forgets every cookie of the site (registrable domain) of `url`, as
+    /// `Clear-Site-Data: "cookies"` asks a browser to.
+    pub fn clear_site(&self, url: &Url) {
+        let Some(host) = url.host_str() else { return };
+        let site = self
+            .suffixes
+            .domain(host.as_bytes())
+            .and_then(|d| std::str::from_utf8(d.as_bytes()).ok().map(str::to_owned))
+            .unwrap_or_else(|| host.to_owned());
+        let mut store = self.store();
+        let doomed: Vec<(String, String, String)> = store
+            .iter_any()
+            .filter_map(|c| {
+                let domain = c.domain.as_cow()?.into_owned();
+                let same_site = domain == site || domain.ends_with(&format!(".{site}"));
+                same_site.then(|| (domain, String::from(&c.path), c.name().to_owned()))
+            })
+            .collect();
+        for (domain, path, name) in doomed {
+            store.remove(&domain, &path, &name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    #[test]
+    fn domain_cookies_are_shared_between_subdomains_but_not_sites() {
+        let jar = CookieJar::new(public_suffix_list());
+        jar.absorb(&url("https://www.shop.example/login"), "sid=1; Domain=shop.example; Path=/; HttpOnly");
+        jar.absorb(&url("https://www.shop.example/login"), "host_only=2; Path=/");
+        assert_eq!(jar.cookie_header(&url("https://api.shop.example/x")).as_deref(), Some("sid=1"));
+        let www = jar.cookie_header(&url("https://www.shop.example/")).expect("cookies");
+        assert!(www.contains("sid=1") && www.contains("host_only=2"), "{www}");
+        assert_eq!(jar.cookie_header(&url("https://other.example/")), None);
+    }
+
+    #[test]
+    fn public_suffix_domains_are_refused() {
+        let jar = CookieJar::new(public_suffix_list());
+        jar.absorb(&url("https://a.co.uk/"), "evil=1; Domain=co.uk");
+        jar.absorb(&url("https://a.github.io/"), "evil=1; Domain=github.io");
+        assert_eq!(jar.cookie_header(&url("https://b.co.uk/")), None);
+        assert_eq!(jar.cookie_header(&url("https://b.github.io/")), None);
+    }
+
+    #[test]
+    fn clear_site_forgets_only_that_site() {
+        let jar = CookieJar::new(public_suffix_list());
+        jar.absorb(&url("https://www.shop.example/"), "a=1; Domain=shop.example");
+        jar.absorb(&url("https://api.shop.example/"), "b=1");
+        jar.absorb(&url("https://other.example/"), "c=1");
+        jar.clear_site(&url("https://www.shop.example/logout"));
+        assert_eq!(jar.cookie_header(&url("https://api.shop.example/")), None);
+        assert_eq!(jar.cookie_header(&url("https://other.example/")).as_deref(), Some("c=1"));
+    }
+}
