@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use lol_html::html_content::ContentType;
 use lol_html::send::{DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, Settings};
+use lol_html::errors::RewritingError;
 use lol_html::{AsciiCompatibleEncoding, MemorySettings, OutputSink, Selector};
 
 use super::css::rewrite_css;
@@ -143,19 +144,38 @@ impl HtmlFilter {
 
 impl BodyFilter for HtmlFilter {
     fn write(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), FilterError> {
-        if let Some(rewriter) = &mut self.rewriter {
-            rewriter.write(input).map_err(|e| FilterError::Rewrite(e.to_string()))?;
-        }
+        let Some(rewriter) = &mut self.rewriter else {
+            out.extend_from_slice(input);
+            return Ok(());
+        };
+        let result = rewriter.write(input);
         self.drain(out);
-        Ok(())
+        self.after(result)
     }
 
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError> {
-        if let Some(rewriter) = self.rewriter.take() {
-            rewriter.end().map_err(|e| FilterError::Rewrite(e.to_string()))?;
-        }
+        let result = match self.rewriter.take() {
+            Some(rewriter) => rewriter.end(),
+            None => Ok(()),
+        };
         self.drain(out);
-        Ok(())
+        self.after(result)
+    }
+}
+
+impl HtmlFilter {
+    /// Past its memory limit lol_html has already flushed what it held (graceful
+    /// bail-out); the rest of the page then passes through untouched.
+    fn after(&mut self, result: Result<(), RewritingError>) -> Result<(), FilterError> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(RewritingError::MemoryLimitExceeded(_)) => {
+                tracing::debug!("HTML rewriter reached its memory limit; passing the rest through");
+                self.rewriter = None;
+                Ok(())
+            }
+            Err(e) => Err(FilterError::Rewrite(e.to_string())),
+        }
     }
 }
 

@@ -1,0 +1,195 @@
+//! HTML rewriter tests. Every input is also rewritten in 1-byte chunks and at random
+//! split points, and must come out identical.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::*;
+use crate::rewrite::filter::run_split;
+use crate::rewrite::url::test_rewriter;
+
+const RANDOM_SPLITTINGS: usize = 16;
+
+fn options(encoding: Option<&'static encoding_rs::Encoding>) -> HtmlOptions {
+    HtmlOptions { header_encoding: encoding, memory_limit: 1024 * 1024, css_buffer_limit: 64 * 1024 }
+}
+
+fn rewrite_with(urls: &UrlRewriter, input: &[u8], opts: &HtmlOptions, splits: &[usize]) -> Vec<u8> {
+    let mut filter = HtmlFilter::new(urls.clone(), opts).expect("ASCII-compatible");
+    run_split(&mut filter, input, splits).expect("rewrites")
+}
+
+/// Rewrites `input` whole, then checks every other chunking gives the same bytes.
+pub(crate) fn rewrite_everywhere(urls: &UrlRewriter, input: &[u8], opts: &HtmlOptions) -> Vec<u8> {
+    let whole = rewrite_with(urls, input, opts, &[]);
+    let bytewise: Vec<usize> = (1..input.len()).collect();
+    assert_eq!(rewrite_with(urls, input, opts, &bytewise), whole, "1-byte chunks differ");
+    let mut rng = StdRng::seed_from_u64(input.len() as u64);
+    for _ in 0..RANDOM_SPLITTINGS {
+        let mut splits: Vec<usize> = (0..rng.random_range(1..8)).map(|_| rng.random_range(0..=input.len())).collect();
+        splits.sort_unstable();
+        assert_eq!(rewrite_with(urls, input, opts, &splits), whole, "splits {splits:?} differ");
+    }
+    whole
+}
+
+fn rewrite(html: &str) -> (String, UrlRewriter) {
+    let urls = test_rewriter("https://shop.test/dir/page.html");
+    let out = rewrite_everywhere(&urls, html.as_bytes(), &options(None));
+    (String::from_utf8(out).expect("utf-8 out"), urls)
+}
+
+/// `http://<label>.proxy.localhost:8080` of a real origin in the rewriter's session.
+fn origin(urls: &UrlRewriter, real: &str) -> String {
+    urls.map_url(real).expect("absolute")
+}
+
+#[test]
+fn runtime_comes_first_in_head_whatever_the_document_starts_with() {
+    let tag = RUNTIME_SCRIPT_TAG;
+    for (input, expected) in [
+        ("<!doctype html><html><head><title>t</title><script>1</script></head>", format!("<!doctype html><html><head>{tag}<title>t</title><script>1</script></head>")),
+        ("<html lang=en><!-- c --><HEAD data-x=1><meta charset=utf-8>", format!("<html lang=en><!-- c --><HEAD data-x=1>{tag}<meta charset=utf-8>")),
+        ("<script>first()</script><p>x", format!("{tag}<script>first()</script><p>x")),
+        ("<html><body><script>x</script></body></html>", format!("<html>{tag}<body><script>x</script></body></html>")),
+        ("<!doctype html><title>no head</title>", format!("<!doctype html>{tag}<title>no head</title>")),
+        ("just text, no tags", format!("just text, no tags{tag}")),
+        ("", tag.to_owned()),
+    ] {
+        assert_eq!(rewrite(input).0, expected, "for {input:?}");
+    }
+}
+
+#[test]
+fn url_attributes_are_mapped_and_others_kept() {
+    let html = r##"<head><base href="https://cdn.test/assets/"><link rel=stylesheet href="https://shop.test/a.css" integrity="sha384-x">
+<script src="//cdn.test/app.js" integrity="sha256-y" crossorigin></script></head>
+<a href="https://other.test/p?a=1&amp;b=2" ping="/p https://track.test/t">o</a><a href="/rel">r</a><a href="#top">f</a>
+<a href="javascript:void(0)">j</a><a href="mailto:a@b.test">m</a><img src="data:image/png;base64,AA" srcset="https://img.test/a.png 1x, /b.png 2x">
+<form action="https://shop.test/login"><button formaction="https://pay.test/go">b</button></form>
+<video poster="https://img.test/p.jpg"></video><object data="https://cdn.test/o.swf"></object><div data="https://x.test/keep"></div>
+<table background="https://img.test/bg.gif"></table><blockquote cite="https://quote.test/"></blockquote>
+<svg><image xlink:href="https://img.test/i.svg"/><use href="https://img.test/s.svg#i"/></svg>
+<link rel=preload as=image imagesrcset="https://img.test/w.png 100w">"##;
+    let (out, urls) = rewrite(html);
+    let cdn = origin(&urls, "https://cdn.test");
+    let img = origin(&urls, "https://img.test");
+    for expected in [
+        format!(r#"<base href="{cdn}/assets/">"#),
+        format!(r#"<link rel=stylesheet href="{}/a.css">"#, origin(&urls, "https://shop.test")),
+        format!(r#"<script src="{cdn}/app.js" crossorigin>"#),
+        format!(r#"<a href="{}/p?a=1&amp;b=2" ping="/p {}/t">"#, origin(&urls, "https://other.test"), origin(&urls, "https://track.test")),
+        r##"<a href="/rel">r</a><a href="#top">f</a>"##.to_owned(),
+        r#"<a href="javascript:void(0)">j</a><a href="mailto:a@b.test">m</a>"#.to_owned(),
+        format!(r#"<img src="data:image/png;base64,AA" srcset="{img}/a.png 1x, /b.png 2x">"#),
+        format!(r#"<form action="{}/login"><button formaction="{}/go">"#, origin(&urls, "https://shop.test"), origin(&urls, "https://pay.test")),
+        format!(r#"<video poster="{img}/p.jpg">"#),
+        format!(r#"<object data="{cdn}/o.swf">"#),
+        r#"<div data="https://x.test/keep">"#.to_owned(),
+        format!(r#"<table background="{img}/bg.gif">"#),
+        format!(r#"<blockquote cite="{}/">"#, origin(&urls, "https://quote.test")),
+        format!(r#"<image xlink:href="{img}/i.svg""#),
+        format!(r##"<use href="{img}/s.svg#i""##),
+        format!(r#"imagesrcset="{img}/w.png 100w""#),
+    ] {
+        assert!(out.contains(&expected), "missing {expected}\nin {out}");
+    }
+    assert!(!out.contains("integrity"), "{out}");
+}
+
+#[test]
+fn entities_are_decoded_before_mapping_and_escaped_after() {
+    let (out, urls) = rewrite(r#"<a href="https&#x3a;//shop.test/?q=&quot;x&quot;&amp;y=1">a</a>"#);
+    let shop = origin(&urls, "https://shop.test");
+    assert!(out.contains(&format!(r#"href="{shop}/?q=&quot;x&quot;&amp;y=1""#)), "{out}");
+}
+
+#[test]
+fn base_href_decides_how_scheme_relative_urls_resolve() {
+    let urls = test_rewriter("http://shop.test/");
+    let html = br#"<base href="https://secure.test/"><img src="//img.test/a.png">"#;
+    let out = String::from_utf8(rewrite_everywhere(&urls, html, &options(None))).expect("utf-8");
+    assert!(out.contains(&format!(r#"src="{}/a.png""#, origin(&urls, "https://img.test"))), "{out}");
+}
+
+#[test]
+fn meta_refresh_is_mapped_and_meta_csp_removed() {
+    let (out, urls) = rewrite(
+        r#"<meta http-equiv="refresh" content="0; url=https://shop.test/next"><meta http-equiv=Content-Security-Policy content="default-src 'self'"><p>"#,
+    );
+    assert!(out.contains(&format!(r#"content="0; url={}/next""#, origin(&urls, "https://shop.test"))), "{out}");
+    assert!(!out.contains("default-src"), "{out}");
+}
+
+#[test]
+fn inline_css_is_rewritten_in_attributes_and_style_elements() {
+    let (out, urls) = rewrite(
+        r#"<div style="background:url(https://img.test/a.png)"></div><style>@import "https://cdn.test/x.css";
+.a{background-image:url('https://img.test/b.png')} .b{background:url(/rel.png)}</style>"#,
+    );
+    let img = origin(&urls, "https://img.test");
+    assert!(out.contains(&format!(r#"style="background:url(&quot;{img}/a.png&quot;)""#)), "{out}");
+    assert!(out.contains(&format!(r#"@import "{}/x.css";"#, origin(&urls, "https://cdn.test"))), "{out}");
+    assert!(out.contains(&format!("url('{img}/b.png')")), "{out}");
+    assert!(out.contains("url(/rel.png)"), "{out}");
+}
+
+#[test]
+fn oversized_style_text_passes_through_untouched() {
+    let urls = test_rewriter("https://shop.test/");
+    let css = format!(".a{{background:url(https://img.test/a.png)}}{}", "/* padding */".repeat(100));
+    let html = format!("<style>{css}</style><p>after");
+    let opts = HtmlOptions { css_buffer_limit: 64, ..options(None) };
+    let out = String::from_utf8(rewrite_everywhere(&urls, html.as_bytes(), &opts)).expect("utf-8");
+    assert!(out.contains(&format!("<style>{css}</style><p>after")), "{out}");
+}
+
+#[test]
+fn malformed_html_passes_through() {
+    let hostile = "<div <<a href='https://x.test/'>><!-- unterminated <script>alert(1)</scr<a href=\"https://x.test/\"";
+    let (out, _) = rewrite(hostile);
+    assert!(out.ends_with("<!-- unterminated <script>alert(1)</scr<a href=\"https://x.test/\""), "{out}");
+}
+
+#[test]
+fn memory_limit_passes_the_rest_through_untouched() {
+    let urls = test_rewriter("https://shop.test/");
+    let huge_attribute = "x".repeat(256 * 1024);
+    let html = format!("<a href=\"https://a.test/\">1</a><div title=\"{huge_attribute}\"><a href=\"https://b.test/\">2</a></div>");
+    let opts = HtmlOptions { memory_limit: 64 * 1024, ..options(None) };
+    let out = String::from_utf8(rewrite_with(&urls, html.as_bytes(), &opts, &[4096, 8192, 70_000])).expect("utf-8");
+    // Everything arrives; the tail after the limit is exactly the input.
+    assert!(out.ends_with(&format!("<div title=\"{huge_attribute}\"><a href=\"https://b.test/\">2</a></div>")));
+    assert!(out.contains(&origin(&urls, "https://a.test")), "the start is still rewritten");
+}
+
+#[test]
+fn windows_1251_pages_keep_their_bytes() {
+    let urls = test_rewriter("http://shop.test/");
+    let (text, _, _) = encoding_rs::WINDOWS_1251.encode("<meta charset=windows-1251><p>Привет</p><a href=\"https://shop.test/поиск?q=тест\">ссылка</a>");
+    for encoding in [None, Some(encoding_rs::WINDOWS_1251)] {
+        let out = rewrite_everywhere(&urls, &text, &options(encoding));
+        let (decoded, _, had_errors) = encoding_rs::WINDOWS_1251.decode(&out);
+        assert!(!had_errors);
+        let expected = format!("<a href=\"{}/поиск?q=тест\">ссылка</a>", origin(&urls, "https://shop.test"));
+        assert!(decoded.contains(&expected), "{decoded}");
+        assert!(decoded.contains("<p>Привет</p>"));
+    }
+}
+
+#[test]
+fn saved_real_pages_rewrite_identically_at_any_chunking() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixtures/pages") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "html") {
+            let input = std::fs::read(&path).expect("read");
+            let urls = test_rewriter("http://127.0.0.1:8000/");
+            let out = rewrite_everywhere(&urls, &input, &options(None));
+            assert!(String::from_utf8_lossy(&out).contains(RUNTIME_SCRIPT_TAG), "{}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 5, "expected the saved pages in {}", dir.display());
+}
