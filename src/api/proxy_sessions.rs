@@ -33,19 +33,19 @@ struct CreateRequest {
 }
 
 #[derive(Serialize)]
-struct CreateResponse {
+pub(super) struct CreateResponse {
     status: &'static str,
     proxy_url: String,
     visitor: VisitorBody,
 }
 
 #[derive(Serialize)]
-struct VisitorBody {
+pub(super) struct VisitorBody {
     short_id: String,
     unique_id: Option<String>,
 }
 
-pub(super) async fn create(State(app): State<Arc<AppState>>, body: Body) -> Result<Json<serde_json::Value>, ApiError> {
+pub(super) async fn create(State(app): State<Arc<AppState>>, body: Body) -> Result<Json<CreateResponse>, ApiError> {
     let request: CreateRequest = read_json(body, app.config.max_api_body).await?;
     let raw = request.initial_url.ok_or_else(|| invalid_url("initial_url is required"))?;
     let (initial_url, unique_from_query) = parse_initial_url(&raw)?;
@@ -63,7 +63,7 @@ pub(super) async fn create(State(app): State<Arc<AppState>>, body: Body) -> Resu
         visitor: VisitorBody { short_id: session.visitor.short_id.clone(), unique_id: session.visitor.unique_id.clone() },
     };
     tracing::info!(session = %session.id, visitor = %session.visitor.short_id, "proxy session created");
-    serde_json::to_value(response).map(Json).map_err(|e| ApiError::InvalidJson(e.to_string()))
+    Ok(Json(response))
 }
 
 fn invalid_url(message: &str) -> ApiError {
