@@ -21,7 +21,7 @@ impl HostPattern {
             && name.split('.').all(|part| {
                 !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             });
-        valid.then(|| if below { HostPattern::Below(name) } else { HostPattern::Exact(name) })
+        valid.then_some(if below { HostPattern::Below(name) } else { HostPattern::Exact(name) })
     }
 
     /// Whether `host` (lower case) matches.
