@@ -1,1 +1,16 @@
+//! Tandem's integration tests: one binary, one module per capability. Each test starts
+//! its own Tandem in-process on a loopback port, in front of the fixture sites of
+//! `support::fixtures`, and talks to it as a browser or an integrator would.
+
+mod support;
+
+mod binding;
+mod browser;
+mod cookies;
+mod passthrough;
+mod requests;
+mod rewriting;
+mod sessions;
 mod upstream;
+mod upstream_failures;
+mod websocket;

@@ -22,24 +22,16 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
-};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tandem::upstream::{UpstreamClient, UpstreamError, UpstreamSettings};
 
-/// Upper bound for any single test step; generous for a loaded 2-core CI box.
-const STEP: Duration = Duration::from_secs(15);
+use crate::support::tls::TestPki;
 
 async fn bounded<F: Future>(fut: F) -> F::Output {
-    tokio::time::timeout(STEP, fut)
-        .await
-        .expect("test step did not finish in time")
+    crate::support::bounded("upstream client test step", fut).await
 }
 
 fn settings(allow_private: bool) -> UpstreamSettings {
@@ -419,59 +411,16 @@ async fn send_upgrade_yields_an_echoing_stream() {
 
 // ---------------------------------------------------------------- HTTPS
 
-struct TestPki {
-    ca_pem: String,
-    leaf_der: CertificateDer<'static>,
-    leaf_key: PrivateKeyDer<'static>,
-}
-
 /// A throwaway CA and a `secure.test` server certificate signed by it.
 fn test_pki() -> TestPki {
-    let ca_key = KeyPair::generate().expect("CA key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Tandem test CA");
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca_cert = ca_params.self_signed(&ca_key).expect("CA cert");
-    let issuer = Issuer::new(ca_params, ca_key);
-
-    let leaf_key = KeyPair::generate().expect("leaf key");
-    let mut leaf_params =
-        CertificateParams::new(vec!["secure.test".to_string()]).expect("leaf params");
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, "secure.test");
-    leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let leaf = leaf_params
-        .signed_by(&leaf_key, &issuer)
-        .expect("leaf cert");
-
-    TestPki {
-        ca_pem: ca_cert.pem(),
-        leaf_der: leaf.der().clone(),
-        leaf_key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
-    }
+    TestPki::new(&["secure.test"])
 }
 
 /// TLS server for `secure.test` offering ALPN h2 + http/1.1, serving both
 /// versions with hyper-util's auto builder. Returns its address and a counter
 /// of accepted TCP connections.
 async fn https_server(pki: &TestPki) -> (SocketAddr, Arc<AtomicUsize>) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![pki.leaf_der.clone()], pki.leaf_key.clone_key())
-        .expect("server cert");
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = pki.acceptor();
 
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -1,0 +1,141 @@
+//! Visitor binding: the proxy URL is a one-time entry link that gives the browser an
+//! HttpOnly cookie of Tandem's own; without it a session's labels answer 403.
+
+use axum::body::Body;
+use http::{Method, StatusCode, header};
+
+use crate::support::{Reply, World, get};
+
+fn assert_refusal_page(reply: &Reply, status: StatusCode, says: &str) {
+    assert_eq!(reply.status, status, "{}", reply.text());
+    assert!(
+        reply.header(header::CONTENT_TYPE).is_some_and(|t| t.starts_with("text/html")),
+        "the refusal is not a page: {:?}",
+        reply.headers
+    );
+    assert!(reply.text().contains(says), "the page does not say {says:?}: {}", reply.text());
+}
+
+#[tokio::test]
+async fn the_entry_link_sets_an_httponly_cookie_and_redirects_to_the_clean_initial_path() {
+    let world = World::start().await;
+    let session = world.tandem.create_session("https://shop.test/echo?x=1").await;
+    let reply = world.tandem.send(get(&session.proxy_url)).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.text());
+    assert_eq!(reply.location(), "/echo?x=1");
+    assert_eq!(reply.header(header::CACHE_CONTROL), Some("no-store"));
+    let set_cookie = reply.headers_named(header::SET_COOKIE);
+    assert_eq!(set_cookie.len(), 1, "{set_cookie:?}");
+    let (pair, attributes) = set_cookie[0].split_once(';').expect("cookie attributes");
+    let (name, token) = pair.split_once('=').expect("name=value");
+    assert_eq!(name, session.cookie_name());
+    assert!(token.len() >= 20, "the binding token must be unguessable: {token}");
+    for attribute in ["HttpOnly", "Path=/", "Domain=proxy.localhost"] {
+        assert!(attributes.contains(attribute), "{attribute} missing from {}", set_cookie[0]);
+    }
+
+    let landing = session.url("https://shop.test/echo?x=1");
+    let page = world
+        .tandem
+        .send(
+            http::Request::get(&landing)
+                .header(header::COOKIE, pair)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert_eq!(page.json()["target"], "/echo?x=1");
+    assert!(
+        world.upstream.requests().iter().all(|s| !s.target.contains("__tandem")),
+        "Tandem's entry path reached the upstream"
+    );
+}
+
+#[tokio::test]
+async fn requests_without_the_binding_cookie_get_a_403_page() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/echo").await;
+    let session = &visitor.session;
+
+    // No cookie at all, on the landing label and on another label of the session.
+    for url in [visitor.landing.clone(), session.url("https://accounts.test/echo")] {
+        let reply = world.tandem.send(get(&url)).await;
+        assert_refusal_page(&reply, StatusCode::FORBIDDEN, "has not joined");
+    }
+    // A forged token, and other cookies only.
+    for cookie in [format!("{}=forged-token", session.cookie_name()), "sid=abc; theme=dark".to_owned()] {
+        let request = http::Request::get(&visitor.landing).header(header::COOKIE, cookie).body(Body::empty()).expect("request");
+        let reply = world.tandem.send(request).await;
+        assert_refusal_page(&reply, StatusCode::FORBIDDEN, "has not joined");
+    }
+    assert!(world.upstream.requests().is_empty(), "a refused request reached the upstream");
+
+    // The bound browser still gets through.
+    assert_eq!(visitor.get(&visitor.landing).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_entry_link_used_a_second_time_without_the_cookie_is_refused() {
+    let world = World::start().await;
+    let session = world.tandem.create_session("https://shop.test/echo").await;
+    let visitor = world.tandem.enter(&session).await;
+
+    // Someone else opens the leaked link.
+    let reply = world.tandem.send(get(&session.proxy_url)).await;
+    assert_refusal_page(&reply, StatusCode::FORBIDDEN, "already been used");
+    assert!(reply.header(header::SET_COOKIE).is_none(), "a second binding was handed out");
+
+    // The bound browser opening it again is simply sent on, with no new cookie.
+    let again = visitor.send(visitor.request(Method::GET, &session.proxy_url), Body::empty()).await;
+    assert_eq!(again.status, StatusCode::FOUND, "{}", again.text());
+    assert_eq!(again.location(), "/echo");
+    assert!(again.header(header::SET_COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn one_sessions_binding_does_not_open_another_session() {
+    let world = World::start().await;
+    let alice = world.tandem.visitor("https://shop.test/echo").await;
+    let bob = world.tandem.visitor("https://shop.test/echo").await;
+    let reply = alice.get(&bob.landing).await;
+    assert_refusal_page(&reply, StatusCode::FORBIDDEN, "has not joined");
+    assert_eq!(bob.get(&bob.landing).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unknown_session_gets_an_expired_link_page() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/echo").await;
+    let unknown = visitor.landing.replacen(&visitor.session.id, "zzzzzzzz", 1);
+    let reply = visitor.get(&unknown).await;
+    assert_refusal_page(&reply, StatusCode::NOT_FOUND, "expired");
+}
+
+#[tokio::test]
+async fn tandem_cookies_never_reach_the_upstream() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/").await;
+    // The home page sets two cookies in the jar.
+    assert_eq!(visitor.get(&visitor.landing).await.status, StatusCode::OK);
+
+    // The browser sends its binding, another session's binding and a cookie that only
+    // page script could have made up.
+    let browser_cookies = format!("{}; tandem_abcdefgh=other; made_up=1", visitor.cookie);
+    let request = http::Request::get(visitor.url("https://shop.test/echo"))
+        .header(header::COOKIE, browser_cookies)
+        .body(Body::empty())
+        .expect("request");
+    let reply = world.tandem.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+
+    let seen = world.upstream.last("shop.test", "/echo");
+    let cookies = seen.header("cookie").expect("the jar's cookies are sent");
+    let mut names: Vec<&str> = cookies.split(';').filter_map(|p| p.trim().split_once('=')).map(|(n, _)| n).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["pref", "visit"], "upstream got Cookie: {cookies}");
+    for seen in world.upstream.requests() {
+        let all = format!("{:?}", seen.headers);
+        assert!(!all.contains("tandem_"), "Tandem's cookie reached the upstream: {all}");
+    }
+}

@@ -1,0 +1,64 @@
+//! Runs a scenario of the Node Chromium driver (`tests/browser/run.mjs`) and returns its
+//! `RESULT` JSON. A missing browser, Node or driver install fails the test with a
+//! message that says what to install: `scripts/test` installs all three, so a skip
+//! would only hide a broken set-up.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+/// Bound on one whole scenario run, Chromium start-up included.
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Runs `scenario` with `args` and returns the result it printed.
+pub async fn run_scenario(scenario: &str, args: &serde_json::Value) -> serde_json::Value {
+    let chromium = std::env::var("TANDEM_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "Chromium not found at {chromium} (set TANDEM_TEST_CHROMIUM, or run scripts/test, which installs it)"
+    );
+    let driver_dir = std::env::var("TANDEM_TEST_NODE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser"));
+    assert!(
+        driver_dir.join("node_modules/playwright-core").is_dir(),
+        "the browser driver is not installed in {}: run `npm ci --prefix tests/browser` (scripts/test does)",
+        driver_dir.display()
+    );
+    let mut args = args.clone();
+    let budget_ms = (SCENARIO_TIMEOUT.as_millis() - 10_000) as u64;
+    if args["timeout_ms"].as_u64().is_none() {
+        args["timeout_ms"] = serde_json::json!(budget_ms);
+    }
+
+    let mut command = Command::new("node");
+    command
+        .arg(driver_dir.join("run.mjs"))
+        .arg(scenario)
+        .arg(args.to_string())
+        .env("TANDEM_TEST_CHROMIUM", &chromium)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run `node` ({e}): install Node.js (scripts/test does)"));
+    let output = match tokio::time::timeout(SCENARIO_TIMEOUT, child.wait_with_output()).await {
+        Ok(output) => output.expect("waiting for the browser driver"),
+        Err(_) => panic!("browser scenario {scenario} did not finish within {SCENARIO_TIMEOUT:?}"),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for line in stdout.lines() {
+        if let Some(json) = line.strip_prefix("RESULT ") {
+            return serde_json::from_str(json).unwrap_or_else(|e| panic!("scenario {scenario} printed bad JSON ({e}): {json}"));
+        }
+        if let Some(error) = line.strip_prefix("ERROR ") {
+            panic!("browser scenario {scenario} failed: {error}\n--- driver log ---\n{stderr}");
+        }
+    }
+    panic!("browser scenario {scenario} printed no RESULT ({}):\n{stdout}\n--- driver log ---\n{stderr}", output.status);
+}
