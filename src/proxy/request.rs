@@ -9,6 +9,7 @@ use http::{Request, Uri, Version, request::Parts};
 use super::context::{RequestContext, TANDEM_PATH_PREFIX};
 use crate::error::ProxyError;
 use crate::rewrite::headers::remove_hop_by_hop;
+use crate::session::jar::RequestSite;
 
 /// Content codings Tandem can decode, in the order offered upstream.
 const DECODABLE_CODINGS: &[&str] = &["gzip", "deflate", "br", "zstd"];
@@ -25,7 +26,7 @@ pub fn build(ctx: &RequestContext, parts: &Parts, body: Body, websocket: bool) -
     headers.remove(header::HOST);
     // The browser holds no upstream cookies, only Tandem's: the jar speaks for it.
     headers.remove(header::COOKIE);
-    if let Some(cookies) = ctx.session.jar.cookie_header(&ctx.upstream_url) {
+    if let Some(cookies) = ctx.session.jar.cookie_header(&ctx.upstream_url, request_site(ctx, parts)) {
         headers.insert(header::COOKIE, header_value(cookies)?);
     }
     translate_origin(ctx, &mut headers)?;
@@ -37,6 +38,28 @@ pub fn build(ctx: &RequestContext, parts: &Parts, body: Body, websocket: bool) -
     *request.version_mut() = Version::HTTP_11;
     *request.headers_mut() = headers;
     Ok(request)
+}
+
+/// How the request relates to the upstream's site on the real web. The browser's
+/// `Sec-Fetch-Site` only knows labels, which are all one site to it; for a request from
+/// another label, the real site of its initiator (from `Origin` or `Referer`) decides.
+fn request_site(ctx: &RequestContext, parts: &Parts) -> RequestSite {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let lax_navigation = parts.method.is_safe() && header("sec-fetch-mode") == Some("navigate") && header("sec-fetch-dest") == Some("document");
+    let same_site = match header("sec-fetch-site") {
+        // No browser signal (not a browser), typed by the user, or the same label.
+        None | Some("none") | Some("same-origin") => true,
+        Some("same-site") => {
+            let jar = &ctx.session.jar;
+            header("origin")
+                .filter(|o| *o != "null")
+                .or_else(|| header("referer"))
+                .and_then(|initiator| ctx.mapping.upstream_of(initiator))
+                .is_some_and(|initiator| jar.site_of(&initiator) == jar.site_of(&ctx.upstream_url))
+        }
+        Some(_) => false,
+    };
+    RequestSite { same_site, lax_navigation }
 }
 
 fn header_value(text: String) -> Result<HeaderValue, ProxyError> {

@@ -40,7 +40,7 @@ fn response_headers_are_mapped_absorbed_and_dropped() {
     for gone in ["set-cookie", "content-security-policy", "x-frame-options", "strict-transport-security", "x-robots-tag", "x-private", "connection"] {
         assert!(!headers.contains_key(gone), "{gone} should be gone");
     }
-    let cookies = jar.cookie_header(&upstream).expect("absorbed");
+    let cookies = jar.cookie_header(&upstream, crate::session::jar::RequestSite::FIRST_PARTY).expect("absorbed");
     assert!(cookies.contains("sid=1") && cookies.contains("pref=dark"), "{cookies}");
 }
 
@@ -54,7 +54,7 @@ fn clear_site_data_clears_the_jar_not_the_browser() {
     headers.insert("clear-site-data", HeaderValue::from_static("\"cookies\", \"storage\""));
     rewrite_response_headers(&mut headers, &ResponseContext { urls: &urls, jar, upstream_url: &upstream, rule_dropped: &|_| false });
     assert!(!headers.contains_key("clear-site-data"));
-    assert_eq!(jar.cookie_header(&upstream), None);
+    assert_eq!(jar.cookie_header(&upstream, crate::session::jar::RequestSite::FIRST_PARTY), None);
 }
 
 #[test]

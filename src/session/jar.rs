@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use cookie::SameSite;
 use cookie_store::{CookieStore, RawCookie};
 use publicsuffix::{List, Psl};
 use url::Url;
@@ -12,6 +13,21 @@ use url::Url;
 pub fn public_suffix_list() -> Arc<List> {
     static TEXT: &str = include_str!("../../data/public_suffix_list.dat");
     Arc::new(TEXT.parse().unwrap_or_else(|_| List::new()))
+}
+
+/// How a request relates to the site it goes to, as the real web would see it: labels
+/// are all one site to the browser, so the proxy judges `SameSite` itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestSite {
+    /// The request comes from a page of the same site (or from the user).
+    pub same_site: bool,
+    /// A top-level navigation with a safe method, which `SameSite=Lax` cookies follow.
+    pub lax_navigation: bool,
+}
+
+impl RequestSite {
+    /// A first-party request: every cookie that matches the URL goes.
+    pub const FIRST_PARTY: RequestSite = RequestSite { same_site: true, lax_navigation: true };
 }
 
 /// One session's cookies.
@@ -48,11 +64,18 @@ impl CookieJar {
         let _ = self.store().insert_raw(&cookie, url);
     }
 
-    /// The `Cookie` header to send with a request for `url`, if any cookie matches.
-    pub fn cookie_header(&self, url: &Url) -> Option<String> {
+    /// The `Cookie` header to send with a request for `url`, if any cookie matches and
+    /// its `SameSite` attribute lets it go with a request of this kind (unset counts as
+    /// `Lax`, as in current browsers).
+    pub fn cookie_header(&self, url: &Url, site: RequestSite) -> Option<String> {
         let store = self.store();
         let mut header = String::new();
-        for (name, value) in store.get_request_values(url) {
+        let allowed = store.matches(url).into_iter().filter(|c| match c.same_site() {
+            Some(SameSite::None) => true,
+            Some(SameSite::Strict) => site.same_site,
+            Some(SameSite::Lax) | None => site.same_site || site.lax_navigation,
+        });
+        for (name, value) in allowed.map(|c| c.name_value()) {
             if !header.is_empty() {
                 header.push_str("; ");
             }
@@ -63,15 +86,17 @@ impl CookieJar {
         (!header.is_empty()).then_some(header)
     }
 
+    /// The site (registrable domain) of `url`'s host; the host itself when it has none.
+    pub fn site_of<'u>(&self, url: &'u Url) -> Option<&'u str> {
+        let host = url.host_str()?;
+        let site = self.suffixes.domain(host.as_bytes()).map_or(host.len(), |d| d.as_bytes().len());
+        host.get(host.len() - site..)
+    }
+
     /// Forgets every cookie of the site (registrable domain) of `url`, as
     /// `Clear-Site-Data: "cookies"` asks a browser to.
     pub fn clear_site(&self, url: &Url) {
-        let Some(host) = url.host_str() else { return };
-        let site = self
-            .suffixes
-            .domain(host.as_bytes())
-            .and_then(|d| std::str::from_utf8(d.as_bytes()).ok().map(str::to_owned))
-            .unwrap_or_else(|| host.to_owned());
+        let Some(site) = self.site_of(url) else { return };
         let mut store = self.store();
         let doomed: Vec<(String, String, String)> = store
             .iter_any()
@@ -100,10 +125,27 @@ mod tests {
         let jar = CookieJar::new(public_suffix_list());
         jar.absorb(&url("https://www.shop.example/login"), "sid=1; Domain=shop.example; Path=/; HttpOnly");
         jar.absorb(&url("https://www.shop.example/login"), "host_only=2; Path=/");
-        assert_eq!(jar.cookie_header(&url("https://api.shop.example/x")).as_deref(), Some("sid=1"));
-        let www = jar.cookie_header(&url("https://www.shop.example/")).expect("cookies");
+        assert_eq!(jar.cookie_header(&url("https://api.shop.example/x"), RequestSite::FIRST_PARTY).as_deref(), Some("sid=1"));
+        let www = jar.cookie_header(&url("https://www.shop.example/"), RequestSite::FIRST_PARTY).expect("cookies");
         assert!(www.contains("sid=1") && www.contains("host_only=2"), "{www}");
-        assert_eq!(jar.cookie_header(&url("https://other.example/")), None);
+        assert_eq!(jar.cookie_header(&url("https://other.example/"), RequestSite::FIRST_PARTY), None);
+    }
+
+    #[test]
+    fn same_site_attributes_are_honoured() {
+        let jar = CookieJar::new(public_suffix_list());
+        let bank = url("https://bank.example/transfer");
+        jar.absorb(&bank, "strict=1; SameSite=Strict");
+        jar.absorb(&bank, "lax=1; SameSite=Lax");
+        jar.absorb(&bank, "unset=1");
+        jar.absorb(&bank, "none=1; SameSite=None; Secure");
+        assert_eq!(jar.cookie_header(&bank, RequestSite::FIRST_PARTY).map(|h| h.matches('=').count()), Some(4));
+        let cross_post = RequestSite { same_site: false, lax_navigation: false };
+        assert_eq!(jar.cookie_header(&bank, cross_post).as_deref(), Some("none=1"));
+        let cross_link = RequestSite { same_site: false, lax_navigation: true };
+        let sent = jar.cookie_header(&bank, cross_link).expect("lax cookies");
+        assert!(sent.contains("lax=1") && sent.contains("unset=1") && !sent.contains("strict"), "{sent}");
+        assert_eq!(jar.site_of(&url("https://www.bank.co.uk/")), Some("bank.co.uk"));
     }
 
     #[test]
@@ -111,8 +153,8 @@ mod tests {
         let jar = CookieJar::new(public_suffix_list());
         jar.absorb(&url("https://a.co.uk/"), "evil=1; Domain=co.uk");
         jar.absorb(&url("https://a.github.io/"), "evil=1; Domain=github.io");
-        assert_eq!(jar.cookie_header(&url("https://b.co.uk/")), None);
-        assert_eq!(jar.cookie_header(&url("https://b.github.io/")), None);
+        assert_eq!(jar.cookie_header(&url("https://b.co.uk/"), RequestSite::FIRST_PARTY), None);
+        assert_eq!(jar.cookie_header(&url("https://b.github.io/"), RequestSite::FIRST_PARTY), None);
     }
 
     #[test]
@@ -122,7 +164,7 @@ mod tests {
         jar.absorb(&url("https://api.shop.example/"), "b=1");
         jar.absorb(&url("https://other.example/"), "c=1");
         jar.clear_site(&url("https://www.shop.example/logout"));
-        assert_eq!(jar.cookie_header(&url("https://api.shop.example/")), None);
-        assert_eq!(jar.cookie_header(&url("https://other.example/")).as_deref(), Some("c=1"));
+        assert_eq!(jar.cookie_header(&url("https://api.shop.example/"), RequestSite::FIRST_PARTY), None);
+        assert_eq!(jar.cookie_header(&url("https://other.example/"), RequestSite::FIRST_PARTY).as_deref(), Some("c=1"));
     }
 }
