@@ -719,3 +719,21 @@ proptest! {
         stream_chunks(TestMap, 16, &[text.as_bytes()]);
     }
 }
+
+#[test]
+fn saved_real_stylesheets_rewrite_identically_at_any_chunking() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixtures/pages") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "css") {
+            let input = std::fs::read(&path).expect("read");
+            let streamed = stream_all_chunkings(&input, 256 * 1024);
+            let mut whole = String::new();
+            rewrite_css(std::str::from_utf8(&input).expect("utf-8 css"), &TestMap, &mut whole);
+            assert_eq!(String::from_utf8_lossy(&streamed), whole, "{}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 5, "expected the saved stylesheets in {}", dir.display());
+}
