@@ -139,3 +139,33 @@ async fn tandem_cookies_never_reach_the_upstream() {
         assert!(!all.contains("tandem_"), "Tandem's cookie reached the upstream: {all}");
     }
 }
+
+/// Served over https (behind a TLS terminator), the proxy URL may be framed by the
+/// integrator's own site, where Tandem's cookie is a third-party cookie: it must be
+/// `SameSite=None; Secure; Partitioned`, and the site's framing headers must go.
+#[tokio::test]
+async fn behind_https_the_binding_cookie_works_inside_an_integrators_iframe() {
+    let world = World::start_with(|config| {
+        let origin = format!("https://proxy.localhost:{}", config.listen.port());
+        config.content_origin = url::Url::parse(&origin).expect("content origin");
+    })
+    .await;
+    let session = world.tandem.create_session("https://shop.test/").await;
+    assert!(session.proxy_url.starts_with("https://"), "{}", session.proxy_url);
+
+    let entry = world.tandem.send(get(&session.proxy_url)).await;
+    assert_eq!(entry.status, StatusCode::FOUND, "{}", entry.text());
+    let set_cookie = entry.header(header::SET_COOKIE).expect("binding cookie");
+    let attributes: Vec<&str> = set_cookie.split(';').skip(1).map(str::trim).collect();
+    for attribute in ["HttpOnly", "Secure", "SameSite=None", "Partitioned", "Domain=proxy.localhost"] {
+        assert!(attributes.contains(&attribute), "{attribute} missing from {set_cookie}");
+    }
+
+    let visitor = world.tandem.enter(&world.tandem.create_session("https://shop.test/").await).await;
+    let page = visitor.get(&visitor.landing).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert_eq!(page.header(header::X_FRAME_OPTIONS), None);
+    assert_eq!(page.header(header::CONTENT_SECURITY_POLICY), None);
+    let accounts = visitor.session.origin("https://accounts.test/").replacen("http://", "https://", 1);
+    assert!(page.text().contains(&format!(r#"href="{accounts}/login""#)), "links must stay on https: {}", page.text());
+}

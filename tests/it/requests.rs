@@ -79,6 +79,21 @@ async fn plain_http_upstreams_get_their_host_header_and_no_hop_by_hop_headers() 
     assert_eq!(seen.header("x-hop"), None, "a header named by Connection went upstream");
 }
 
+#[tokio::test]
+async fn an_upstream_on_its_own_port_keeps_the_port_in_its_label_and_host() {
+    let world = World::start().await;
+    let port = world.upstream.addr.port();
+    let initial = format!("http://shop.test:{port}/echo");
+    let visitor = world.tandem.visitor(&initial).await;
+    let label = visitor.session.label(&initial);
+    assert!(label.ends_with(&format!("h{port}-shop-test")), "{label}");
+    assert_eq!(visitor.landing, visitor.url(&initial));
+    let reply = visitor.get(&visitor.landing).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let seen = world.upstream.last("shop.test", "/echo");
+    assert_eq!(seen.header("host"), Some(format!("shop.test:{port}")));
+}
+
 /// 20 MiB in 64 KiB chunks of a fixed pseudo-random sequence.
 const UPLOAD_CHUNK: usize = 64 * 1024;
 const UPLOAD_CHUNKS: usize = 320;

@@ -12,9 +12,9 @@ use crate::support::{Visitor, World, bounded};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Opens `ws://<label>/ws` through Tandem with the given `Origin` and `Cookie`.
-async fn connect(world: &World, visitor: &Visitor, origin: &str, cookie: Option<&str>) -> Result<Socket, WsError> {
-    let url = visitor.url("https://shop.test/ws").replacen("http://", "ws://", 1);
+/// Opens `ws://<label of upstream>` through Tandem with the given `Origin` and `Cookie`.
+async fn connect(world: &World, visitor: &Visitor, upstream: &str, origin: &str, cookie: Option<&str>) -> Result<Socket, WsError> {
+    let url = visitor.url(upstream).replacen("http://", "ws://", 1);
     let mut request = url.into_client_request().expect("websocket request");
     request.headers_mut().insert(header::ORIGIN, HeaderValue::from_str(origin).expect("origin"));
     if let Some(cookie) = cookie {
@@ -39,32 +39,36 @@ async fn next_text(socket: &mut Socket) -> String {
 #[tokio::test]
 async fn a_websocket_echoes_through_tandem_with_the_real_origin_and_the_jars_cookies() {
     let world = World::start().await;
-    let visitor = world.tandem.visitor("https://shop.test/").await;
-    // The home page puts two cookies in the jar.
-    assert_eq!(visitor.get(&visitor.landing).await.status, StatusCode::OK);
+    for scheme in ["https", "http"] {
+        let visitor = world.tandem.visitor(&format!("{scheme}://shop.test/")).await;
+        // The home page puts two cookies in the jar.
+        assert_eq!(visitor.get(&visitor.landing).await.status, StatusCode::OK);
 
-    let origin = visitor.session.origin("https://shop.test/");
-    let mut socket = connect(&world, &visitor, &origin, Some(&visitor.cookie)).await.expect("handshake through Tandem");
-    let greeting = next_text(&mut socket).await;
-    let cookies = greeting.strip_prefix("cookies: ").expect("greeting");
-    let mut names: Vec<&str> = cookies.split("; ").filter_map(|p| p.split_once('=')).map(|(n, _)| n).collect();
-    names.sort_unstable();
-    assert_eq!(names, ["pref", "visit"], "the handshake carried {cookies}");
+        let origin = visitor.session.origin(&format!("{scheme}://shop.test/"));
+        let mut socket = connect(&world, &visitor, &format!("{scheme}://shop.test/ws"), &origin, Some(&visitor.cookie))
+            .await
+            .unwrap_or_else(|e| panic!("{scheme}: handshake through Tandem: {e}"));
+        let greeting = next_text(&mut socket).await;
+        let cookies = greeting.strip_prefix("cookies: ").expect("greeting");
+        let mut names: Vec<&str> = cookies.split("; ").filter_map(|p| p.split_once('=')).map(|(n, _)| n).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["pref", "visit"], "{scheme}: the handshake carried {cookies}");
 
-    for text in ["hello", "привет, мир", &"long ".repeat(20_000)] {
-        bounded("send", socket.send(Message::Text(text.into()))).await.expect("send");
-        assert_eq!(next_text(&mut socket).await, format!("echo: {text}"));
+        for text in ["hello", "привет, мир", &"long ".repeat(20_000)] {
+            bounded("send", socket.send(Message::Text(text.into()))).await.expect("send");
+            assert_eq!(next_text(&mut socket).await, format!("echo: {text}"), "{scheme}");
+        }
+        let binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        bounded("send", socket.send(Message::Binary(binary.clone().into()))).await.expect("send");
+        match bounded("binary echo", socket.next()).await {
+            Some(Ok(Message::Binary(echoed))) => assert!(echoed[..] == binary[..], "{scheme}: binary frame changed"),
+            other => panic!("{scheme}: expected the binary echo, got {other:?}"),
+        }
+        bounded("close", socket.close(None)).await.expect("close");
+
+        let seen = world.upstream.last("shop.test", "/ws");
+        assert_eq!(seen.header("origin"), Some(format!("{scheme}://shop.test")));
     }
-    let binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
-    bounded("send", socket.send(Message::Binary(binary.clone().into()))).await.expect("send");
-    match bounded("binary echo", socket.next()).await {
-        Some(Ok(Message::Binary(echoed))) => assert!(echoed[..] == binary[..], "binary frame changed"),
-        other => panic!("expected the binary echo, got {other:?}"),
-    }
-    bounded("close", socket.close(None)).await.expect("close");
-
-    let seen = world.upstream.last("shop.test", "/ws");
-    assert_eq!(seen.header("origin").as_deref(), Some("https://shop.test"));
 }
 
 #[tokio::test]
@@ -72,7 +76,7 @@ async fn a_websocket_handshake_without_the_binding_is_refused() {
     let world = World::start().await;
     let visitor = world.tandem.visitor("https://shop.test/").await;
     let origin = visitor.session.origin("https://shop.test/");
-    match connect(&world, &visitor, &origin, None).await {
+    match connect(&world, &visitor, "https://shop.test/ws", &origin, None).await {
         Err(WsError::Http(response)) => assert_eq!(response.status(), StatusCode::FORBIDDEN),
         Err(other) => panic!("expected a 403, got {other}"),
         Ok(_) => panic!("an unbound browser opened a websocket"),
@@ -84,7 +88,7 @@ async fn a_websocket_handshake_without_the_binding_is_refused() {
 async fn a_websocket_from_a_foreign_page_reaches_the_site_as_a_foreign_origin() {
     let world = World::start().await;
     let visitor = world.tandem.visitor("https://shop.test/").await;
-    match connect(&world, &visitor, "http://evil.example", Some(&visitor.cookie)).await {
+    match connect(&world, &visitor, "https://shop.test/ws", "http://evil.example", Some(&visitor.cookie)).await {
         Err(WsError::Http(response)) => assert_eq!(response.status(), StatusCode::FORBIDDEN),
         Err(other) => panic!("expected the site's 403, got {other}"),
         Ok(_) => panic!("the site accepted a websocket from a foreign origin"),
