@@ -7,13 +7,18 @@
 //! [`UpstreamError`], which always names the upstream host and port for the
 //! error page.
 //!
-//! - `client`: the client, its TLS setup, connector and error classification.
+//! - `client`: the client, its settings and TLS setup.
+//! - `connector`: the guarded TCP connector under the TLS layer.
+//! - `error`: setup and request errors, and classification of hyper failures.
 //! - `resolve`: name resolution (overrides, `*.localhost`, literals, DNS) + guard.
 //! - [`guard`]: the address policy itself.
 
 mod client;
+mod connector;
+mod error;
 pub mod guard;
 mod resolve;
 
-pub use client::{UpstreamClient, UpstreamError, UpstreamSettings, UpstreamSetupError};
+pub use client::{UpstreamClient, UpstreamSettings};
+pub use error::{UpstreamError, UpstreamSetupError};
 pub use guard::is_forbidden;
