@@ -16,7 +16,9 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -51,7 +53,9 @@ pub struct UpstreamSettings {
     /// Time allowed until response headers arrive.
     ///
     /// Measured from the call to `send`, so it includes name resolution,
-    /// connecting and the TLS handshake.
+    /// connecting and the TLS handshake; restarted each time the upstream takes
+    /// a piece of the request body, so that an upload is not cut off while it
+    /// flows.
     pub response_timeout: Duration,
 }
 
@@ -146,18 +150,64 @@ impl UpstreamClient {
         // HTTP/1.0 would disable keep-alive; HTTP/1.1 lets it pick per connection.
         *req.version_mut() = Version::HTTP_11;
 
-        match tokio::time::timeout(self.inner.response_timeout, client.request(req)).await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(err)) => {
+        let (progress, mut progressed) = tokio::sync::watch::channel(());
+        let req = req.map(|body| Body::new(ProgressBody { inner: body, progress }));
+        let timeout = self.inner.response_timeout;
+        // The upstream cannot answer before it has the whole request, so the clock
+        // restarts whenever it takes a piece of the body (and when the body is gone):
+        // a long upload from a slow visitor is not cut off, while an upstream that
+        // stops reading, or never answers, still times out.
+        let deadline = async {
+            loop {
+                match tokio::time::timeout(timeout, progressed.changed()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_body_gone)) => return tokio::time::sleep(timeout).await,
+                    Err(_elapsed) => return,
+                }
+            }
+        };
+        tokio::select! {
+            result = client.request(req) => result.map_err(|err| {
                 let err = classify(&err, target);
                 tracing::debug!(error = %err, "upstream request failed");
-                Err(err)
-            }
-            Err(_elapsed) => Err(UpstreamError::ResponseTimeout {
+                err
+            }),
+            () = deadline => Err(UpstreamError::ResponseTimeout {
                 host: target.host,
                 port: target.port,
             }),
         }
+    }
+}
+
+/// A request body that reports each frame the connection takes from it.
+struct ProgressBody {
+    inner: Body,
+    progress: tokio::sync::watch::Sender<()>,
+}
+
+impl http_body::Body for ProgressBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, axum::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if polled.is_ready() {
+            this.progress.send_replace(());
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

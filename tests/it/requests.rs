@@ -1,15 +1,12 @@
 //! Requests going up: the upstream sees what the real site would see from a browser
 //! (its own host, its own origins in `Origin` and `Referer`), and bodies stream.
 
-use std::convert::Infallible;
-
 use axum::body::Body;
 use bytes::Bytes;
 use http::{Method, StatusCode, header};
 use sha2::{Digest, Sha256};
-use tokio::sync::mpsc;
 
-use crate::support::{World, bounded};
+use crate::support::{World, bounded, channel_body};
 
 #[tokio::test]
 async fn the_upstream_sees_its_own_host_origin_and_referer() {
@@ -116,10 +113,7 @@ async fn a_large_request_body_streams_to_the_upstream_whole() {
     let visitor = world.tandem.visitor("https://shop.test/").await;
     let mut progress = world.upstream.shared.upload_progress.subscribe();
 
-    let (tx, rx) = mpsc::channel::<Bytes>(4);
-    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (Ok::<_, Infallible>(chunk), rx))
-    }));
+    let (tx, body) = channel_body(4);
     let request = visitor
         .request(Method::POST, &visitor.url("https://shop.test/upload"))
         .header(header::CONTENT_TYPE, "application/octet-stream");

@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use http::{StatusCode, header};
+use bytes::Bytes;
+use http::{Method, StatusCode, header};
 use tokio::net::TcpListener;
 
-use crate::support::{Reply, World};
+use crate::support::{Reply, World, bounded, channel_body};
 
 fn assert_error_page(reply: &Reply, status: StatusCode, says: &[&str]) {
     assert_eq!(reply.status, status, "{}", reply.text());
@@ -73,4 +74,61 @@ async fn an_untrusted_certificate_gets_a_502_page_naming_the_host() {
     let reply = visitor.get(&visitor.landing).await;
     assert_error_page(&reply, StatusCode::BAD_GATEWAY, &["shop.test", "TLS"]);
     assert!(world.upstream.requests().is_empty(), "a request went over an unverified connection");
+}
+
+/// Regression: the response timeout ran from the start of the request, so an upload
+/// that took longer than it to send (a large file from a slow connection) got a 504
+/// although the site answered as soon as it had the body.
+#[tokio::test]
+async fn a_slow_upload_is_not_cut_off_by_the_response_timeout() {
+    let world = World::start_with(|config| config.response_timeout_ms = 600).await;
+    let visitor = world.tandem.visitor("https://shop.test/").await;
+    let (tx, body) = channel_body(1);
+    let request = visitor.request(Method::POST, &visitor.url("https://shop.test/upload"));
+    let upload = tokio::spawn({
+        let visitor = visitor.clone();
+        async move { visitor.send(request, body).await }
+    });
+    // Ten chunks, 250 ms apart: the visitor sends steadily for 2.5 s, four times the
+    // timeout, but never pauses for as long as the timeout.
+    let mut progress = world.upstream.shared.upload_progress.subscribe();
+    for i in 1..=10u64 {
+        if bounded("sending a chunk", tx.send(Bytes::from(vec![b'x'; 1000]))).await.is_err() {
+            break; // Tandem gave up on the request; its answer says why.
+        }
+        bounded("the chunk reaching the site", progress.wait_for(|n| *n >= i * 1000)).await.expect("progress");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    drop(tx);
+    let reply = bounded("the upload's response", upload).await.expect("upload task");
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["bytes"], 10_000);
+}
+
+/// The other side of the regression above: an upload the upstream stops taking still
+/// ends in a 504 once nothing has moved for the response timeout.
+#[tokio::test]
+async fn an_upload_that_stops_moving_still_times_out() {
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_addr = silent.local_addr().expect("address");
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((tcp, _)) = silent.accept().await {
+            held.push(tcp);
+        }
+    });
+    let world = World::start_with(|config| {
+        config.resolve.insert("slow.test".into(), silent_addr);
+        config.response_timeout_ms = 400;
+    })
+    .await;
+    let visitor = world.tandem.visitor("http://slow.test/upload").await;
+    let (tx, body) = channel_body(1);
+    tx.send(Bytes::from_static(b"the first and only chunk")).await.expect("queued");
+    let started = Instant::now();
+    let reply = visitor.send(visitor.request(Method::POST, &visitor.landing), body).await;
+    assert_error_page(&reply, StatusCode::GATEWAY_TIMEOUT, &["took too long", "slow.test"]);
+    assert!(started.elapsed() < Duration::from_secs(10), "the timeout did not apply: {:?}", started.elapsed());
+    drop(tx);
+    holder.abort();
 }

@@ -277,6 +277,16 @@ impl Visitor {
     }
 }
 
+/// A request body fed chunk by chunk through the returned sender, ending when the
+/// sender is dropped: an upload whose pace the test controls.
+pub fn channel_body(capacity: usize) -> (tokio::sync::mpsc::Sender<Bytes>, Body) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(capacity);
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+    }));
+    (tx, body)
+}
+
 /// A `GET` of `url` with no cookies.
 pub fn get(url: &str) -> Request<Body> {
     Request::get(url).body(Body::empty()).expect("GET request")
