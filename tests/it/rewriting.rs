@@ -5,7 +5,7 @@
 use http::{Method, StatusCode, header};
 
 use crate::support::fixtures::{CP1251_PAGE, compressed_page};
-use crate::support::{Reply, World};
+use crate::support::{Reply, World, cookie_names};
 
 const RUNTIME_TAG: &str = r#"<script src="/__tandem/runtime.js"></script>"#;
 
@@ -105,8 +105,8 @@ async fn a_redirect_chain_across_hosts_lands_on_the_right_labels() {
     assert_eq!(world.upstream.last("shop.test", "/callback").header("cookie"), None);
     visitor.get_upstream("https://accounts.test/echo").await;
     visitor.get_upstream("https://shop.test/echo").await;
-    assert_eq!(world.upstream.last("accounts.test", "/echo").header("cookie").as_deref(), Some("acct=alice"));
-    assert_eq!(world.upstream.last("shop.test", "/echo").header("cookie").as_deref(), Some("shop_session=from-xyz"));
+    assert_eq!(cookie_names(world.upstream.last("accounts.test", "/echo").header("cookie").as_deref()), ["acct", "acct_lax"]);
+    assert_eq!(cookie_names(world.upstream.last("shop.test", "/echo").header("cookie").as_deref()), ["shop_session"]);
 }
 
 #[tokio::test]
@@ -192,4 +192,46 @@ async fn a_windows_1251_page_keeps_its_cyrillic_bytes_and_gets_its_links_mapped(
             panic!("{path}: the page changed beyond its links;\ngot:\n{text}\nexpected:\n{want}");
         }
     }
+}
+
+/// A page's script calling another site's API: the browser checks CORS against the
+/// label origin, so the site's `Access-Control-Allow-Origin` (its real origin) must
+/// come back as the calling page's label; and, as on the real web, only the API's
+/// `SameSite=None` cookie goes with the cross-site call.
+#[tokio::test]
+async fn a_cross_origin_api_call_gets_cors_headers_for_the_calling_label() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/sso").await;
+    // Sign in through the round trip so the API has a user to report.
+    let hop = visitor.get(&visitor.landing).await;
+    let hop = visitor.get(hop.location()).await;
+    visitor.get(hop.location()).await;
+
+    let page_origin = visitor.session.origin("https://shop.test/");
+    let api = visitor.url("https://accounts.test/api/me");
+    let preflight = visitor
+        .request(Method::OPTIONS, &api)
+        .header(header::ORIGIN, &page_origin)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type");
+    let reply = visitor.send(preflight, axum::body::Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some(page_origin.as_str()));
+    assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_CREDENTIALS), Some("true"));
+
+    // What Chromium sends with fetch(api, {credentials: "include"}) from the shop's
+    // page: to the browser all labels are one site.
+    let call = visitor
+        .request(Method::GET, &api)
+        .header(header::ORIGIN, &page_origin)
+        .header(header::REFERER, visitor.url("https://shop.test/callback"))
+        .header("sec-fetch-site", "same-site")
+        .header("sec-fetch-mode", "cors")
+        .header("sec-fetch-dest", "empty");
+    let reply = visitor.send(call, axum::body::Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some(page_origin.as_str()));
+    let json = reply.json();
+    assert_eq!(json["user"], "alice", "{json}");
+    assert!(json["lax_cookie"].is_null(), "a SameSite=Lax cookie went with a cross-site call: {json}");
 }

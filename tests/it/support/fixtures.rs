@@ -492,14 +492,42 @@ fn accounts() -> Router {
         .route("/authorize", get(authorize))
         .route("/login", get(|| async { html("<!doctype html><title>Accounts</title><p>Sign in</p>".to_owned()) }))
         .route("/echo", any(echo))
+        .route("/api/me", any(api_me))
 }
 
-async fn authorize(Query(query): Query<HashMap<String, String>>) -> Response {
+/// A CORS API for the shop's pages: it allows the shop's real origin, with credentials.
+async fn api_me(Extension(scheme): Extension<Scheme>, method: Method, headers: HeaderMap) -> Response {
+    let shop = format!("{}://shop.test", scheme.as_str());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let mut response = if method == Method::OPTIONS {
+        let mut preflight = StatusCode::NO_CONTENT.into_response();
+        preflight.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+        preflight.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+        preflight
+    } else {
+        let reply = serde_json::json!({ "user": cookie(&headers, "acct"), "lax_cookie": cookie(&headers, "acct_lax") });
+        axum::Json(reply).into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    if origin == Some(shop.as_str()) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_str(&shop).expect("origin"));
+        headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Signs the visitor in at the identity provider and sends it back. `acct` is meant for
+/// cross-site API calls (`SameSite=None`, so `Secure` over https); `acct_lax` is not.
+async fn authorize(Extension(scheme): Extension<Scheme>, Query(query): Query<HashMap<String, String>>) -> Response {
     let Some(back) = query.get("return_to") else {
         return (StatusCode::BAD_REQUEST, "return_to is required").into_response();
     };
     let mut response = redirect(StatusCode::FOUND, &format!("{back}?code=xyz"));
-    response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("acct=alice; Path=/; HttpOnly"));
+    let cross_site = if scheme == Scheme::Https { "; Secure; SameSite=None" } else { "" };
+    let acct = format!("acct=alice; Path=/; HttpOnly{cross_site}");
+    response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&acct).expect("cookie"));
+    response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("acct_lax=1; Path=/"));
     response
 }
 

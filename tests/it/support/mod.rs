@@ -287,6 +287,17 @@ pub fn channel_body(capacity: usize) -> (tokio::sync::mpsc::Sender<Bytes>, Body)
     (tx, body)
 }
 
+/// The names in a `Cookie` header, sorted (jars send cookies in no fixed order).
+pub fn cookie_names(header: Option<&str>) -> Vec<String> {
+    let mut names: Vec<String> = header
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('=').map(|(n, _)| n.to_owned()))
+        .collect();
+    names.sort();
+    names
+}
+
 /// A `GET` of `url` with no cookies.
 pub fn get(url: &str) -> Request<Body> {
     Request::get(url).body(Body::empty()).expect("GET request")
