@@ -23,6 +23,7 @@ async fn a_visitor_logs_in_and_stays_logged_in_on_a_second_host() {
     assert_eq!(result["login_url"], session.url("https://shop.test/login"), "{result:#}");
     assert_eq!(result["who"], "Signed in as alice", "{result:#}");
     assert_eq!(result["account_url"], session.url("https://shop.test/account"), "{result:#}");
+    assert_eq!(result["runtime_version"], 1, "Tandem's runtime did not run in the page: {result:#}");
     assert_eq!(result["profile_url"], session.url("https://account.shop.test/profile"), "{result:#}");
     assert_eq!(result["profile_status"], 200, "{result:#}");
     assert_eq!(result["profile_text"], "Profile of alice", "{result:#}");

@@ -4,7 +4,7 @@
 //
 //   args: { proxy_url, user, password, account_url, profile_url }
 //         account_url / profile_url: the browser-side URLs expected after each step
-//   result: { login_url, account_url, who, account_document_cookie,
+//   result: { login_url, account_url, who, account_document_cookie, runtime_version,
 //             profile_url, profile_status, profile_text, profile_document_cookie,
 //             cookies: [{ name, domain, path, httpOnly, secure, sameSite }] }
 export default async function loginTwoHosts(page, args, ctx) {
@@ -26,6 +26,10 @@ export default async function loginTwoHosts(page, args, ctx) {
   const who = (await page.textContent('#who')).trim();
   const accountUrl = page.url();
   const accountDocumentCookie = await page.evaluate(() => document.cookie);
+  const runtime = await page.evaluate(() => {
+    const marker = window[Symbol.for('tandem.runtime')];
+    return marker ? marker.version : null;
+  });
 
   const [profileResponse] = await Promise.all([
     page.waitForNavigation({ url: args.profile_url, timeout: 15000 }),
@@ -48,6 +52,7 @@ export default async function loginTwoHosts(page, args, ctx) {
     account_url: accountUrl,
     who,
     account_document_cookie: accountDocumentCookie,
+    runtime_version: runtime,
     profile_url: page.url(),
     profile_status: profileResponse ? profileResponse.status() : null,
     profile_text: profileText,
