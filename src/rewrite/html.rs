@@ -4,7 +4,8 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use lol_html::html_content::ContentType;
 use lol_html::send::{DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, Settings};
@@ -179,10 +180,21 @@ impl HtmlFilter {
     }
 }
 
-fn selector(css: &str, handlers: ElementContentHandlers<'static>) -> (Cow<'static, Selector>, ElementContentHandlers<'static>) {
-    // Our selectors are constants; the unit tests parse every one of them.
-    let parsed = css.parse::<Selector>().unwrap_or_else(|e| panic!("built-in selector {css:?}: {e}"));
-    (Cow::Owned(parsed), handlers)
+/// Every selector the rewriter uses, parsed once: building them for each response
+/// would cost more than rewriting a small page.
+static SELECTORS: LazyLock<HashMap<&'static str, Selector>> = LazyLock::new(|| {
+    let fixed = ["*", "base[href]", "meta[http-equiv]", "[integrity]", "style"];
+    fixed
+        .into_iter()
+        .chain(URL_ATTRIBUTES.iter().map(|&(css, _, _)| css))
+        // Our selectors are constants; the unit tests parse every one of them.
+        .map(|css| (css, css.parse::<Selector>().unwrap_or_else(|e| panic!("built-in selector {css:?}: {e}"))))
+        .collect()
+});
+
+fn selector(css: &'static str, handlers: ElementContentHandlers<'static>) -> (Cow<'static, Selector>, ElementContentHandlers<'static>) {
+    let parsed = SELECTORS.get(css).unwrap_or_else(|| panic!("selector {css:?} is not in SELECTORS"));
+    (Cow::Borrowed(parsed), handlers)
 }
 
 /// Puts the runtime before the first element that can hold or run anything: inside
