@@ -265,6 +265,7 @@ fn shop(shared: Arc<Shared>) -> Router {
         .route("/callback", get(callback))
         .route("/compressed/{coding}", get(compressed))
         .route("/cp1251", get(cp1251))
+        .route("/pages/{name}", get(real_page))
         .route("/data.json", get(data_json))
         .route("/upload", post(upload))
         .route("/ws", get(websocket))
@@ -414,6 +415,26 @@ async fn compressed(Extension(scheme): Extension<Scheme>, Path(coding): Path<Str
 async fn cp1251(Query(query): Query<HashMap<String, String>>) -> Response {
     let content_type = if query.contains_key("declared") { "text/html; charset=windows-1251" } else { "text/html" };
     ([(header::CONTENT_TYPE, content_type)], CP1251_PAGE).into_response()
+}
+
+/// Saved pages of real web apps (see fixtures/pages/README.md), by the name tests use.
+pub const REAL_PAGES: &[(&str, &[u8])] = &[
+    ("django-changelist-all", include_bytes!("../../../fixtures/pages/django-admin-user-changelist-all.html")),
+    ("datasette-table", include_bytes!("../../../fixtures/pages/datasette-table.html")),
+];
+
+/// `/pages/{name}` serves a saved real page as its app did; `?gzip` compresses it.
+async fn real_page(Path(name): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let Some((_, page)) = REAL_PAGES.iter().find(|(n, _)| *n == name) else {
+        return (StatusCode::NOT_FOUND, format!("no saved page {name}")).into_response();
+    };
+    let content_type = (header::CONTENT_TYPE, "text/html; charset=utf-8");
+    if !query.contains_key("gzip") {
+        return ([content_type], *page).into_response();
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(page).expect("gzip");
+    ([content_type, (header::CONTENT_ENCODING, "gzip")], encoder.finish().expect("gzip")).into_response()
 }
 
 /// JSON that mentions absolute URLs, which Tandem must leave alone.
