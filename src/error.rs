@@ -17,6 +17,9 @@ pub enum ProxyError {
     /// Client: the entry link was already used.
     #[error("this co-browsing link has already been used; ask for a new one")]
     EntryUsed,
+    /// Client: a path below `/__tandem/` that Tandem does not serve.
+    #[error("there is nothing at this address")]
+    NoSuchTandemPath,
     /// Client: a malformed request.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -35,7 +38,7 @@ impl ProxyError {
     /// The status code the browser gets.
     pub fn status(&self) -> StatusCode {
         match self {
-            ProxyError::UnknownSession => StatusCode::NOT_FOUND,
+            ProxyError::UnknownSession | ProxyError::NoSuchTandemPath => StatusCode::NOT_FOUND,
             ProxyError::NotBound | ProxyError::EntryUsed | ProxyError::NeverProxied(_) => StatusCode::FORBIDDEN,
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ProxyError::Upstream(e) if e.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
@@ -50,6 +53,7 @@ impl ProxyError {
             ProxyError::UnknownSession => "Link expired",
             ProxyError::NotBound | ProxyError::EntryUsed => "Not part of this session",
             ProxyError::NeverProxied(_) => "Not available",
+            ProxyError::NoSuchTandemPath => "Not found",
             ProxyError::BadRequest(_) => "Bad request",
             ProxyError::Upstream(e) if e.is_timeout() => "The site took too long to answer",
             ProxyError::Upstream(_) => "The site could not be reached",

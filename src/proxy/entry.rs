@@ -30,8 +30,11 @@ pub fn local_response(app: &AppState, parts: &Parts, session: &ProxySession, ori
     if path == "/__tandem/runtime.js" {
         return Some(Ok(runtime_response()));
     }
-    let token = path.strip_prefix(ENTRY_PREFIX)?;
-    Some(enter(app, parts, session, origin, token))
+    // The whole prefix is Tandem's: nothing below it is ever sent upstream.
+    Some(match path.strip_prefix(ENTRY_PREFIX) {
+        Some(token) => enter(app, parts, session, origin, token),
+        None => Err(ProxyError::NoSuchTandemPath),
+    })
 }
 
 fn runtime_response() -> Response<Body> {

@@ -22,27 +22,24 @@ pub fn rewrite(ctx: &RequestContext, method: &Method, upstream: Response<Incomin
         && !parts.status.is_informational();
     // A partial body is a slice of a document, not one: it cannot be rewritten.
     let kind = if parts.status == StatusCode::PARTIAL_CONTENT { BodyKind::Opaque } else { body_kind(header_str(&parts.headers, header::CONTENT_TYPE)) };
-    let filter = if has_body {
-        body_filter(
-            kind,
-            header_str(&parts.headers, header::CONTENT_TYPE),
-            header_str(&parts.headers, header::CONTENT_ENCODING),
-            urls,
-            limits,
-        )
-    } else {
-        None
-    };
-    let body = match filter {
-        Some(filter) => {
-            // The body changes: its length, coding and validators no longer hold.
-            for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::ACCEPT_RANGES] {
-                parts.headers.remove(name);
-            }
-            weaken_etag(&mut parts.headers);
-            Body::new(FilteredBody::new(body, filter))
+    // Decided for HEAD too, so that its headers are those a GET would get.
+    let filter = body_filter(
+        kind,
+        header_str(&parts.headers, header::CONTENT_TYPE),
+        header_str(&parts.headers, header::CONTENT_ENCODING),
+        urls,
+        limits,
+    );
+    if filter.is_some() {
+        // The body changes: its length, coding and validators no longer hold.
+        for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::ACCEPT_RANGES] {
+            parts.headers.remove(name);
         }
-        None => Body::new(body),
+        weaken_etag(&mut parts.headers);
+    }
+    let body = match filter {
+        Some(filter) if has_body => Body::new(FilteredBody::new(body, filter)),
+        _ => Body::new(body),
     };
     Response::from_parts(parts, body)
 }

@@ -6,7 +6,8 @@
 //! 2. `localhost` and `*.localhost`, which RFC 6761 reserves for loopback; we
 //!    answer them ourselves rather than trusting whatever the resolver says;
 //! 3. IP literals (including bracketed IPv6 such as `[::1]`) as themselves;
-//! 4. the system resolver via `tokio::net::lookup_host`.
+//! 4. `*.invalid`, which RFC 6761 reserves for names that never resolve: refused at once;
+//! 5. the system resolver via `tokio::net::lookup_host`.
 //!
 //! Every resulting address then goes through [`super::guard::is_forbidden`].
 //! The caller connects only to the addresses returned here, so what was checked
@@ -96,6 +97,13 @@ impl Resolver {
         }
         if let Ok(ip) = name.parse::<IpAddr>() {
             return Ok(vec![SocketAddr::new(ip, port)]);
+        }
+        if name == "invalid" || name.ends_with(".invalid") {
+            // RFC 6761: such names never resolve, and asking a DNS server is pointless.
+            return Err(ResolveError::Dns(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{name} is a reserved name that never resolves"),
+            )));
         }
         if name.is_empty() {
             return Err(ResolveError::Dns(io::Error::new(

@@ -167,3 +167,23 @@ async fn behind_https_the_binding_cookie_works_inside_an_integrators_iframe() {
     let accounts = visitor.session.origin("https://accounts.test/").replacen("http://", "https://", 1);
     assert!(page.text().contains(&format!(r#"href="{accounts}/login""#)), "links must stay on https: {}", page.text());
 }
+
+/// Regression: paths below `/__tandem/` other than the entry link and the runtime were
+/// sent upstream; the prefix is Tandem's.
+#[tokio::test]
+async fn unknown_tandem_paths_are_answered_by_tandem_not_the_site() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/").await;
+    let reply = visitor.get(&visitor.url("https://shop.test/__tandem/secret")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(world.upstream.requests().iter().all(|r| !r.target.contains("__tandem")));
+}
+
+/// Regression: a label in an upper-case `Host` was not recognised.
+#[tokio::test]
+async fn a_label_in_an_upper_case_host_is_the_same_label() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/").await;
+    let reply = visitor.get(&visitor.landing.to_ascii_uppercase().replacen("HTTP://", "http://", 1)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+}

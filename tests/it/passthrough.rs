@@ -63,3 +63,16 @@ async fn head_requests_get_headers_and_no_body() {
     assert_eq!(page.header(header::SET_COOKIE), None);
     assert_eq!(page.header(header::CONTENT_SECURITY_POLICY), None);
 }
+
+/// Regression: HEAD of an HTML page kept the upstream's Content-Length, which describes
+/// the page before rewriting, while GET of the same page dropped it.
+#[tokio::test]
+async fn head_of_a_rewritten_page_has_the_headers_its_get_has() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/").await;
+    let head = visitor.send(visitor.request(Method::HEAD, &visitor.landing), Body::empty()).await;
+    let get = visitor.get(&visitor.landing).await;
+    for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::ETAG, header::CONTENT_TYPE] {
+        assert_eq!(head.header(name.clone()), get.header(name.clone()), "{name}");
+    }
+}

@@ -2,8 +2,9 @@
 //!
 //! Everything here talks to loopback only: test servers bind 127.0.0.1:0 and
 //! test names are pinned to them through `UpstreamSettings::resolve` or are
-//! `*.localhost`. The one DNS lookup (`does-not-exist.invalid`) uses a name
-//! reserved to never resolve. Every wait is bounded by `bounded`.
+//! `*.localhost`. The one failed lookup (`does-not-exist.invalid`) uses a name
+//! RFC 6761 reserves to never resolve, which Tandem answers itself: no DNS query
+//! leaves the machine. Every wait is bounded by `bounded`.
 
 use std::collections::HashMap;
 use std::convert::Infallible;

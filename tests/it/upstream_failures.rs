@@ -33,6 +33,14 @@ async fn a_refused_connection_gets_a_502_page_naming_the_host() {
 }
 
 #[tokio::test]
+async fn a_name_that_does_not_resolve_gets_a_502_page_naming_the_host() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.does-not-exist.invalid/").await;
+    let reply = visitor.get(&visitor.landing).await;
+    assert_error_page(&reply, StatusCode::BAD_GATEWAY, &["could not be reached", "shop.does-not-exist.invalid"]);
+}
+
+#[tokio::test]
 async fn an_upstream_that_never_answers_gets_a_504_page() {
     // Accepts connections and holds them without ever answering.
     let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
