@@ -69,7 +69,9 @@ fn bench_pages(c: &mut Criterion) {
         let mut group = c.benchmark_group(*page);
         group.throughput(Throughput::Bytes(input.len() as u64));
         group.bench_function("lol_html bare", |b| b.iter(|| black_box(bare_run(black_box(&input), &splits, false))));
-        group.bench_function("lol_html every element", |b| b.iter(|| black_box(bare_run(black_box(&input), &splits, true))));
+        group.bench_function("lol_html every element", |b| {
+            b.iter(|| black_box(bare_run(black_box(&input), &splits, true)))
+        });
         group.bench_function("tandem rewrite", |b| {
             b.iter(|| {
                 let mut filter = HtmlFilter::new(urls.clone(), &options).expect("utf-8");

@@ -128,20 +128,13 @@ pub enum ConfigError {
 
 impl Config {
     /// Reads `path` (if any), applies `TANDEM_*` overrides from `env`, and validates the result.
-    pub fn load(
-        path: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, ConfigError> {
+    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
         let (mut table, origin) = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.to_owned(),
-                    source,
-                })?;
-                let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
-                    origin: path.display().to_string(),
-                    message: e.to_string(),
-                })?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                let table: toml::Table = toml::from_str(&text)
+                    .map_err(|e| ConfigError::Invalid { origin: path.display().to_string(), message: e.to_string() })?;
                 (table, path.display().to_string())
             }
             None => (toml::Table::new(), "the defaults".to_owned()),
@@ -155,14 +148,9 @@ impl Config {
             table.insert(key.to_ascii_lowercase(), env_value(&value));
             overridden.push(name);
         }
-        let origin = if overridden.is_empty() {
-            origin
-        } else {
-            format!("{origin} with {}", overridden.join(", "))
-        };
-        let config = Config::deserialize(toml::Value::Table(table)).map_err(|e| {
-            ConfigError::Invalid { origin: origin.clone(), message: e.to_string() }
-        })?;
+        let origin = if overridden.is_empty() { origin } else { format!("{origin} with {}", overridden.join(", ")) };
+        let config = Config::deserialize(toml::Value::Table(table))
+            .map_err(|e| ConfigError::Invalid { origin: origin.clone(), message: e.to_string() })?;
         config.validate().map_err(|message| ConfigError::Invalid { origin, message })?;
         Ok(config)
     }
@@ -257,8 +245,8 @@ mod tests {
 
     #[test]
     fn same_host_for_control_and_content_is_refused() {
-        let err = Config::load(None, env(&[("TANDEM_CONTENT_ORIGIN", "http://localhost:8080")]))
-            .expect_err("same host");
+        let err =
+            Config::load(None, env(&[("TANDEM_CONTENT_ORIGIN", "http://localhost:8080")])).expect_err("same host");
         assert!(err.to_string().contains("different hosts"), "{err}");
     }
 

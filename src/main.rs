@@ -13,11 +13,10 @@ async fn main() -> anyhow::Result<()> {
     let config_path = std::env::var_os("TANDEM_CONFIG")
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::args_os().nth(1).map(std::path::PathBuf::from));
-    let config = tandem::config::Config::load(config_path.as_deref(), std::env::vars())
-        .context("loading the configuration")?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("binding {}", config.listen))?;
+    let config =
+        tandem::config::Config::load(config_path.as_deref(), std::env::vars()).context("loading the configuration")?;
+    let listener =
+        tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let app = tandem::server::App::new(config).context("starting Tandem")?;
     app.print_banner();
     tokio::select! {

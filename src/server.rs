@@ -74,7 +74,9 @@ impl App {
         let rules = Arc::new(crate::rules::load_dir(&config.rules_dir)?);
         let mut extra_root_pems = Vec::new();
         for path in &config.extra_root_certs {
-            extra_root_pems.push(std::fs::read(path).map_err(|source| StartError::File { path: path.display().to_string(), source })?);
+            extra_root_pems.push(
+                std::fs::read(path).map_err(|source| StartError::File { path: path.display().to_string(), source })?,
+            );
         }
         let upstream = UpstreamClient::new(UpstreamSettings {
             resolve: config.resolve.clone(),

@@ -66,5 +66,6 @@ pub async fn read_json<T: DeserializeOwned>(body: Body, limit: usize) -> Result<
             None => ApiError::InvalidJson(format!("could not read the request body: {e}")),
         })?
         .to_bytes();
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidJson(format!("request body is not valid JSON for this endpoint: {e}")))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::InvalidJson(format!("request body is not valid JSON for this endpoint: {e}")))
 }

@@ -49,7 +49,8 @@ pub(super) async fn create(State(app): State<Arc<AppState>>, body: Body) -> Resu
     let request: CreateRequest = read_json(body, app.config.max_api_body).await?;
     let raw = request.initial_url.ok_or_else(|| invalid_url("initial_url is required"))?;
     let (initial_url, unique_from_query) = parse_initial_url(&raw)?;
-    let origin = UpstreamOrigin::from_url(&initial_url).ok_or_else(|| invalid_url("initial_url must be an http or https URL"))?;
+    let origin = UpstreamOrigin::from_url(&initial_url)
+        .ok_or_else(|| invalid_url("initial_url must be an http or https URL"))?;
     if app.rules.never_proxy(origin.host()) {
         return Err(invalid_url("this host is excluded from co-browsing by the site rules"));
     }
@@ -60,7 +61,10 @@ pub(super) async fn create(State(app): State<Arc<AppState>>, body: Body) -> Resu
     let response = CreateResponse {
         status: "ok",
         proxy_url,
-        visitor: VisitorBody { short_id: session.visitor.short_id.clone(), unique_id: session.visitor.unique_id.clone() },
+        visitor: VisitorBody {
+            short_id: session.visitor.short_id.clone(),
+            unique_id: session.visitor.unique_id.clone(),
+        },
     };
     tracing::info!(session = %session.id, visitor = %session.visitor.short_id, "proxy session created");
     Ok(Json(response))

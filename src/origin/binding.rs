@@ -31,24 +31,12 @@ pub fn cookie_name(session: &SessionId) -> String {
 /// session's labels through `Domain=<zone>`. Over https it is a third-party-capable
 /// cookie so that an integrator may frame the proxy URL.
 pub fn set_cookie_value(session: &SessionId, token: &str, zone: &ContentOrigin) -> String {
-    let attributes = if zone.is_secure() {
-        "; Secure; SameSite=None; Partitioned"
-    } else {
-        "; SameSite=Lax"
-    };
-    format!(
-        "{}={token}; Path=/; Domain={}; HttpOnly{attributes}",
-        cookie_name(session),
-        zone.zone()
-    )
+    let attributes = if zone.is_secure() { "; Secure; SameSite=None; Partitioned" } else { "; SameSite=Lax" };
+    format!("{}={token}; Path=/; Domain={}; HttpOnly{attributes}", cookie_name(session), zone.zone())
 }
 
 /// Whether one of the `Cookie` header values carries `expected` as `session`'s binding.
-pub fn is_bound<'a>(
-    cookie_headers: impl Iterator<Item = &'a str>,
-    session: &SessionId,
-    expected: &str,
-) -> bool {
+pub fn is_bound<'a>(cookie_headers: impl Iterator<Item = &'a str>, session: &SessionId, expected: &str) -> bool {
     let name = cookie_name(session);
     cookie_headers
         .flat_map(|header| header.split(';'))

@@ -46,8 +46,7 @@ impl SessionId {
 
     /// Accepts exactly [`SESSION_ID_LEN`] characters of the id alphabet.
     pub fn parse(text: &str) -> Option<Self> {
-        let valid = text.len() == SESSION_ID_LEN
-            && text.bytes().all(|b| SESSION_ID_ALPHABET.contains(&b));
+        let valid = text.len() == SESSION_ID_LEN && text.bytes().all(|b| SESSION_ID_ALPHABET.contains(&b));
         valid.then(|| SessionId(text.to_owned()))
     }
 
@@ -150,10 +149,7 @@ pub fn encode_direct(session: &SessionId, origin: &UpstreamOrigin) -> Option<Str
     let host = origin.host.as_bytes();
     let ldh = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
     let valid_host = origin.host.split('.').all(|part| {
-        !part.is_empty()
-            && !part.starts_with('-')
-            && !part.ends_with('-')
-            && part.bytes().all(|b| ldh(&b))
+        !part.is_empty() && !part.starts_with('-') && !part.ends_with('-') && part.bytes().all(|b| ldh(&b))
     });
     if !valid_host {
         return None;
@@ -219,11 +215,7 @@ pub fn decode(label: &str) -> Option<DecodedLabel> {
                 (port != if secure { 443 } else { 80 }).then_some(port)?;
                 Some(port)
             };
-            let origin = UpstreamOrigin {
-                secure,
-                host: decode_host(encoded_host)?,
-                port,
-            };
+            let origin = UpstreamOrigin { secure, host: decode_host(encoded_host)?, port };
             // Rejects leading zeros, default ports and non-canonical hosts in one check.
             (encode_direct(&session, &origin).as_deref() == Some(label))
                 .then_some(DecodedLabel::Direct { session, origin })

@@ -40,8 +40,14 @@ fn assert_round_trip(origin: &UpstreamOrigin) {
 
 #[test]
 fn examples_read_as_documented() {
-    assert_eq!(encode_direct(&sid(), &origin("https://shop.example.com/")).as_deref(), Some("abcd2345s-shop-example-com"));
-    assert_eq!(encode_direct(&sid(), &origin("http://my-shop.test:9001/")).as_deref(), Some("abcd2345h9001-my--shop-test"));
+    assert_eq!(
+        encode_direct(&sid(), &origin("https://shop.example.com/")).as_deref(),
+        Some("abcd2345s-shop-example-com")
+    );
+    assert_eq!(
+        encode_direct(&sid(), &origin("http://my-shop.test:9001/")).as_deref(),
+        Some("abcd2345h9001-my--shop-test")
+    );
     assert_eq!(encode_direct(&sid(), &origin("http://127.0.0.1:8000/")).as_deref(), Some("abcd2345h8000-127-0-0-1"));
     // Default ports are not written; ws shares the origin of http.
     assert_eq!(origin("https://a.test:443/"), origin("wss://a.test/"));
@@ -68,14 +74,14 @@ fn hosts_that_cannot_be_written_fall_back() {
 #[test]
 fn non_canonical_labels_are_refused() {
     for label in [
-        "abcd2345h080-a-test",  // leading zero
-        "abcd2345h80-a-test",   // default port written
-        "abcd2345s443-a-test",  // default port written
-        "abcd2345h-a---b",      // odd hyphen run
-        "abcd2345h--a",         // host starting with a hyphen
-        "abcd2345q-a-test",     // unknown flag
-        "ABCD2345h-a-test",     // upper case session
-        "abcd234h-a-test",      // short session
+        "abcd2345h080-a-test",   // leading zero
+        "abcd2345h80-a-test",    // default port written
+        "abcd2345s443-a-test",   // default port written
+        "abcd2345h-a---b",       // odd hyphen run
+        "abcd2345h--a",          // host starting with a hyphen
+        "abcd2345q-a-test",      // unknown flag
+        "ABCD2345h-a-test",      // upper case session
+        "abcd234h-a-test",       // short session
         "abcd2345h70000-a-test", // port out of range
         "abcd2345x-tooshort",
         "",

@@ -56,7 +56,12 @@ pub fn is_bound(parts: &Parts, session: &ProxySession) -> bool {
 }
 
 /// Builds the context of a bound request to be proxied.
-pub fn resolve(app: &AppState, parts: &Parts, session: Arc<ProxySession>, origin: UpstreamOrigin) -> Result<RequestContext, ProxyError> {
+pub fn resolve(
+    app: &AppState,
+    parts: &Parts,
+    session: Arc<ProxySession>,
+    origin: UpstreamOrigin,
+) -> Result<RequestContext, ProxyError> {
     if !is_bound(parts, &session) {
         return Err(ProxyError::NotBound);
     }

@@ -22,7 +22,12 @@ pub fn entry_path(token: &str) -> String {
 }
 
 /// Answers Tandem's own paths; `None` for every other path, which is proxied.
-pub fn local_response(app: &AppState, parts: &Parts, session: &ProxySession, origin: &UpstreamOrigin) -> Option<Result<Response<Body>, ProxyError>> {
+pub fn local_response(
+    app: &AppState,
+    parts: &Parts,
+    session: &ProxySession,
+    origin: &UpstreamOrigin,
+) -> Option<Result<Response<Body>, ProxyError>> {
     let path = parts.uri.path();
     if !path.starts_with(TANDEM_PATH_PREFIX) {
         return None;
@@ -48,7 +53,13 @@ fn runtime_response() -> Response<Body> {
 
 /// First use binds the browser and sends it to the initial page; later uses only
 /// redirect a browser that is already bound.
-fn enter(app: &AppState, parts: &Parts, session: &ProxySession, origin: &UpstreamOrigin, token: &str) -> Result<Response<Body>, ProxyError> {
+fn enter(
+    app: &AppState,
+    parts: &Parts,
+    session: &ProxySession,
+    origin: &UpstreamOrigin,
+    token: &str,
+) -> Result<Response<Body>, ProxyError> {
     let initial = &session.initial_url;
     let target = if UpstreamOrigin::from_url(initial).as_ref() == Some(origin) {
         initial[Position::BeforePath..].to_owned()
@@ -60,10 +71,7 @@ fn enter(app: &AppState, parts: &Parts, session: &ProxySession, origin: &Upstrea
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(
-        header::LOCATION,
-        HeaderValue::from_str(&target).map_err(|e| ProxyError::Internal(e.to_string()))?,
-    );
+    headers.insert(header::LOCATION, HeaderValue::from_str(&target).map_err(|e| ProxyError::Internal(e.to_string()))?);
     match session.enter(token) {
         Entry::Granted => {
             let cookie = set_cookie_value(&session.id, session.binding_token(), &app.zone);

@@ -16,11 +16,8 @@ const DECODABLE_CODINGS: &[&str] = &["gzip", "deflate", "br", "zstd"];
 
 /// Turns the browser's request into the upstream request; the body streams as it comes.
 pub fn build(ctx: &RequestContext, parts: &Parts, body: Body, websocket: bool) -> Result<Request<Body>, ProxyError> {
-    let uri: Uri = ctx
-        .upstream_url
-        .as_str()
-        .parse()
-        .map_err(|e| ProxyError::BadRequest(format!("bad upstream URL: {e}")))?;
+    let uri: Uri =
+        ctx.upstream_url.as_str().parse().map_err(|e| ProxyError::BadRequest(format!("bad upstream URL: {e}")))?;
     let mut headers = parts.headers.clone();
     remove_hop_by_hop(&mut headers, websocket);
     headers.remove(header::HOST);
@@ -45,7 +42,9 @@ pub fn build(ctx: &RequestContext, parts: &Parts, body: Body, websocket: bool) -
 /// another label, the real site of its initiator (from `Origin` or `Referer`) decides.
 fn request_site(ctx: &RequestContext, parts: &Parts) -> RequestSite {
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let lax_navigation = parts.method.is_safe() && header("sec-fetch-mode") == Some("navigate") && header("sec-fetch-dest") == Some("document");
+    let lax_navigation = parts.method.is_safe()
+        && header("sec-fetch-mode") == Some("navigate")
+        && header("sec-fetch-dest") == Some("document");
     let same_site = match header("sec-fetch-site") {
         // No browser signal (not a browser), typed by the user, or the same label.
         None | Some("none") | Some("same-origin") => true,
@@ -108,6 +107,9 @@ fn restrict_accept_encoding(headers: &mut HeaderMap) {
         .collect();
     match offered.is_empty() {
         true => headers.remove(header::ACCEPT_ENCODING),
-        false => headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(&offered.join(", ")).unwrap_or(HeaderValue::from_static("gzip"))),
+        false => headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(&offered.join(", ")).unwrap_or(HeaderValue::from_static("gzip")),
+        ),
     };
 }

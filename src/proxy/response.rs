@@ -10,7 +10,13 @@ use crate::rewrite::headers::{ResponseContext, rewrite_response_headers};
 use crate::rewrite::{BodyKind, RewriteLimits, UrlRewriter, body_filter, body_kind};
 
 /// The browser's response: headers rewritten, body streamed through its filter.
-pub fn rewrite(ctx: &RequestContext, method: &Method, upstream: Response<Incoming>, limits: &RewriteLimits, rule_dropped: &dyn Fn(&http::HeaderName) -> bool) -> Response<Body> {
+pub fn rewrite(
+    ctx: &RequestContext,
+    method: &Method,
+    upstream: Response<Incoming>,
+    limits: &RewriteLimits,
+    rule_dropped: &dyn Fn(&http::HeaderName) -> bool,
+) -> Response<Body> {
     let (mut parts, body) = upstream.into_parts();
     let urls = UrlRewriter::new(ctx.mapping.clone(), ctx.upstream_url.clone());
     rewrite_response_headers(
@@ -21,7 +27,11 @@ pub fn rewrite(ctx: &RequestContext, method: &Method, upstream: Response<Incomin
         && !matches!(parts.status, StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)
         && !parts.status.is_informational();
     // A partial body is a slice of a document, not one: it cannot be rewritten.
-    let kind = if parts.status == StatusCode::PARTIAL_CONTENT { BodyKind::Opaque } else { body_kind(header_str(&parts.headers, header::CONTENT_TYPE)) };
+    let kind = if parts.status == StatusCode::PARTIAL_CONTENT {
+        BodyKind::Opaque
+    } else {
+        body_kind(header_str(&parts.headers, header::CONTENT_TYPE))
+    };
     // Decided for HEAD too, so that its headers are those a GET would get.
     let filter = body_filter(
         kind,

@@ -36,13 +36,7 @@ pub fn rewrite_css(input: &str, map: &dyn UrlMap, out: &mut String) -> bool {
         out.push_str(input);
         return false;
     }
-    let mut w = Splicer {
-        input,
-        map,
-        out,
-        copied: 0,
-        changed: false,
-    };
+    let mut w = Splicer { input, map, out, copied: 0, changed: false };
     let mut parser_input = ParserInput::new(input);
     let mut parser = Parser::new(&mut parser_input);
     walk(&mut parser, Context::Plain, 0, &mut w);
@@ -110,10 +104,7 @@ impl Splicer<'_> {
     }
 
     fn splice(&mut self, start: usize, end: usize, text: &str) {
-        let (Some(before), Some(original)) = (
-            self.input.get(self.copied..start),
-            self.input.get(start..end),
-        ) else {
+        let (Some(before), Some(original)) = (self.input.get(self.copied..start), self.input.get(start..end)) else {
             return;
         };
         self.out.push_str(before);
@@ -147,9 +138,8 @@ fn walk(parser: &mut Parser<'_, '_>, context: Context, depth: usize, w: &mut Spl
         match token {
             Token::UnquotedUrl(ref value) if !in_namespace => w.unquoted_url(start, end, value),
             Token::QuotedString(ref value) => {
-                let is_url = after_import
-                    || context == Context::ImageSet
-                    || (context == Context::UrlFunction && is_first);
+                let is_url =
+                    after_import || context == Context::ImageSet || (context == Context::UrlFunction && is_first);
                 if is_url {
                     w.url_string(start, end, value);
                 }
@@ -157,9 +147,7 @@ fn walk(parser: &mut Parser<'_, '_>, context: Context, depth: usize, w: &mut Spl
             Token::Function(ref name) => {
                 let inner = if name.eq_ignore_ascii_case("url") && !in_namespace {
                     Context::UrlFunction
-                } else if name.eq_ignore_ascii_case("image-set")
-                    || name.eq_ignore_ascii_case("-webkit-image-set")
-                {
+                } else if name.eq_ignore_ascii_case("image-set") || name.eq_ignore_ascii_case("-webkit-image-set") {
                     Context::ImageSet
                 } else {
                     Context::Plain

@@ -53,12 +53,7 @@ pub(crate) struct SafePointScanner {
 
 impl SafePointScanner {
     pub(crate) fn new() -> Self {
-        Self {
-            state: State::Normal,
-            depth: 0,
-            glued: false,
-            url_match: 0,
-        }
+        Self { state: State::Normal, depth: 0, glued: false, url_match: 0 }
     }
 
     /// Consumes one byte; returns true if the stream may be split right after it, i.e. it is a

@@ -71,21 +71,13 @@ fn split_at_points<'a>(input: &'a [u8], points: &mut Vec<usize>) -> Vec<&'a [u8]
 fn stream_all_chunkings(input: &[u8], max_buffer: usize) -> Vec<u8> {
     let whole = stream_chunks(TestMap, max_buffer, &[input]);
     let bytes: Vec<&[u8]> = input.chunks(1).collect();
-    assert_eq!(
-        stream_chunks(TestMap, max_buffer, &bytes),
-        whole,
-        "1-byte chunks"
-    );
+    assert_eq!(stream_chunks(TestMap, max_buffer, &bytes), whole, "1-byte chunks");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ input.len() as u64);
     for round in 0..64 {
         let cuts = 1 + rng.below(input.len().min(40) + 1);
         let mut points: Vec<usize> = (0..cuts).map(|_| rng.below(input.len() + 1)).collect();
         let chunks = split_at_points(input, &mut points);
-        assert_eq!(
-            stream_chunks(TestMap, max_buffer, &chunks),
-            whole,
-            "random chunking #{round} at {points:?}"
-        );
+        assert_eq!(stream_chunks(TestMap, max_buffer, &chunks), whole, "random chunking #{round} at {points:?}");
     }
     whole
 }
@@ -95,28 +87,17 @@ fn stream_all_chunkings(input: &[u8], max_buffer: usize) -> Vec<u8> {
 fn check(input: &str, expected: &str) {
     let mut out = String::from("prefix|");
     let changed = rewrite_css(input, &TestMap, &mut out);
-    assert_eq!(
-        out.strip_prefix("prefix|"),
-        Some(expected),
-        "rewrite_css of {input:?}"
-    );
+    assert_eq!(out.strip_prefix("prefix|"), Some(expected), "rewrite_css of {input:?}");
     assert_eq!(changed, input != expected, "changed flag for {input:?}");
     let streamed = stream_all_chunkings(input.as_bytes(), BIG);
-    assert_eq!(
-        String::from_utf8_lossy(&streamed),
-        expected,
-        "stream of {input:?}"
-    );
+    assert_eq!(String::from_utf8_lossy(&streamed), expected, "stream of {input:?}");
     for max_buffer in [0, 3, 16] {
         stream_all_chunkings(input.as_bytes(), max_buffer);
     }
     let mut same = String::new();
     assert!(!rewrite_css(input, &NoMap, &mut same));
     assert_eq!(same, input);
-    assert_eq!(
-        stream_chunks(NoMap, BIG, &[input.as_bytes()]),
-        input.as_bytes()
-    );
+    assert_eq!(stream_chunks(NoMap, BIG, &[input.as_bytes()]), input.as_bytes());
 }
 
 fn unchanged(input: &str) {
@@ -125,77 +106,32 @@ fn unchanged(input: &str) {
 
 #[test]
 fn unquoted_url() {
-    check(
-        "a{background:url(http://x.com/a.png)}",
-        r#"a{background:url("http://MAPPED-x.com/a.png")}"#,
-    );
-    check(
-        "b{background: url(  https://x/a  ) }",
-        r#"b{background: url("http://MAPPED-x/a") }"#,
-    );
-    check(
-        "c{background:URL(http://x/a)}",
-        r#"c{background:URL("http://MAPPED-x/a")}"#,
-    );
+    check("a{background:url(http://x.com/a.png)}", r#"a{background:url("http://MAPPED-x.com/a.png")}"#);
+    check("b{background: url(  https://x/a  ) }", r#"b{background: url("http://MAPPED-x/a") }"#);
+    check("c{background:URL(http://x/a)}", r#"c{background:URL("http://MAPPED-x/a")}"#);
     check("url()", "url()");
 }
 
 #[test]
 fn quoted_url() {
-    check(
-        r#"a{b:url("http://x/a")}"#,
-        r#"a{b:url("http://MAPPED-x/a")}"#,
-    );
+    check(r#"a{b:url("http://x/a")}"#, r#"a{b:url("http://MAPPED-x/a")}"#);
     check("a{b:url('http://x/a')}", "a{b:url('http://MAPPED-x/a')}");
-    check(
-        r#"a{b:url( "http://x/a" )}"#,
-        r#"a{b:url( "http://MAPPED-x/a" )}"#,
-    );
-    check(
-        r#"a{b:url("http://x/(a);{b}")}"#,
-        r#"a{b:url("http://MAPPED-x/(a);{b}")}"#,
-    );
+    check(r#"a{b:url( "http://x/a" )}"#, r#"a{b:url( "http://MAPPED-x/a" )}"#);
+    check(r#"a{b:url("http://x/(a);{b}")}"#, r#"a{b:url("http://MAPPED-x/(a);{b}")}"#);
 }
 
 #[test]
 fn escaped_urls_are_unescaped_before_mapping() {
-    check(
-        r"a{b:url(http://x/a\)b)}",
-        r#"a{b:url("http://MAPPED-x/a)b")}"#,
-    );
-    check(
-        r"a{b:url(http://x/\61 b)}",
-        r#"a{b:url("http://MAPPED-x/ab")}"#,
-    );
-    check(
-        r#"a{b:url("http://x/a\"b")}"#,
-        r#"a{b:url("http://MAPPED-x/a\"b")}"#,
-    );
-    check(
-        r#"a{b:url("http://x/a\\b")}"#,
-        r#"a{b:url("http://MAPPED-x/a\\b")}"#,
-    );
-    check(
-        r#"a{b:url('http://x/it\'s')}"#,
-        r#"a{b:url('http://MAPPED-x/it\'s')}"#,
-    );
-    check(
-        r#"a{b:url('http://x/"q"')}"#,
-        r#"a{b:url('http://MAPPED-x/"q"')}"#,
-    );
-    check(
-        r#"a{b:url("http://x/a\a b")}"#,
-        r#"a{b:url("http://MAPPED-x/a\a b")}"#,
-    );
-    check(
-        "a{b:url(\"http://x/a\\\nb\")}",
-        r#"a{b:url("http://MAPPED-x/ab")}"#,
-    );
+    check(r"a{b:url(http://x/a\)b)}", r#"a{b:url("http://MAPPED-x/a)b")}"#);
+    check(r"a{b:url(http://x/\61 b)}", r#"a{b:url("http://MAPPED-x/ab")}"#);
+    check(r#"a{b:url("http://x/a\"b")}"#, r#"a{b:url("http://MAPPED-x/a\"b")}"#);
+    check(r#"a{b:url("http://x/a\\b")}"#, r#"a{b:url("http://MAPPED-x/a\\b")}"#);
+    check(r#"a{b:url('http://x/it\'s')}"#, r#"a{b:url('http://MAPPED-x/it\'s')}"#);
+    check(r#"a{b:url('http://x/"q"')}"#, r#"a{b:url('http://MAPPED-x/"q"')}"#);
+    check(r#"a{b:url("http://x/a\a b")}"#, r#"a{b:url("http://MAPPED-x/a\a b")}"#);
+    check("a{b:url(\"http://x/a\\\nb\")}", r#"a{b:url("http://MAPPED-x/ab")}"#);
     // An escaped `</style>` must not come out unescaped.
-    check(
-        r#"a{b:url("http://x/\3c/style>")}"#,
-        r#"a{b:url("http://MAPPED-x/\3c /style\3e ")}"#,
-    );
+    check(r#"a{b:url("http://x/\3c/style>")}"#, r#"a{b:url("http://MAPPED-x/\3c /style\3e ")}"#);
 }
 
 #[test]
@@ -208,22 +144,10 @@ fn unmapped_references_are_left_alone() {
 
 #[test]
 fn import() {
-    check(
-        r#"@import "http://x/a.css";"#,
-        r#"@import "http://MAPPED-x/a.css";"#,
-    );
-    check(
-        "@import 'http://x/a.css' screen;",
-        "@import 'http://MAPPED-x/a.css' screen;",
-    );
-    check(
-        "@IMPORT/**/ \"http://x/a\";",
-        "@IMPORT/**/ \"http://MAPPED-x/a\";",
-    );
-    check(
-        "@import url(http://x/a.css);",
-        r#"@import url("http://MAPPED-x/a.css");"#,
-    );
+    check(r#"@import "http://x/a.css";"#, r#"@import "http://MAPPED-x/a.css";"#);
+    check("@import 'http://x/a.css' screen;", "@import 'http://MAPPED-x/a.css' screen;");
+    check("@IMPORT/**/ \"http://x/a\";", "@IMPORT/**/ \"http://MAPPED-x/a\";");
+    check("@import url(http://x/a.css);", r#"@import url("http://MAPPED-x/a.css");"#);
     check(
         r#"@import url("http://x/a.css") layer(base) supports(display:grid);"#,
         r#"@import url("http://MAPPED-x/a.css") layer(base) supports(display:grid);"#,
@@ -236,10 +160,7 @@ fn import() {
 fn namespace_urls_are_identifiers() {
     unchanged("@namespace svg url(http://www.w3.org/2000/svg);");
     unchanged(r#"@namespace url("http://www.w3.org/1999/xhtml");"#);
-    check(
-        "@namespace url(http://n/); url(http://x/a)",
-        r#"@namespace url(http://n/); url("http://MAPPED-x/a")"#,
-    );
+    check("@namespace url(http://n/); url(http://x/a)", r#"@namespace url(http://n/); url("http://MAPPED-x/a")"#);
     check(
         "@namespace url(http://n/); @import url(http://x/i);",
         r#"@namespace url(http://n/); @import url("http://MAPPED-x/i");"#,
@@ -275,10 +196,7 @@ fn font_face_src_list() {
 fn comments_and_strings_are_not_urls() {
     unchanged("/* url(http://x/a) @import \"http://x/b\"; */ a{}");
     unchanged("a{content:\"url(http://x/a)\"} b::after{content:'url(http://x/a);}'}");
-    check(
-        "/* } ; url( */ a{x:url(http://x/a)} /* \" */",
-        r#"/* } ; url( */ a{x:url("http://MAPPED-x/a")} /* " */"#,
-    );
+    check("/* } ; url( */ a{x:url(http://x/a)} /* \" */", r#"/* } ; url( */ a{x:url("http://MAPPED-x/a")} /* " */"#);
     check(
         "a{content:\"x;}\\\"url(\"} b{c:url(http://x/b)}",
         "a{content:\"x;}\\\"url(\"} b{c:url(\"http://MAPPED-x/b\")}",
@@ -325,32 +243,17 @@ fn bad_tokens_pass_through() {
 
 #[test]
 fn scanner_edge_cases() {
-    check(
-        "a{b:u\\rl(x;y)} c{d:url(http://x/c)}",
-        "a{b:u\\rl(x;y)} c{d:url(\"http://MAPPED-x/c\")}",
-    );
-    check(
-        "a\\;b{c:url(http://x/a)}",
-        "a\\;b{c:url(\"http://MAPPED-x/a\")}",
-    );
-    check(
-        "#url(x) @url(y) myurl(z;) {a:url(http://x/a)}",
-        "#url(x) @url(y) myurl(z;) {a:url(\"http://MAPPED-x/a\")}",
-    );
-    check(
-        "a{b:\"\\41\r\n;\"} c{d:url(http://x/a)}",
-        "a{b:\"\\41\r\n;\"} c{d:url(\"http://MAPPED-x/a\")}",
-    );
+    check("a{b:u\\rl(x;y)} c{d:url(http://x/c)}", "a{b:u\\rl(x;y)} c{d:url(\"http://MAPPED-x/c\")}");
+    check("a\\;b{c:url(http://x/a)}", "a\\;b{c:url(\"http://MAPPED-x/a\")}");
+    check("#url(x) @url(y) myurl(z;) {a:url(http://x/a)}", "#url(x) @url(y) myurl(z;) {a:url(\"http://MAPPED-x/a\")}");
+    check("a{b:\"\\41\r\n;\"} c{d:url(http://x/a)}", "a{b:\"\\41\r\n;\"} c{d:url(\"http://MAPPED-x/a\")}");
     unchanged("a{b:(c;d)} ) ] ;;{{}}");
 }
 
 /// Byte offsets right after which the scanner allows a split.
 fn safe_points(input: &[u8]) -> Vec<usize> {
     let mut scanner = css_scan::SafePointScanner::new();
-    (0..input.len())
-        .filter(|&i| scanner.push(input[i]))
-        .map(|i| i + 1)
-        .collect()
+    (0..input.len()).filter(|&i| scanner.push(input[i])).map(|i| i + 1).collect()
 }
 
 #[test]
@@ -382,29 +285,15 @@ fn scanner_safe_points() {
         (b"\\41\r\nurl(a\"b);c\";", &[]),
     ];
     for (input, expected) in cases {
-        assert_eq!(
-            safe_points(input),
-            *expected,
-            "{:?}",
-            String::from_utf8_lossy(input)
-        );
+        assert_eq!(safe_points(input), *expected, "{:?}", String::from_utf8_lossy(input));
     }
 }
 
 #[test]
 fn unquoted_url_holding_delimiters() {
-    check(
-        "a{b:url(http://x/a;b{c}d)}",
-        r#"a{b:url("http://MAPPED-x/a;b{c}d")}"#,
-    );
-    check(
-        "a{b:url(http://x/a/*b*/c)}",
-        r#"a{b:url("http://MAPPED-x/a/*b*/c")}"#,
-    );
-    check(
-        r"a{b:url(http://x/a\;b)}",
-        r#"a{b:url("http://MAPPED-x/a;b")}"#,
-    );
+    check("a{b:url(http://x/a;b{c}d)}", r#"a{b:url("http://MAPPED-x/a;b{c}d")}"#);
+    check("a{b:url(http://x/a/*b*/c)}", r#"a{b:url("http://MAPPED-x/a/*b*/c")}"#);
+    check(r"a{b:url(http://x/a\;b)}", r#"a{b:url("http://MAPPED-x/a;b")}"#);
 }
 
 #[test]
@@ -422,11 +311,7 @@ fn rewrite_css_reports_changes() {
         }
     }
     let mut same = String::new();
-    assert!(!rewrite_css(
-        r#"a{b:url("x") image-set('y' 1x)}"#,
-        &Identity,
-        &mut same
-    ));
+    assert!(!rewrite_css(r#"a{b:url("x") image-set('y' 1x)}"#, &Identity, &mut same));
     assert_eq!(same, r#"a{b:url("x") image-set('y' 1x)}"#);
     // Re-quoting an unquoted URL is a change, even to the same address.
     assert!(rewrite_css("a{b:url(x)}", &Identity, &mut same));
@@ -434,10 +319,7 @@ fn rewrite_css_reports_changes() {
 
 #[test]
 fn only_the_first_string_in_url_is_the_url() {
-    check(
-        r#"a{b:url("http://x/a" "http://x/b")}"#,
-        r#"a{b:url("http://MAPPED-x/a" "http://x/b")}"#,
-    );
+    check(r#"a{b:url("http://x/a" "http://x/b")}"#, r#"a{b:url("http://MAPPED-x/a" "http://x/b")}"#);
 }
 
 #[test]
@@ -488,21 +370,14 @@ fn multibyte_chars_split_across_chunks() {
 #[test]
 fn deep_nesting_does_not_overflow() {
     for (open, close) in [("(", ")"), ("{", "}"), ("[", "]"), ("image-set(", ")")] {
-        let input = format!(
-            "{}url(http://x/a){}",
-            open.repeat(50_000),
-            close.repeat(50_000)
-        );
+        let input = format!("{}url(http://x/a){}", open.repeat(50_000), close.repeat(50_000));
         let mut out = String::new();
         rewrite_css(&input, &TestMap, &mut out);
         // Too deep to look inside: copied as is.
         assert_eq!(out, input);
         stream_chunks(TestMap, BIG, &[input.as_bytes()]);
     }
-    check(
-        "((((url(http://x/a))))",
-        "((((url(\"http://MAPPED-x/a\"))))",
-    );
+    check("((((url(http://x/a))))", "((((url(\"http://MAPPED-x/a\"))))");
 }
 
 /// Builds a ~100 KB stylesheet of realistic rules together with its expected rewrite.
@@ -517,32 +392,22 @@ fn realistic_stylesheet(rng: &mut Rng) -> (String, String) {
         "@charset \"utf-8\";\n@import url(\"https://fonts.example/css?family=A;B\");\n",
         "@charset \"utf-8\";\n@import url(\"http://MAPPED-fonts.example/css?family=A;B\");\n",
     );
-    both(
-        &mut sheet,
-        "@import 'http://cdn.x/base.css' screen;\n",
-        "@import 'http://MAPPED-cdn.x/base.css' screen;\n",
-    );
+    both(&mut sheet, "@import 'http://cdn.x/base.css' screen;\n", "@import 'http://MAPPED-cdn.x/base.css' screen;\n");
     let mut n = 0;
     while sheet.0.len() < 100_000 {
         n += 1;
         match rng.below(9) {
             0 => both(
                 &mut sheet,
-                &format!(
-                    ".c{n} {{ background: #fff url(https://cdn.x/img/{n}.png) no-repeat; color: red; }}\n"
-                ),
+                &format!(".c{n} {{ background: #fff url(https://cdn.x/img/{n}.png) no-repeat; color: red; }}\n"),
                 &format!(
                     ".c{n} {{ background: #fff url(\"http://MAPPED-cdn.x/img/{n}.png\") no-repeat; color: red; }}\n"
                 ),
             ),
             1 => both(
                 &mut sheet,
-                &format!(
-                    "#i{n}:hover > a[href$=\".pdf\"] {{ background-image: url('//cdn.x/{n}.svg#frag'); }}\n"
-                ),
-                &format!(
-                    "#i{n}:hover > a[href$=\".pdf\"] {{ background-image: url('//cdn.x/{n}.svg#frag'); }}\n"
-                ),
+                &format!("#i{n}:hover > a[href$=\".pdf\"] {{ background-image: url('//cdn.x/{n}.svg#frag'); }}\n"),
+                &format!("#i{n}:hover > a[href$=\".pdf\"] {{ background-image: url('//cdn.x/{n}.svg#frag'); }}\n"),
             ),
             2 => both(
                 &mut sheet,
@@ -621,16 +486,10 @@ fn realistic_100kb_stylesheet_chunked_randomly() {
     assert!(rewrite_css(&input, &TestMap, &mut out));
     assert_eq!(out, expected);
     for round in 0..8 {
-        let mut points: Vec<usize> = (0..rng.below(2000) + 1)
-            .map(|_| rng.below(input.len() + 1))
-            .collect();
+        let mut points: Vec<usize> = (0..rng.below(2000) + 1).map(|_| rng.below(input.len() + 1)).collect();
         let chunks = split_at_points(input.as_bytes(), &mut points);
         let streamed = stream_chunks(TestMap, 4096, &chunks);
-        assert_eq!(
-            String::from_utf8_lossy(&streamed),
-            expected,
-            "round {round}"
-        );
+        assert_eq!(String::from_utf8_lossy(&streamed), expected, "round {round}");
     }
     let bytes: Vec<&[u8]> = input.as_bytes().chunks(1).collect();
     assert_eq!(stream_chunks(TestMap, 4096, &bytes), expected.as_bytes());

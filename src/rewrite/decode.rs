@@ -113,9 +113,7 @@ impl Decoder {
             Coding::Gzip => Inner::Gzip(MultiGzDecoder::new(sink)),
             Coding::Deflate => Inner::DeflatePending(Vec::new(), sink),
             Coding::Brotli => Inner::Brotli(Box::new(brotli::DecompressorWriter::new(sink, BROTLI_BUFFER))),
-            Coding::Zstd => Inner::Zstd(
-                zstd::stream::write::Decoder::new(sink).map_err(|e| corrupt(coding, &e))?,
-            ),
+            Coding::Zstd => Inner::Zstd(zstd::stream::write::Decoder::new(sink).map_err(|e| corrupt(coding, &e))?),
         };
         Ok(Decoder { coding, inner, ratio, consumed: 0, produced: 0 })
     }
@@ -151,11 +149,8 @@ impl Decoder {
             };
             let (cmf, flg) = (pending[0], pending[1]);
             let zlib = cmf & 0x0f == 8 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0;
-            self.inner = if zlib {
-                Inner::Zlib(ZlibDecoder::new(sink))
-            } else {
-                Inner::RawDeflate(DeflateDecoder::new(sink))
-            };
+            self.inner =
+                if zlib { Inner::Zlib(ZlibDecoder::new(sink)) } else { Inner::RawDeflate(DeflateDecoder::new(sink)) };
             return self.feed(&pending);
         }
         match &mut self.inner {

@@ -72,7 +72,8 @@ fn corrupt_bodies_are_errors_not_panics() {
     for coding in [Coding::Gzip, Coding::Deflate, Coding::Brotli, Coding::Zstd] {
         let mut d = Decoder::new(coding, 10).expect("decoder");
         let mut out = Vec::new();
-        let result = d.write(b"this is not compressed at all, not even a little", &mut out).and_then(|()| d.finish(&mut out));
+        let result =
+            d.write(b"this is not compressed at all, not even a little", &mut out).and_then(|()| d.finish(&mut out));
         assert!(result.is_err(), "{coding:?}");
     }
 }

@@ -118,14 +118,12 @@ fn map_each(headers: &mut HeaderMap, name: HeaderName, map: impl Fn(&str) -> Opt
     let mut changed = false;
     let mapped: Vec<HeaderValue> = values
         .into_iter()
-        .map(|value| {
-            match value.to_str().ok().and_then(&map).and_then(|m| HeaderValue::from_str(&m).ok()) {
-                Some(new) => {
-                    changed = true;
-                    new
-                }
-                None => value,
+        .map(|value| match value.to_str().ok().and_then(&map).and_then(|m| HeaderValue::from_str(&m).ok()) {
+            Some(new) => {
+                changed = true;
+                new
             }
+            None => value,
         })
         .collect();
     if changed {

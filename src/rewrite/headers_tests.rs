@@ -18,7 +18,10 @@ fn response_headers_are_mapped_absorbed_and_dropped() {
     headers.insert("location", HeaderValue::from_static("https://accounts.test/next?a=1"));
     headers.insert("content-location", HeaderValue::from_static("/relative"));
     headers.insert("refresh", HeaderValue::from_static("3; url=https://shop.test/home"));
-    headers.insert("link", HeaderValue::from_static("<https://cdn.test/a.css>; rel=preload; as=style, </b.js>; rel=preload"));
+    headers.insert(
+        "link",
+        HeaderValue::from_static("<https://cdn.test/a.css>; rel=preload; as=style, </b.js>; rel=preload"),
+    );
     headers.append("set-cookie", HeaderValue::from_static("sid=1; HttpOnly; Path=/"));
     headers.append("set-cookie", HeaderValue::from_static("pref=dark; Path=/"));
     headers.insert("content-security-policy", HeaderValue::from_static("default-src 'self'"));
@@ -30,14 +33,28 @@ fn response_headers_are_mapped_absorbed_and_dropped() {
     headers.insert("x-private", HeaderValue::from_static("1"));
     let jar = &urls.mapping().session.jar;
     let robots = |n: &http::HeaderName| n == "x-robots-tag";
-    rewrite_response_headers(&mut headers, &ResponseContext { urls: &urls, jar, upstream_url: &upstream, rule_dropped: &robots });
+    rewrite_response_headers(
+        &mut headers,
+        &ResponseContext { urls: &urls, jar, upstream_url: &upstream, rule_dropped: &robots },
+    );
 
     assert_eq!(headers["location"], format!("{}/next?a=1", label_origin(&urls, "https://accounts.test")));
     assert_eq!(headers["content-location"], "/relative");
     assert_eq!(headers["refresh"], format!("3; url={}/home", label_origin(&urls, "https://shop.test")));
-    assert_eq!(headers["link"], format!("<{}/a.css>; rel=preload; as=style, </b.js>; rel=preload", label_origin(&urls, "https://cdn.test")));
+    assert_eq!(
+        headers["link"],
+        format!("<{}/a.css>; rel=preload; as=style, </b.js>; rel=preload", label_origin(&urls, "https://cdn.test"))
+    );
     assert_eq!(headers["access-control-allow-origin"], label_origin(&urls, "https://shop.test"));
-    for gone in ["set-cookie", "content-security-policy", "x-frame-options", "strict-transport-security", "x-robots-tag", "x-private", "connection"] {
+    for gone in [
+        "set-cookie",
+        "content-security-policy",
+        "x-frame-options",
+        "strict-transport-security",
+        "x-robots-tag",
+        "x-private",
+        "connection",
+    ] {
         assert!(!headers.contains_key(gone), "{gone} should be gone");
     }
     let cookies = jar.cookie_header(&upstream, crate::session::jar::RequestSite::FIRST_PARTY).expect("absorbed");
@@ -52,7 +69,10 @@ fn clear_site_data_clears_the_jar_not_the_browser() {
     jar.absorb(&upstream, "sid=1; Path=/");
     let mut headers = HeaderMap::new();
     headers.insert("clear-site-data", HeaderValue::from_static("\"cookies\", \"storage\""));
-    rewrite_response_headers(&mut headers, &ResponseContext { urls: &urls, jar, upstream_url: &upstream, rule_dropped: &|_| false });
+    rewrite_response_headers(
+        &mut headers,
+        &ResponseContext { urls: &urls, jar, upstream_url: &upstream, rule_dropped: &|_| false },
+    );
     assert!(!headers.contains_key("clear-site-data"));
     assert_eq!(jar.cookie_header(&upstream, crate::session::jar::RequestSite::FIRST_PARTY), None);
 }

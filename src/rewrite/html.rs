@@ -3,13 +3,13 @@
 //! `<meta>`), and puts the runtime script first in the document, before any page script.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
+use lol_html::errors::RewritingError;
 use lol_html::html_content::ContentType;
 use lol_html::send::{DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, Settings};
-use lol_html::errors::RewritingError;
 use lol_html::{AsciiCompatibleEncoding, MemorySettings, OutputSink, Selector};
 
 use super::css::rewrite_css;
@@ -115,12 +115,14 @@ impl HtmlFilter {
                     .with_graceful_bail_out_on_memory_limit_exceeded(true),
             )
             .append_element_content_handler(injection_handler(injected.clone()))
-            .append_document_content_handler(DocumentContentHandlers::default().end(move |end: &mut lol_html::html_content::DocumentEnd| {
-                if !injected.load(Ordering::Relaxed) {
-                    end.append(RUNTIME_SCRIPT_TAG, ContentType::Html);
-                }
-                Ok(())
-            }))
+            .append_document_content_handler(DocumentContentHandlers::default().end(
+                move |end: &mut lol_html::html_content::DocumentEnd| {
+                    if !injected.load(Ordering::Relaxed) {
+                        end.append(RUNTIME_SCRIPT_TAG, ContentType::Html);
+                    }
+                    Ok(())
+                },
+            ))
             .append_element_content_handler(selector("base[href]", base_handler(state.clone())))
             .append_element_content_handler(selector("meta[http-equiv]", meta_handler(state.clone())))
             .append_element_content_handler(selector(
@@ -132,7 +134,8 @@ impl HtmlFilter {
             ))
             .append_element_content_handler(selector("style", style_text_handler(state.clone())));
         for &(css_selector, name, kind) in URL_ATTRIBUTES {
-            settings = settings.append_element_content_handler(selector(css_selector, attribute_handler(state.clone(), name, kind)));
+            settings = settings
+                .append_element_content_handler(selector(css_selector, attribute_handler(state.clone(), name, kind)));
         }
         let sink = SharedSink::default();
         Some(HtmlFilter { rewriter: Some(HtmlRewriter::new(settings, sink.clone())), sink })
@@ -192,7 +195,10 @@ static SELECTORS: LazyLock<HashMap<&'static str, Selector>> = LazyLock::new(|| {
         .collect()
 });
 
-fn selector(css: &'static str, handlers: ElementContentHandlers<'static>) -> (Cow<'static, Selector>, ElementContentHandlers<'static>) {
+fn selector(
+    css: &'static str,
+    handlers: ElementContentHandlers<'static>,
+) -> (Cow<'static, Selector>, ElementContentHandlers<'static>) {
     let parsed = SELECTORS.get(css).unwrap_or_else(|| panic!("selector {css:?} is not in SELECTORS"));
     (Cow::Borrowed(parsed), handlers)
 }

@@ -202,7 +202,10 @@ mod tests {
             Some(" http://P/a/x.png 1x,/rel.png 2x, http://P/b/y,z.png 640w ")
         );
         // Without whitespace after it, a comma is part of the URL, as browsers read it.
-        assert_eq!(rewrite_srcset("https://a/x.png,https://b/y.png", &Marker).as_deref(), Some("http://P/a/x.png,https://b/y.png"));
+        assert_eq!(
+            rewrite_srcset("https://a/x.png,https://b/y.png", &Marker).as_deref(),
+            Some("http://P/a/x.png,https://b/y.png")
+        );
         assert_eq!(rewrite_srcset("a.png 1x, b.png 2x", &Marker), None);
         assert_eq!(rewrite_srcset("", &Marker), None);
         assert_eq!(rewrite_srcset(",,,", &Marker), None);

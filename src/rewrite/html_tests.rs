@@ -48,8 +48,14 @@ fn origin(urls: &UrlRewriter, real: &str) -> String {
 fn runtime_comes_first_in_head_whatever_the_document_starts_with() {
     let tag = RUNTIME_SCRIPT_TAG;
     for (input, expected) in [
-        ("<!doctype html><html><head><title>t</title><script>1</script></head>", format!("<!doctype html><html><head>{tag}<title>t</title><script>1</script></head>")),
-        ("<html lang=en><!-- c --><HEAD data-x=1><meta charset=utf-8>", format!("<html lang=en><!-- c --><HEAD data-x=1>{tag}<meta charset=utf-8>")),
+        (
+            "<!doctype html><html><head><title>t</title><script>1</script></head>",
+            format!("<!doctype html><html><head>{tag}<title>t</title><script>1</script></head>"),
+        ),
+        (
+            "<html lang=en><!-- c --><HEAD data-x=1><meta charset=utf-8>",
+            format!("<html lang=en><!-- c --><HEAD data-x=1>{tag}<meta charset=utf-8>"),
+        ),
         ("<script>first()</script><p>x", format!("{tag}<script>first()</script><p>x")),
         ("<html><body><script>x</script></body></html>", format!("<html>{tag}<body><script>x</script></body></html>")),
         ("<!doctype html><title>no head</title>", format!("<!doctype html>{tag}<title>no head</title>")),
@@ -78,11 +84,19 @@ fn url_attributes_are_mapped_and_others_kept() {
         format!(r#"<base href="{cdn}/assets/">"#),
         format!(r#"<link rel=stylesheet href="{}/a.css">"#, origin(&urls, "https://shop.test")),
         format!(r#"<script src="{cdn}/app.js" crossorigin>"#),
-        format!(r#"<a href="{}/p?a=1&amp;b=2" ping="/p {}/t">"#, origin(&urls, "https://other.test"), origin(&urls, "https://track.test")),
+        format!(
+            r#"<a href="{}/p?a=1&amp;b=2" ping="/p {}/t">"#,
+            origin(&urls, "https://other.test"),
+            origin(&urls, "https://track.test")
+        ),
         r##"<a href="/rel">r</a><a href="#top">f</a>"##.to_owned(),
         r#"<a href="javascript:void(0)">j</a><a href="mailto:a@b.test">m</a>"#.to_owned(),
         format!(r#"<img src="data:image/png;base64,AA" srcset="{img}/a.png 1x, /b.png 2x">"#),
-        format!(r#"<form action="{}/login"><button formaction="{}/go">"#, origin(&urls, "https://shop.test"), origin(&urls, "https://pay.test")),
+        format!(
+            r#"<form action="{}/login"><button formaction="{}/go">"#,
+            origin(&urls, "https://shop.test"),
+            origin(&urls, "https://pay.test")
+        ),
         format!(r#"<video poster="{img}/p.jpg">"#),
         format!(r#"<object data="{cdn}/o.swf">"#),
         r#"<div data="https://x.test/keep">"#.to_owned(),
@@ -155,7 +169,9 @@ fn malformed_html_passes_through() {
 fn memory_limit_passes_the_rest_through_untouched() {
     let urls = test_rewriter("https://shop.test/");
     let huge_attribute = "x".repeat(256 * 1024);
-    let html = format!("<a href=\"https://a.test/\">1</a><div title=\"{huge_attribute}\"><a href=\"https://b.test/\">2</a></div>");
+    let html = format!(
+        "<a href=\"https://a.test/\">1</a><div title=\"{huge_attribute}\"><a href=\"https://b.test/\">2</a></div>"
+    );
     let opts = HtmlOptions { memory_limit: 64 * 1024, ..options(None) };
     let out = String::from_utf8(rewrite_with(&urls, html.as_bytes(), &opts, &[4096, 8192, 70_000])).expect("utf-8");
     // Everything arrives; the tail after the limit is exactly the input.
@@ -166,7 +182,8 @@ fn memory_limit_passes_the_rest_through_untouched() {
 #[test]
 fn windows_1251_pages_keep_their_bytes() {
     let urls = test_rewriter("http://shop.test/");
-    let (text, _, _) = encoding_rs::WINDOWS_1251.encode("<meta charset=windows-1251><p>Привет</p><a href=\"https://shop.test/поиск?q=тест\">ссылка</a>");
+    let (text, _, _) = encoding_rs::WINDOWS_1251
+        .encode("<meta charset=windows-1251><p>Привет</p><a href=\"https://shop.test/поиск?q=тест\">ссылка</a>");
     for encoding in [None, Some(encoding_rs::WINDOWS_1251)] {
         let out = rewrite_everywhere(&urls, &text, &options(encoding));
         let (decoded, _, had_errors) = encoding_rs::WINDOWS_1251.decode(&out);

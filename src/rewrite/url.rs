@@ -156,16 +156,42 @@ mod tests {
     fn only_absolute_web_urls_are_mapped() {
         let r = rewriter("https://shop.test/a/b.html");
         let sid = r.mapping().session.id.to_string();
-        assert_eq!(r.map_url("https://cdn.test/x.js?a=1#f"), Some(format!("http://{sid}s-cdn-test.proxy.localhost:8080/x.js?a=1#f")));
+        assert_eq!(
+            r.map_url("https://cdn.test/x.js?a=1#f"),
+            Some(format!("http://{sid}s-cdn-test.proxy.localhost:8080/x.js?a=1#f"))
+        );
         assert_eq!(r.map_url(" //cdn.test/x.js "), Some(format!("http://{sid}s-cdn-test.proxy.localhost:8080/x.js")));
-        assert_eq!(r.map_url("wss://shop.test:8443/ws"), Some(format!("ws://{sid}s8443-shop-test.proxy.localhost:8080/ws")));
+        assert_eq!(
+            r.map_url("wss://shop.test:8443/ws"),
+            Some(format!("ws://{sid}s8443-shop-test.proxy.localhost:8080/ws"))
+        );
         assert_eq!(r.map_url("HTTP://Shop.Test/"), Some(format!("http://{sid}h-shop-test.proxy.localhost:8080/")));
         assert_eq!(r.map_url("https://shop.test"), Some(format!("http://{sid}s-shop-test.proxy.localhost:8080")));
         // The path and query are kept as written, not re-encoded.
-        assert_eq!(r.map_url("https://a.test/п?q=т%zz"), Some(format!("http://{sid}s-a-test.proxy.localhost:8080/п?q=т%zz")));
+        assert_eq!(
+            r.map_url("https://a.test/п?q=т%zz"),
+            Some(format!("http://{sid}s-a-test.proxy.localhost:8080/п?q=т%zz"))
+        );
         assert_eq!(r.map_url("https:///b.test/x"), Some(format!("http://{sid}s-b-test.proxy.localhost:8080/x")));
-        assert_eq!(r.map_url("https://user:pw@a.test:8443/x"), Some(format!("http://{sid}s8443-a-test.proxy.localhost:8080/x")));
-        for kept in ["/root", "rel/x", "../up", "#frag", "", "data:text/plain,hi", "blob:https://shop.test/1", "javascript:void(0)", "mailto:a@b.c", "tel:1", "about:blank", "ftp://x/", "http:rel"] {
+        assert_eq!(
+            r.map_url("https://user:pw@a.test:8443/x"),
+            Some(format!("http://{sid}s8443-a-test.proxy.localhost:8080/x"))
+        );
+        for kept in [
+            "/root",
+            "rel/x",
+            "../up",
+            "#frag",
+            "",
+            "data:text/plain,hi",
+            "blob:https://shop.test/1",
+            "javascript:void(0)",
+            "mailto:a@b.c",
+            "tel:1",
+            "about:blank",
+            "ftp://x/",
+            "http:rel",
+        ] {
             assert_eq!(r.map_url(kept), None, "{kept}");
         }
     }
@@ -174,7 +200,10 @@ mod tests {
     fn upstream_of_reverses_proxied_urls_of_the_same_session_only() {
         let r = rewriter("https://shop.test/");
         let browser = r.map_url("https://api.shop.test:8443/v1?q=1").expect("mapped");
-        assert_eq!(r.mapping().upstream_of(&browser).map(String::from).as_deref(), Some("https://api.shop.test:8443/v1?q=1"));
+        assert_eq!(
+            r.mapping().upstream_of(&browser).map(String::from).as_deref(),
+            Some("https://api.shop.test:8443/v1?q=1")
+        );
         let other = rewriter("https://shop.test/");
         assert_eq!(other.mapping().upstream_of(&browser), None);
         assert_eq!(r.mapping().upstream_of("https://elsewhere.test/"), None);

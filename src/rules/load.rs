@@ -75,9 +75,8 @@ pub fn parse_file(path: &Path, text: &str) -> Result<SiteRules, RulesError> {
         line: text[..offset.min(text.len())].matches('\n').count() + 1,
         message,
     };
-    let file: RuleFile = toml::from_str(text).map_err(|e| {
-        invalid(e.span().map(|s| s.start).unwrap_or(0), e.message().to_owned())
-    })?;
+    let file: RuleFile =
+        toml::from_str(text).map_err(|e| invalid(e.span().map(|s| s.start).unwrap_or(0), e.message().to_owned()))?;
     let hosts = |list: &[Spanned<String>]| {
         list.iter()
             .map(|h| {

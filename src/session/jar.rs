@@ -125,7 +125,10 @@ mod tests {
         let jar = CookieJar::new(public_suffix_list());
         jar.absorb(&url("https://www.shop.example/login"), "sid=1; Domain=shop.example; Path=/; HttpOnly");
         jar.absorb(&url("https://www.shop.example/login"), "host_only=2; Path=/");
-        assert_eq!(jar.cookie_header(&url("https://api.shop.example/x"), RequestSite::FIRST_PARTY).as_deref(), Some("sid=1"));
+        assert_eq!(
+            jar.cookie_header(&url("https://api.shop.example/x"), RequestSite::FIRST_PARTY).as_deref(),
+            Some("sid=1")
+        );
         let www = jar.cookie_header(&url("https://www.shop.example/"), RequestSite::FIRST_PARTY).expect("cookies");
         assert!(www.contains("sid=1") && www.contains("host_only=2"), "{www}");
         assert_eq!(jar.cookie_header(&url("https://other.example/"), RequestSite::FIRST_PARTY), None);

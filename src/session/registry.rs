@@ -61,7 +61,5 @@ impl SessionRegistry {
 
 fn new_short_id() -> String {
     let mut rng = rand::rng();
-    (0..SHORT_ID_LEN)
-        .map(|_| SHORT_ID_ALPHABET[rng.random_range(0..SHORT_ID_ALPHABET.len())] as char)
-        .collect()
+    (0..SHORT_ID_LEN).map(|_| SHORT_ID_ALPHABET[rng.random_range(0..SHORT_ID_ALPHABET.len())] as char).collect()
 }

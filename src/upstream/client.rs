@@ -30,7 +30,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::RootCertStore;
 
 use super::connector::GuardedConnector;
-use super::error::{classify, Target, UpstreamError, UpstreamSetupError};
+use super::error::{Target, UpstreamError, UpstreamSetupError, classify};
 use super::resolve::Resolver;
 
 /// How long an idle pooled connection is kept. Servers commonly close idle
@@ -78,9 +78,7 @@ struct Inner {
 
 impl std::fmt::Debug for UpstreamClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UpstreamClient")
-            .field("response_timeout", &self.inner.response_timeout)
-            .finish_non_exhaustive()
+        f.debug_struct("UpstreamClient").field("response_timeout", &self.inner.response_timeout).finish_non_exhaustive()
     }
 }
 
@@ -89,11 +87,7 @@ impl UpstreamClient {
     pub fn new(settings: UpstreamSettings) -> Result<Self, UpstreamSetupError> {
         let tls = tls_config(&settings.extra_root_pems)?;
         let connector = GuardedConnector::new(
-            Resolver::new(
-                &settings.resolve,
-                settings.allow_private,
-                settings.connect_timeout,
-            ),
+            Resolver::new(&settings.resolve, settings.allow_private, settings.connect_timeout),
             settings.connect_timeout,
         );
 
@@ -133,10 +127,7 @@ impl UpstreamClient {
     }
 
     /// For WebSocket upgrades: same, but HTTP/1.1 only (ALPN http/1.1), so `hyper::upgrade::on(response)` works after a 101.
-    pub async fn send_upgrade(
-        &self,
-        req: Request<Body>,
-    ) -> Result<Response<Incoming>, UpstreamError> {
+    pub async fn send_upgrade(&self, req: Request<Body>) -> Result<Response<Incoming>, UpstreamError> {
         self.dispatch(&self.inner.upgrade_client, req).await
     }
 
@@ -223,9 +214,7 @@ fn hyper_client(connector: HttpsConnector<GuardedConnector>) -> HyperClient {
 /// rustls client configuration trusting webpki-roots plus the extra PEMs.
 /// ALPN is left empty; each connector sets its own.
 fn tls_config(extra_root_pems: &[Vec<u8>]) -> Result<rustls::ClientConfig, UpstreamSetupError> {
-    let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
+    let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     for (index, pem) in extra_root_pems.iter().enumerate() {
         let certs = rustls_pemfile::certs(&mut pem.as_slice())
             .collect::<Result<Vec<_>, _>>()
@@ -234,9 +223,7 @@ fn tls_config(extra_root_pems: &[Vec<u8>]) -> Result<rustls::ClientConfig, Upstr
             return Err(UpstreamSetupError::NoCertificate { index });
         }
         for cert in certs {
-            roots
-                .add(cert)
-                .map_err(|source| UpstreamSetupError::BadCertificate { index, source })?;
+            roots.add(cert).map_err(|source| UpstreamSetupError::BadCertificate { index, source })?;
         }
     }
     // An explicit provider, so we never depend on (or panic over) the
@@ -268,42 +255,27 @@ mod tests {
         let mut s = settings();
         s.extra_root_pems = vec![b"not a certificate".to_vec()];
         let err = UpstreamClient::new(s).expect_err("no certificate in input");
-        assert!(
-            matches!(err, UpstreamSetupError::NoCertificate { index: 0 }),
-            "{err}"
-        );
+        assert!(matches!(err, UpstreamSetupError::NoCertificate { index: 0 }), "{err}");
 
         let mut s = settings();
-        s.extra_root_pems =
-            vec![b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n".to_vec()];
+        s.extra_root_pems = vec![b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n".to_vec()];
         let err = UpstreamClient::new(s).expect_err("bad base64");
-        assert!(
-            matches!(err, UpstreamSetupError::Pem { index: 0, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, UpstreamSetupError::Pem { index: 0, .. }), "{err}");
 
         let mut s = settings();
-        s.extra_root_pems =
-            vec![b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_vec()];
+        s.extra_root_pems = vec![b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_vec()];
         let err = UpstreamClient::new(s).expect_err("not DER");
-        assert!(
-            matches!(err, UpstreamSetupError::BadCertificate { index: 0, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, UpstreamSetupError::BadCertificate { index: 0, .. }), "{err}");
     }
 
     #[tokio::test]
     async fn non_http_urls_are_rejected_with_the_host() {
         let client = UpstreamClient::new(settings()).expect("client");
         for (uri, host) in [("ftp://files.test/x", "files.test"), ("/relative", "")] {
-            let req = Request::builder()
-                .uri(uri)
-                .body(Body::empty())
-                .expect("request");
+            let req = Request::builder().uri(uri).body(Body::empty()).expect("request");
             let err = client.send(req).await.expect_err("must fail");
             assert!(matches!(err, UpstreamError::InvalidUri { .. }), "{err}");
             assert_eq!(err.host(), host);
         }
     }
-
 }

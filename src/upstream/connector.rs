@@ -58,21 +58,12 @@ impl GuardedConnector {
     /// A connector resolving through `resolver`, with `connect_timeout` shared
     /// between all the addresses a name resolves to.
     pub(super) fn new(resolver: Resolver, connect_timeout: Duration) -> Self {
-        Self {
-            resolver: Arc::new(resolver),
-            connect_timeout,
-        }
+        Self { resolver: Arc::new(resolver), connect_timeout }
     }
 
     async fn connect(self, uri: Uri) -> Result<TokioIo<TcpStream>, ConnectError> {
-        let host = uri
-            .host()
-            .filter(|h| !h.is_empty())
-            .ok_or(ConnectError::NoHost)?;
-        let addrs = self
-            .resolver
-            .resolve(host, uri.port_u16(), default_port(&uri).unwrap_or(80))
-            .await?;
+        let host = uri.host().filter(|h| !h.is_empty()).ok_or(ConnectError::NoHost)?;
+        let addrs = self.resolver.resolve(host, uri.port_u16(), default_port(&uri).unwrap_or(80)).await?;
 
         // One budget for all addresses, split evenly among those left, so a
         // black-holed first address cannot starve the others; time it does
@@ -82,9 +73,8 @@ impl GuardedConnector {
         let deadline = Instant::now().checked_add(self.connect_timeout);
         let mut first_error = None;
         for (index, addr) in addrs.iter().enumerate() {
-            let remaining = deadline.map_or(self.connect_timeout, |deadline| {
-                deadline.saturating_duration_since(Instant::now())
-            });
+            let remaining =
+                deadline.map_or(self.connect_timeout, |deadline| deadline.saturating_duration_since(Instant::now()));
             if remaining.is_zero() {
                 break;
             }
@@ -99,19 +89,11 @@ impl GuardedConnector {
                     tracing::debug!(host, %addr, error = %source, "upstream connect failed");
                     // Report the first real failure: with `localhost` that is
                     // 127.0.0.1, the address people expect to see.
-                    first_error.get_or_insert(
-                        if source.kind() == io::ErrorKind::ConnectionRefused {
-                            ConnectError::Refused {
-                                addr: *addr,
-                                source,
-                            }
-                        } else {
-                            ConnectError::Io {
-                                addr: *addr,
-                                source,
-                            }
-                        },
-                    );
+                    first_error.get_or_insert(if source.kind() == io::ErrorKind::ConnectionRefused {
+                        ConnectError::Refused { addr: *addr, source }
+                    } else {
+                        ConnectError::Io { addr: *addr, source }
+                    });
                 }
                 Err(_elapsed) => {
                     tracing::debug!(host, %addr, "upstream connect timed out");
@@ -145,28 +127,17 @@ mod tests {
 
     #[tokio::test]
     async fn connector_survives_huge_timeouts_and_reports_refusal() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let connector = GuardedConnector {
             resolver: Arc::new(Resolver::new(&HashMap::new(), true, Duration::MAX)),
             connect_timeout: Duration::MAX,
         };
-        let uri: Uri = format!("http://127.0.0.1:{}/", addr.port())
-            .parse()
-            .expect("uri");
-        connector
-            .clone()
-            .connect(uri.clone())
-            .await
-            .expect("connects");
+        let uri: Uri = format!("http://127.0.0.1:{}/", addr.port()).parse().expect("uri");
+        connector.clone().connect(uri.clone()).await.expect("connects");
 
         drop(listener);
         let err = connector.connect(uri).await.expect_err("closed port");
-        assert!(
-            matches!(err, ConnectError::Refused { addr: a, .. } if a == addr),
-            "{err}"
-        );
+        assert!(matches!(err, ConnectError::Refused { addr: a, .. } if a == addr), "{err}");
     }
 }

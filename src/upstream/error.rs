@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use http::Uri;
 
-use super::connector::{default_port, ConnectError};
+use super::connector::{ConnectError, default_port};
 use super::resolve::ResolveError;
 
 /// Bound on how deep we follow error `source()` chains while classifying, in
@@ -149,10 +149,7 @@ impl UpstreamError {
     /// True for [`ConnectTimeout`](Self::ConnectTimeout) and
     /// [`ResponseTimeout`](Self::ResponseTimeout) (a 504 rather than a 502).
     pub fn is_timeout(&self) -> bool {
-        matches!(
-            self,
-            Self::ConnectTimeout { .. } | Self::ResponseTimeout { .. }
-        )
+        matches!(self, Self::ConnectTimeout { .. } | Self::ResponseTimeout { .. })
     }
 
     /// The upstream host the failed request was addressed to.
@@ -217,33 +214,17 @@ pub(super) fn classify(err: &hyper_util::client::legacy::Error, target: Target) 
 
     if let Some(connect_err) = find_in_chain::<ConnectError>(err) {
         return match connect_err {
-            ConnectError::Resolve(ResolveError::Dns(e)) => UpstreamError::Dns {
-                host,
-                port,
-                detail: e.to_string(),
-            },
-            ConnectError::Resolve(ResolveError::Forbidden { addr }) => UpstreamError::Forbidden {
-                host,
-                port,
-                addr: *addr,
-            },
-            ConnectError::Refused { addr, .. } => UpstreamError::Refused {
-                host,
-                port,
-                addr: *addr,
-            },
-            ConnectError::Timeout => UpstreamError::ConnectTimeout { host, port },
-            ConnectError::NoHost | ConnectError::Io { .. } => {
-                UpstreamError::Connect { host, port, detail }
+            ConnectError::Resolve(ResolveError::Dns(e)) => UpstreamError::Dns { host, port, detail: e.to_string() },
+            ConnectError::Resolve(ResolveError::Forbidden { addr }) => {
+                UpstreamError::Forbidden { host, port, addr: *addr }
             }
+            ConnectError::Refused { addr, .. } => UpstreamError::Refused { host, port, addr: *addr },
+            ConnectError::Timeout => UpstreamError::ConnectTimeout { host, port },
+            ConnectError::NoHost | ConnectError::Io { .. } => UpstreamError::Connect { host, port, detail },
         };
     }
     if let Some(tls_err) = find_in_chain::<rustls::Error>(err) {
-        return UpstreamError::Tls {
-            host,
-            port,
-            detail: tls_err.to_string(),
-        };
+        return UpstreamError::Tls { host, port, detail: tls_err.to_string() };
     }
     if err.is_connect() {
         // The connect phase is our connector (handled above) plus the TLS
@@ -260,14 +241,9 @@ pub(super) fn classify(err: &hyper_util::client::legacy::Error, target: Target) 
 /// `io::Error::source()` skips the error it wraps (it returns the *wrapped
 /// error's* source), and hyper-rustls wraps rustls errors in `io::Error`
 /// twice; so for `io::Error` we step into `get_ref()` instead.
-fn error_chain<'a>(
-    top: &'a (dyn StdError + 'static),
-) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+fn error_chain<'a>(top: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
     std::iter::successors(Some(top), |&err: &&'a (dyn StdError + 'static)| {
-        if let Some(inner) = err
-            .downcast_ref::<io::Error>()
-            .and_then(|io_err| io_err.get_ref())
-        {
+        if let Some(inner) = err.downcast_ref::<io::Error>().and_then(|io_err| io_err.get_ref()) {
             return Some(inner as &(dyn StdError + 'static));
         }
         err.source()
@@ -290,11 +266,7 @@ fn describe(err: &hyper_util::client::legacy::Error) -> String {
             parts.push(text);
         }
     }
-    if parts.is_empty() {
-        err.to_string()
-    } else {
-        parts.join(": ")
-    }
+    if parts.is_empty() { err.to_string() } else { parts.join(": ") }
 }
 
 #[cfg(test)]
@@ -304,10 +276,7 @@ mod tests {
     #[test]
     fn io_wrapped_errors_are_found() {
         // hyper-rustls shape: io::Error::other(io::Error::new(kind, rustls::Error)).
-        let inner = io::Error::new(
-            io::ErrorKind::InvalidData,
-            rustls::Error::General("boom".into()),
-        );
+        let inner = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::General("boom".into()));
         let outer = io::Error::other(inner);
         let found = find_in_chain::<rustls::Error>(&outer);
         assert!(matches!(found, Some(rustls::Error::General(m)) if m == "boom"));

@@ -19,11 +19,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// Azure share 169.254.169.254; 169.254.170.2 is ECS task credentials;
 /// fd00:ec2::254 is AWS's IPv6 IMDS; 100.100.100.200 is Alibaba Cloud).
 /// They hand out credentials, so they stay forbidden even in development.
-const METADATA_V4: [Ipv4Addr; 3] = [
-    Ipv4Addr::new(169, 254, 169, 254),
-    Ipv4Addr::new(169, 254, 170, 2),
-    Ipv4Addr::new(100, 100, 100, 200),
-];
+const METADATA_V4: [Ipv4Addr; 3] =
+    [Ipv4Addr::new(169, 254, 169, 254), Ipv4Addr::new(169, 254, 170, 2), Ipv4Addr::new(100, 100, 100, 200)];
 const METADATA_V6: [Ipv6Addr; 1] = [Ipv6Addr::new(0xfd00, 0x0ec2, 0, 0, 0, 0, 0, 0x0254)];
 
 /// Returns true when the proxy must not connect to `ip`.
@@ -151,19 +148,13 @@ mod tests {
     /// Forbidden without allow_private, allowed with it.
     fn assert_private(ip: IpAddr) {
         assert!(is_forbidden(ip, false), "{ip} must be refused by default");
-        assert!(
-            !is_forbidden(ip, true),
-            "{ip} must be allowed with allow_private"
-        );
+        assert!(!is_forbidden(ip, true), "{ip} must be allowed with allow_private");
     }
 
     /// Forbidden in both modes.
     fn assert_always(ip: IpAddr) {
         assert!(is_forbidden(ip, false), "{ip} must always be refused");
-        assert!(
-            is_forbidden(ip, true),
-            "{ip} must be refused even with allow_private"
-        );
+        assert!(is_forbidden(ip, true), "{ip} must be refused even with allow_private");
     }
 
     /// Allowed in both modes.
@@ -201,14 +192,7 @@ mod tests {
 
     #[test]
     fn rfc1918() {
-        for s in [
-            "10.0.0.1",
-            "10.255.255.255",
-            "172.16.0.1",
-            "172.31.255.255",
-            "192.168.0.1",
-            "192.168.255.255",
-        ] {
+        for s in ["10.0.0.1", "10.255.255.255", "172.16.0.1", "172.31.255.255", "192.168.0.1", "192.168.255.255"] {
             assert_private(v4(s));
         }
         // Just outside 172.16.0.0/12.
@@ -256,14 +240,7 @@ mod tests {
 
     #[test]
     fn documentation_and_benchmarking() {
-        for s in [
-            "192.0.2.1",
-            "198.51.100.7",
-            "203.0.113.9",
-            "198.18.0.1",
-            "198.19.255.255",
-            "192.0.0.8",
-        ] {
+        for s in ["192.0.2.1", "198.51.100.7", "203.0.113.9", "198.18.0.1", "198.19.255.255", "192.0.0.8"] {
             assert_private(v4(s));
         }
         assert_public(v4("198.17.255.255"));

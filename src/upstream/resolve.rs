@@ -44,20 +44,9 @@ pub(crate) struct Resolver {
 }
 
 impl Resolver {
-    pub(crate) fn new(
-        overrides: &HashMap<String, SocketAddr>,
-        allow_private: bool,
-        lookup_timeout: Duration,
-    ) -> Self {
-        let overrides = overrides
-            .iter()
-            .map(|(host, addr)| (normalize_host(host), *addr))
-            .collect();
-        Self {
-            overrides,
-            allow_private,
-            lookup_timeout,
-        }
+    pub(crate) fn new(overrides: &HashMap<String, SocketAddr>, allow_private: bool, lookup_timeout: Duration) -> Self {
+        let overrides = overrides.iter().map(|(host, addr)| (normalize_host(host), *addr)).collect();
+        Self { overrides, allow_private, lookup_timeout }
     }
 
     /// Resolves `host` (as found in a URI, brackets allowed) to the addresses
@@ -106,10 +95,7 @@ impl Resolver {
             )));
         }
         if name.is_empty() {
-            return Err(ResolveError::Dns(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "empty host name",
-            )));
+            return Err(ResolveError::Dns(io::Error::new(io::ErrorKind::InvalidInput, "empty host name")));
         }
 
         let lookup = tokio::net::lookup_host((name.as_str(), port));
@@ -124,20 +110,13 @@ impl Resolver {
             }
         };
         if addrs.is_empty() {
-            return Err(ResolveError::Dns(io::Error::new(
-                io::ErrorKind::NotFound,
-                "name resolved to no addresses",
-            )));
+            return Err(ResolveError::Dns(io::Error::new(io::ErrorKind::NotFound, "name resolved to no addresses")));
         }
         Ok(addrs)
     }
 
     /// Drops forbidden addresses; refuses the host if none remain.
-    fn apply_guard(
-        &self,
-        host: &str,
-        candidates: Vec<SocketAddr>,
-    ) -> Result<Vec<SocketAddr>, ResolveError> {
+    fn apply_guard(&self, host: &str, candidates: Vec<SocketAddr>) -> Result<Vec<SocketAddr>, ResolveError> {
         let mut first_forbidden = None;
         let allowed: Vec<SocketAddr> = candidates
             .into_iter()
@@ -153,10 +132,9 @@ impl Resolver {
         match (allowed.is_empty(), first_forbidden) {
             (true, Some(addr)) => Err(ResolveError::Forbidden { addr }),
             // `lookup` never returns an empty list, but stay total anyway.
-            (true, None) => Err(ResolveError::Dns(io::Error::new(
-                io::ErrorKind::NotFound,
-                "name resolved to no addresses",
-            ))),
+            (true, None) => {
+                Err(ResolveError::Dns(io::Error::new(io::ErrorKind::NotFound, "name resolved to no addresses")))
+            }
             (false, _) => Ok(allowed),
         }
     }
@@ -165,10 +143,7 @@ impl Resolver {
 /// Canonical form of a host for lookups: no IPv6 brackets, ASCII lowercase,
 /// no trailing root dot (`Shop.Test.` and `shop.test` are the same name).
 pub(crate) fn normalize_host(host: &str) -> String {
-    let host = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
     let host = host.strip_suffix('.').unwrap_or(host);
     host.to_ascii_lowercase()
 }
@@ -179,14 +154,8 @@ mod tests {
 
     fn resolver(allow_private: bool) -> Resolver {
         let mut overrides = HashMap::new();
-        overrides.insert(
-            "Shop.Test".to_string(),
-            SocketAddr::from(([127, 0, 0, 1], 9001)),
-        );
-        overrides.insert(
-            "meta.test".to_string(),
-            SocketAddr::from(([169, 254, 169, 254], 80)),
-        );
+        overrides.insert("Shop.Test".to_string(), SocketAddr::from(([127, 0, 0, 1], 9001)));
+        overrides.insert("meta.test".to_string(), SocketAddr::from(([169, 254, 169, 254], 80)));
         Resolver::new(&overrides, allow_private, Duration::from_secs(5))
     }
 
@@ -195,10 +164,7 @@ mod tests {
         let r = resolver(true);
         let got = r.resolve("shop.test.", None, 443).await.expect("resolves");
         assert_eq!(got, vec![SocketAddr::from(([127, 0, 0, 1], 9001))]);
-        let got = r
-            .resolve("SHOP.test", Some(8080), 443)
-            .await
-            .expect("resolves");
+        let got = r.resolve("SHOP.test", Some(8080), 443).await.expect("resolves");
         assert_eq!(got, vec![SocketAddr::from(([127, 0, 0, 1], 8080))]);
     }
 
@@ -209,51 +175,28 @@ mod tests {
             let got = r.resolve(host, Some(3000), 80).await.expect("resolves");
             assert_eq!(
                 got,
-                vec![
-                    SocketAddr::from(([127, 0, 0, 1], 3000)),
-                    SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 3000),
-                ]
+                vec![SocketAddr::from(([127, 0, 0, 1], 3000)), SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 3000),]
             );
         }
         // Not a *.localhost name, just one that contains the word.
-        assert!(matches!(
-            resolver(true)
-                .lookup("notlocalhost.invalid", None, 80)
-                .await,
-            Err(ResolveError::Dns(_))
-        ));
+        assert!(matches!(resolver(true).lookup("notlocalhost.invalid", None, 80).await, Err(ResolveError::Dns(_))));
     }
 
     #[tokio::test]
     async fn ip_literals_resolve_to_themselves() {
         let r = resolver(true);
         let got = r.resolve("[::1]", None, 80).await.expect("resolves");
-        assert_eq!(
-            got,
-            vec![SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 80)]
-        );
-        let got = r
-            .resolve("127.0.0.2", Some(81), 80)
-            .await
-            .expect("resolves");
+        assert_eq!(got, vec![SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 80)]);
+        let got = r.resolve("127.0.0.2", Some(81), 80).await.expect("resolves");
         assert_eq!(got, vec![SocketAddr::from(([127, 0, 0, 2], 81))]);
     }
 
     #[tokio::test]
     async fn guard_applies_to_every_source() {
         let r = resolver(false);
-        for host in [
-            "shop.test",
-            "localhost",
-            "x.localhost",
-            "127.0.0.1",
-            "[::1]",
-        ] {
+        for host in ["shop.test", "localhost", "x.localhost", "127.0.0.1", "[::1]"] {
             assert!(
-                matches!(
-                    r.resolve(host, None, 80).await,
-                    Err(ResolveError::Forbidden { .. })
-                ),
+                matches!(r.resolve(host, None, 80).await, Err(ResolveError::Forbidden { .. })),
                 "{host} must be forbidden"
             );
         }
@@ -267,10 +210,7 @@ mod tests {
 
     #[tokio::test]
     async fn empty_host_is_a_dns_error() {
-        assert!(matches!(
-            resolver(true).resolve("", None, 80).await,
-            Err(ResolveError::Dns(_))
-        ));
+        assert!(matches!(resolver(true).resolve("", None, 80).await, Err(ResolveError::Dns(_))));
     }
 
     #[test]

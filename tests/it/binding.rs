@@ -37,12 +37,7 @@ async fn the_entry_link_sets_an_httponly_cookie_and_redirects_to_the_clean_initi
     let landing = session.url("https://shop.test/echo?x=1");
     let page = world
         .tandem
-        .send(
-            http::Request::get(&landing)
-                .header(header::COOKIE, pair)
-                .body(Body::empty())
-                .expect("request"),
-        )
+        .send(http::Request::get(&landing).header(header::COOKIE, pair).body(Body::empty()).expect("request"))
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     assert_eq!(page.json()["target"], "/echo?x=1");
@@ -65,7 +60,8 @@ async fn requests_without_the_binding_cookie_get_a_403_page() {
     }
     // A forged token, and other cookies only.
     for cookie in [format!("{}=forged-token", session.cookie_name()), "sid=abc; theme=dark".to_owned()] {
-        let request = http::Request::get(&visitor.landing).header(header::COOKIE, cookie).body(Body::empty()).expect("request");
+        let request =
+            http::Request::get(&visitor.landing).header(header::COOKIE, cookie).body(Body::empty()).expect("request");
         let reply = world.tandem.send(request).await;
         assert_refusal_page(&reply, StatusCode::FORBIDDEN, "has not joined");
     }

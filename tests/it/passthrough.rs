@@ -36,10 +36,15 @@ async fn byte_ranges_come_back_as_partial_content() {
     let visitor = world.tandem.visitor("https://shop.test/").await;
     let logo = logo_bytes();
     for (range, start, end) in [("bytes=1000-1999", 1000, 1999), ("bytes=262000-", 262_000, LOGO_LEN - 1)] {
-        let request = visitor.request(Method::GET, &visitor.url("https://cdn.test/logo.png")).header(header::RANGE, range);
+        let request =
+            visitor.request(Method::GET, &visitor.url("https://cdn.test/logo.png")).header(header::RANGE, range);
         let reply = visitor.send(request, Body::empty()).await;
         assert_eq!(reply.status, StatusCode::PARTIAL_CONTENT, "{range}");
-        assert_eq!(reply.header(header::CONTENT_RANGE), Some(format!("bytes {start}-{end}/{LOGO_LEN}").as_str()), "{range}");
+        assert_eq!(
+            reply.header(header::CONTENT_RANGE),
+            Some(format!("bytes {start}-{end}/{LOGO_LEN}").as_str()),
+            "{range}"
+        );
         assert_eq!(reply.header(header::CONTENT_LENGTH), Some((end - start + 1).to_string().as_str()), "{range}");
         assert!(reply.body == logo[start..=end], "{range}: wrong bytes");
         assert_eq!(world.upstream.last("cdn.test", "/logo.png").header("range").as_deref(), Some(range));
@@ -50,7 +55,8 @@ async fn byte_ranges_come_back_as_partial_content() {
 async fn head_requests_get_headers_and_no_body() {
     let world = World::start().await;
     let visitor = world.tandem.visitor("https://shop.test/").await;
-    let reply = visitor.send(visitor.request(Method::HEAD, &visitor.url("https://cdn.test/logo.png")), Body::empty()).await;
+    let reply =
+        visitor.send(visitor.request(Method::HEAD, &visitor.url("https://cdn.test/logo.png")), Body::empty()).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.header(header::CONTENT_LENGTH), Some(LOGO_LEN.to_string().as_str()));
     assert_eq!(reply.header(header::CONTENT_TYPE), Some("image/png"));

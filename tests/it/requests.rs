@@ -52,7 +52,9 @@ async fn the_upstream_sees_its_own_host_origin_and_referer() {
     assert_eq!(seen.header("referer"), None);
 
     // The entry link is Tandem's, not the site's: it is never a referrer.
-    let request = visitor.request(Method::GET, &visitor.url("https://shop.test/echo?step=4")).header(header::REFERER, &session.proxy_url);
+    let request = visitor
+        .request(Method::GET, &visitor.url("https://shop.test/echo?step=4"))
+        .header(header::REFERER, &session.proxy_url);
     assert_eq!(visitor.send(request, Body::empty()).await.status, StatusCode::OK);
     assert_eq!(world.upstream.last("shop.test", "/echo").header("referer"), None);
 }

@@ -41,13 +41,21 @@ async fn html_urls_lead_to_labels_and_the_runtime_comes_first_in_head() {
             assert!(page.contains(&expected), "{scheme}: missing {expected}\nin {page}");
         }
         for real in ["shop.test", "cdn.test", "accounts.test"] {
-            assert!(!page.contains(&format!("{scheme}://{real}")), "{scheme}: a link to {real} escaped rewriting: {page}");
+            assert!(
+                !page.contains(&format!("{scheme}://{real}")),
+                "{scheme}: a link to {real} escaped rewriting: {page}"
+            );
         }
         assert_eq!(page.matches(&session.id).count(), 8, "{page}");
 
         // Headers that would bind the zone or stop framing are gone, and so are the
         // upstream's cookies and the length of a body that changed.
-        for dropped in [header::CONTENT_SECURITY_POLICY, header::X_FRAME_OPTIONS, header::STRICT_TRANSPORT_SECURITY, header::SET_COOKIE] {
+        for dropped in [
+            header::CONTENT_SECURITY_POLICY,
+            header::X_FRAME_OPTIONS,
+            header::STRICT_TRANSPORT_SECURITY,
+            header::SET_COOKIE,
+        ] {
             assert_eq!(reply.header(&dropped), None, "{scheme}: {dropped} reached the browser");
         }
         assert_no_length_after_rewrite(&reply);
@@ -87,7 +95,10 @@ async fn a_redirect_chain_across_hosts_lands_on_the_right_labels() {
     let hop = visitor.get(&visitor.landing).await;
     assert_eq!(hop.status, StatusCode::FOUND, "{}", hop.text());
     let to_accounts = hop.location().to_owned();
-    assert_eq!(to_accounts, session.url("https://accounts.test/authorize?return_to=https%3A%2F%2Fshop.test%2Fcallback"));
+    assert_eq!(
+        to_accounts,
+        session.url("https://accounts.test/authorize?return_to=https%3A%2F%2Fshop.test%2Fcallback")
+    );
 
     // accounts.test → shop.test, with a cookie for accounts.test on the way
     let hop = visitor.get(&to_accounts).await;
@@ -105,7 +116,10 @@ async fn a_redirect_chain_across_hosts_lands_on_the_right_labels() {
     assert_eq!(world.upstream.last("shop.test", "/callback").header("cookie"), None);
     visitor.get_upstream("https://accounts.test/echo").await;
     visitor.get_upstream("https://shop.test/echo").await;
-    assert_eq!(cookie_names(world.upstream.last("accounts.test", "/echo").header("cookie").as_deref()), ["acct", "acct_lax"]);
+    assert_eq!(
+        cookie_names(world.upstream.last("accounts.test", "/echo").header("cookie").as_deref()),
+        ["acct", "acct_lax"]
+    );
     assert_eq!(cookie_names(world.upstream.last("shop.test", "/echo").header("cookie").as_deref()), ["shop_session"]);
 }
 
@@ -184,7 +198,8 @@ async fn a_windows_1251_page_keeps_its_cyrillic_bytes_and_gets_its_links_mapped(
         assert_eq!(reply.header(header::CONTENT_TYPE), Some(content_type), "{path}");
         let (text, _, malformed) = encoding_rs::WINDOWS_1251.decode(&reply.body);
         assert!(!malformed, "{path}: not valid windows-1251");
-        for phrase in ["Добро пожаловать!", "«ёлка», «Щука», «Юла», «Ъ» и знак №&nbsp;1", "value=\"чай\""] {
+        for phrase in ["Добро пожаловать!", "«ёлка», «Щука», «Юла», «Ъ» и знак №&nbsp;1", "value=\"чай\""]
+        {
             assert!(text.contains(phrase), "{path}: {phrase} was damaged:\n{text}");
         }
         if reply.body != expected[..] {
@@ -248,7 +263,11 @@ async fn real_pages_come_through_whole() {
             // Links in attributes only: the same URLs in text stay as they are.
             for origin in ["http://127.0.0.1:18802", "https://example.com", "https://datasette.io"] {
                 let label = visitor.session.origin(&format!("{origin}/"));
-                expected = replace_bytes(&expected, format!("href=\"{origin}").as_bytes(), format!("href=\"{label}").as_bytes());
+                expected = replace_bytes(
+                    &expected,
+                    format!("href=\"{origin}").as_bytes(),
+                    format!("href=\"{label}").as_bytes(),
+                );
             }
         }
         for query in ["", "?gzip"] {
@@ -256,7 +275,12 @@ async fn real_pages_come_through_whole() {
             assert_eq!(reply.status, StatusCode::OK, "{name}{query}");
             assert_eq!(reply.header(header::CONTENT_ENCODING), None, "{name}{query}");
             if reply.body != expected[..] {
-                let at = reply.body.iter().zip(expected.iter()).position(|(a, b)| a != b).unwrap_or(reply.body.len().min(expected.len()));
+                let at = reply
+                    .body
+                    .iter()
+                    .zip(expected.iter())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(reply.body.len().min(expected.len()));
                 let from = at.saturating_sub(80);
                 panic!(
                     "{name}{query}: {} bytes, expected {}; first difference at {at}:\ngot      {:?}\nexpected {:?}",

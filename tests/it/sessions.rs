@@ -72,14 +72,45 @@ async fn unique_id_field_is_recorded() {
 #[tokio::test]
 async fn bad_requests_get_json_errors_and_create_nothing() {
     let tandem = Tandem::start(|_| {}).await;
-    let oversized = format!(r#"{{"initial_url":"https://shop.test/","metadata":{{"pad":"{}"}}}}"#, "x".repeat(100 * 1024));
+    let oversized =
+        format!(r#"{{"initial_url":"https://shop.test/","metadata":{{"pad":"{}"}}}}"#, "x".repeat(100 * 1024));
     let cases: Vec<(&str, Option<&str>, String, StatusCode, &str)> = vec![
         ("missing URL", Some(API_KEY), "{}".into(), StatusCode::BAD_REQUEST, "invalid_initial_url"),
-        ("ftp URL", Some(API_KEY), r#"{"initial_url":"ftp://shop.test/file"}"#.into(), StatusCode::BAD_REQUEST, "invalid_initial_url"),
-        ("not a URL", Some(API_KEY), r#"{"initial_url":"shop dot test"}"#.into(), StatusCode::BAD_REQUEST, "invalid_initial_url"),
-        ("malformed JSON", Some(API_KEY), r#"{"initial_url": "https://shop.test/""#.into(), StatusCode::BAD_REQUEST, "invalid_json"),
-        ("URL of the wrong type", Some(API_KEY), r#"{"initial_url": 42}"#.into(), StatusCode::BAD_REQUEST, "invalid_json"),
-        ("wrong key", Some("not-the-key"), r#"{"initial_url":"https://shop.test/"}"#.into(), StatusCode::UNAUTHORIZED, "invalid_api_key"),
+        (
+            "ftp URL",
+            Some(API_KEY),
+            r#"{"initial_url":"ftp://shop.test/file"}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_initial_url",
+        ),
+        (
+            "not a URL",
+            Some(API_KEY),
+            r#"{"initial_url":"shop dot test"}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_initial_url",
+        ),
+        (
+            "malformed JSON",
+            Some(API_KEY),
+            r#"{"initial_url": "https://shop.test/""#.into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "URL of the wrong type",
+            Some(API_KEY),
+            r#"{"initial_url": 42}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "wrong key",
+            Some("not-the-key"),
+            r#"{"initial_url":"https://shop.test/"}"#.into(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+        ),
         ("no key", None, r#"{"initial_url":"https://shop.test/"}"#.into(), StatusCode::UNAUTHORIZED, "invalid_api_key"),
         ("oversized body", Some(API_KEY), oversized, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
     ];

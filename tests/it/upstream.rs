@@ -23,11 +23,11 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use tandem::upstream::{UpstreamClient, UpstreamError, UpstreamSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tandem::upstream::{UpstreamClient, UpstreamError, UpstreamSettings};
 
 use crate::support::tls::TestPki;
 
@@ -50,33 +50,18 @@ fn client(settings: UpstreamSettings) -> UpstreamClient {
 }
 
 fn get(uri: &str) -> Request<Body> {
-    Request::builder()
-        .uri(uri)
-        .body(Body::empty())
-        .expect("valid request")
+    Request::builder().uri(uri).body(Body::empty()).expect("valid request")
 }
 
 async fn body_text(response: Response<Incoming>) -> String {
-    let bytes = bounded(response.into_body().collect())
-        .await
-        .expect("response body")
-        .to_bytes();
+    let bytes = bounded(response.into_body().collect()).await.expect("response body").to_bytes();
     String::from_utf8(bytes.to_vec()).expect("utf-8 body")
 }
 
 /// Test handler: reports what it saw, so tests can check what arrived.
 async fn report(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let host = req
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let authority = req
-        .uri()
-        .authority()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let host = req.headers().get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_owned();
+    let authority = req.uri().authority().map(|a| a.to_string()).unwrap_or_default();
     let version = format!("{:?}", req.version());
     let path = req.uri().path().to_owned();
     let body = match req.into_body().collect().await {
@@ -116,17 +101,13 @@ async fn http1_server() -> (SocketAddr, Arc<AtomicUsize>) {
 async fn plain_http_to_loopback_with_allow_private() {
     let (addr, _) = http1_server().await;
     let client = client(settings(true));
-    let response = bounded(client.send(get(&format!("http://127.0.0.1:{}/hi", addr.port()))))
-        .await
-        .expect("request succeeds");
+    let response =
+        bounded(client.send(get(&format!("http://127.0.0.1:{}/hi", addr.port())))).await.expect("request succeeds");
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.version(), Version::HTTP_11);
     let text = body_text(response).await;
     assert!(text.starts_with("path=/hi "), "{text}");
-    assert!(
-        text.contains(&format!("host=127.0.0.1:{}", addr.port())),
-        "{text}"
-    );
+    assert!(text.contains(&format!("host=127.0.0.1:{}", addr.port())), "{text}");
 }
 
 #[tokio::test]
@@ -137,11 +118,7 @@ async fn plain_http_to_loopback_is_forbidden_by_default() {
         .await
         .expect_err("loopback must be refused");
     match &err {
-        UpstreamError::Forbidden {
-            host,
-            port,
-            addr: ip,
-        } => {
+        UpstreamError::Forbidden { host, port, addr: ip } => {
             assert_eq!(host, "127.0.0.1");
             assert_eq!(*port, addr.port());
             assert_eq!(*ip, addr.ip());
@@ -150,11 +127,7 @@ async fn plain_http_to_loopback_is_forbidden_by_default() {
     }
     assert_eq!(err.host(), "127.0.0.1");
     assert!(!err.is_timeout());
-    assert_eq!(
-        accepted.load(Ordering::SeqCst),
-        0,
-        "no connection may be made"
-    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 0, "no connection may be made");
 
     // Same for names that resolve to loopback.
     for uri in [
@@ -163,10 +136,7 @@ async fn plain_http_to_loopback_is_forbidden_by_default() {
         format!("http://x.localhost:{}/", addr.port()),
     ] {
         let err = bounded(client.send(get(&uri))).await.expect_err("refused");
-        assert!(
-            matches!(err, UpstreamError::Forbidden { .. }),
-            "{uri}: {err:?}"
-        );
+        assert!(matches!(err, UpstreamError::Forbidden { .. }), "{uri}: {err:?}");
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 0);
 }
@@ -179,16 +149,12 @@ async fn override_name_is_used_and_its_port_applies() {
     let client = client(s);
 
     // No port in the URL: the override's port is used; Host stays the URL's.
-    let response = bounded(client.send(get("http://shop.test/cart")))
-        .await
-        .expect("override works");
+    let response = bounded(client.send(get("http://shop.test/cart"))).await.expect("override works");
     let text = body_text(response).await;
     assert!(text.contains("path=/cart host=shop.test "), "{text}");
 
     // Explicit port in the URL wins over the override's port.
-    let err = bounded(client.send(get("http://shop.test:1/")))
-        .await
-        .expect_err("port 1 is closed");
+    let err = bounded(client.send(get("http://shop.test:1/"))).await.expect_err("port 1 is closed");
     assert_eq!(err.host(), "shop.test");
     assert_eq!(err.port(), 1);
 }
@@ -198,14 +164,9 @@ async fn any_localhost_subdomain_reaches_loopback() {
     let (addr, _) = http1_server().await;
     let client = client(settings(true));
     let uri = format!("http://anything.localhost:{}/x", addr.port());
-    let response = bounded(client.send(get(&uri)))
-        .await
-        .expect("localhost works");
+    let response = bounded(client.send(get(&uri))).await.expect("localhost works");
     let text = body_text(response).await;
-    assert!(
-        text.contains(&format!("host=anything.localhost:{}", addr.port())),
-        "{text}"
-    );
+    assert!(text.contains(&format!("host=anything.localhost:{}", addr.port())), "{text}");
 }
 
 /// Request body fed from a channel, so it is streamed in separate chunks
@@ -216,13 +177,8 @@ impl hyper::body::Body for ChannelBody {
     type Data = Bytes;
     type Error = Infallible;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.0
-            .poll_recv(cx)
-            .map(|chunk| chunk.map(|bytes| Ok(Frame::data(bytes))))
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|chunk| chunk.map(|bytes| Ok(Frame::data(bytes))))
     }
 }
 
@@ -242,9 +198,7 @@ async fn streamed_request_body_arrives_complete() {
         for chunk in chunks {
             // Capacity 1: each send waits until the client has taken the
             // previous chunk, so the body really is produced incrementally.
-            tx.send(Bytes::from_static(chunk.as_bytes()))
-                .await
-                .expect("client reads the body");
+            tx.send(Bytes::from_static(chunk.as_bytes())).await.expect("client reads the body");
             tokio::task::yield_now().await;
         }
     });
@@ -252,10 +206,7 @@ async fn streamed_request_body_arrives_complete() {
     let response = bounded(client.send(request)).await.expect("upload works");
     let text = body_text(response).await;
     bounded(producer).await.expect("producer finished");
-    assert!(
-        text.ends_with("body=alpha-beta-gamma-delta-omega"),
-        "{text}"
-    );
+    assert!(text.ends_with("body=alpha-beta-gamma-delta-omega"), "{text}");
 }
 
 // ---------------------------------------------------------------- failures
@@ -270,9 +221,7 @@ async fn closed_port_is_refused_and_names_the_host() {
     s.resolve.insert("closed.test".into(), closed);
     let client = client(s);
 
-    let err = bounded(client.send(get("http://closed.test/")))
-        .await
-        .expect_err("nothing listens");
+    let err = bounded(client.send(get("http://closed.test/"))).await.expect_err("nothing listens");
     match &err {
         UpstreamError::Refused { host, port, addr } => {
             assert_eq!(host, "closed.test");
@@ -283,9 +232,8 @@ async fn closed_port_is_refused_and_names_the_host() {
     }
     assert!(err.to_string().contains("closed.test"), "{err}");
 
-    let err = bounded(client.send(get(&format!("http://127.0.0.1:{}/", closed.port()))))
-        .await
-        .expect_err("nothing listens");
+    let err =
+        bounded(client.send(get(&format!("http://127.0.0.1:{}/", closed.port())))).await.expect_err("nothing listens");
     assert!(matches!(err, UpstreamError::Refused { .. }), "{err:?}");
     assert_eq!(err.host(), "127.0.0.1");
 }
@@ -293,9 +241,7 @@ async fn closed_port_is_refused_and_names_the_host() {
 #[tokio::test]
 async fn unresolvable_name_is_a_dns_error() {
     let client = client(settings(false));
-    let err = bounded(client.send(get("http://does-not-exist.invalid/")))
-        .await
-        .expect_err("must not resolve");
+    let err = bounded(client.send(get("http://does-not-exist.invalid/"))).await.expect_err("must not resolve");
     assert!(matches!(err, UpstreamError::Dns { .. }), "{err:?}");
     assert_eq!(err.host(), "does-not-exist.invalid");
     assert!(err.to_string().contains("does-not-exist.invalid"), "{err}");
@@ -322,16 +268,10 @@ async fn silent_server_hits_the_response_timeout() {
         .await
         .expect_err("server never answers");
     let elapsed = started.elapsed();
-    assert!(
-        matches!(err, UpstreamError::ResponseTimeout { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, UpstreamError::ResponseTimeout { .. }), "{err:?}");
     assert!(err.is_timeout());
     assert_eq!(err.host(), "127.0.0.1");
-    assert!(
-        elapsed >= Duration::from_millis(450),
-        "fired early: {elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_millis(450), "fired early: {elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "fired late: {elapsed:?}");
     holder.abort();
 }
@@ -340,10 +280,7 @@ async fn silent_server_hits_the_response_timeout() {
 
 /// Answers an Upgrade request with 101, then echoes bytes on the raw stream.
 async fn upgrade_echo(mut req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let wants_upgrade = req
-        .headers()
-        .get(http::header::UPGRADE)
-        .is_some_and(|v| v == "echo");
+    let wants_upgrade = req.headers().get(http::header::UPGRADE).is_some_and(|v| v == "echo");
     if !wants_upgrade {
         let mut response = Response::new(Full::new(Bytes::from_static(b"upgrade required")));
         *response.status_mut() = StatusCode::UPGRADE_REQUIRED;
@@ -391,21 +328,15 @@ async fn send_upgrade_yields_an_echoing_stream() {
         .header(http::header::UPGRADE, "echo")
         .body(Body::empty())
         .expect("request");
-    let response = bounded(client.send_upgrade(request))
-        .await
-        .expect("upgrade request succeeds");
+    let response = bounded(client.send_upgrade(request)).await.expect("upgrade request succeeds");
     assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
 
-    let upgraded = bounded(hyper::upgrade::on(response))
-        .await
-        .expect("connection upgrades");
+    let upgraded = bounded(hyper::upgrade::on(response)).await.expect("connection upgrades");
     let mut io = TokioIo::new(upgraded);
     for message in [&b"ping"[..], b"second message"] {
         bounded(io.write_all(message)).await.expect("write");
         let mut echoed = vec![0u8; message.len()];
-        bounded(io.read_exact(&mut echoed))
-            .await
-            .expect("read echo");
+        bounded(io.read_exact(&mut echoed)).await.expect("read echo");
         assert_eq!(echoed, message);
     }
 }
@@ -460,9 +391,8 @@ async fn https_with_extra_root_negotiates_http2_and_pools() {
     let client = client(https_settings(addr, Some(&pki)));
 
     for path in ["/one", "/two"] {
-        let response = bounded(client.send(get(&format!("https://secure.test{path}"))))
-            .await
-            .expect("https request succeeds");
+        let response =
+            bounded(client.send(get(&format!("https://secure.test{path}")))).await.expect("https request succeeds");
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.version(), Version::HTTP_2);
         let text = body_text(response).await;
@@ -470,11 +400,7 @@ async fn https_with_extra_root_negotiates_http2_and_pools() {
         assert!(text.contains("version=HTTP/2.0"), "{text}");
         assert!(text.contains("authority=secure.test"), "{text}");
     }
-    assert_eq!(
-        accepted.load(Ordering::SeqCst),
-        1,
-        "the second request must reuse the pooled HTTP/2 connection"
-    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "the second request must reuse the pooled HTTP/2 connection");
 }
 
 #[tokio::test]
@@ -482,9 +408,7 @@ async fn https_without_the_extra_root_is_a_tls_error() {
     let pki = test_pki();
     let (addr, _) = https_server(&pki).await;
     let client = client(https_settings(addr, None));
-    let err = bounded(client.send(get("https://secure.test/")))
-        .await
-        .expect_err("untrusted certificate");
+    let err = bounded(client.send(get("https://secure.test/"))).await.expect_err("untrusted certificate");
     match &err {
         UpstreamError::Tls { host, port, detail } => {
             assert_eq!(host, "secure.test");
@@ -504,9 +428,7 @@ async fn https_with_wrong_name_is_a_tls_error() {
     let mut s = https_settings(addr, Some(&pki));
     s.resolve.insert("other.test".into(), addr);
     let client = client(s);
-    let err = bounded(client.send(get("https://other.test/")))
-        .await
-        .expect_err("name mismatch");
+    let err = bounded(client.send(get("https://other.test/"))).await.expect_err("name mismatch");
     assert!(matches!(err, UpstreamError::Tls { .. }), "{err:?}");
     assert_eq!(err.host(), "other.test");
 }
@@ -516,9 +438,7 @@ async fn send_upgrade_over_https_stays_on_http1() {
     let pki = test_pki();
     let (addr, _) = https_server(&pki).await;
     let client = client(https_settings(addr, Some(&pki)));
-    let response = bounded(client.send_upgrade(get("https://secure.test/ws")))
-        .await
-        .expect("https request succeeds");
+    let response = bounded(client.send_upgrade(get("https://secure.test/ws"))).await.expect("https request succeeds");
     assert_eq!(response.version(), Version::HTTP_11);
     let text = body_text(response).await;
     assert!(text.contains("version=HTTP/1.1"), "{text}");

@@ -13,7 +13,13 @@ use crate::support::{Visitor, World, bounded, cookie_names};
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Opens `ws://<label of upstream>` through Tandem with the given `Origin` and `Cookie`.
-async fn connect(world: &World, visitor: &Visitor, upstream: &str, origin: &str, cookie: Option<&str>) -> Result<Socket, WsError> {
+async fn connect(
+    world: &World,
+    visitor: &Visitor,
+    upstream: &str,
+    origin: &str,
+    cookie: Option<&str>,
+) -> Result<Socket, WsError> {
     let url = visitor.url(upstream).replacen("http://", "ws://", 1);
     let mut request = url.into_client_request().expect("websocket request");
     request.headers_mut().insert(header::ORIGIN, HeaderValue::from_str(origin).expect("origin"));

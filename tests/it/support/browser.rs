@@ -43,9 +43,8 @@ pub async fn run_scenario(scenario: &str, args: &serde_json::Value) -> serde_jso
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run `node` ({e}): install Node.js (scripts/test does)"));
+    let child =
+        command.spawn().unwrap_or_else(|e| panic!("cannot run `node` ({e}): install Node.js (scripts/test does)"));
     let output = match tokio::time::timeout(SCENARIO_TIMEOUT, child.wait_with_output()).await {
         Ok(output) => output.expect("waiting for the browser driver"),
         Err(_) => panic!("browser scenario {scenario} did not finish within {SCENARIO_TIMEOUT:?}"),
@@ -54,11 +53,15 @@ pub async fn run_scenario(scenario: &str, args: &serde_json::Value) -> serde_jso
     let stderr = String::from_utf8_lossy(&output.stderr);
     for line in stdout.lines() {
         if let Some(json) = line.strip_prefix("RESULT ") {
-            return serde_json::from_str(json).unwrap_or_else(|e| panic!("scenario {scenario} printed bad JSON ({e}): {json}"));
+            return serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("scenario {scenario} printed bad JSON ({e}): {json}"));
         }
         if let Some(error) = line.strip_prefix("ERROR ") {
             panic!("browser scenario {scenario} failed: {error}\n--- driver log ---\n{stderr}");
         }
     }
-    panic!("browser scenario {scenario} printed no RESULT ({}):\n{stdout}\n--- driver log ---\n{stderr}", output.status);
+    panic!(
+        "browser scenario {scenario} printed no RESULT ({}):\n{stdout}\n--- driver log ---\n{stderr}",
+        output.status
+    );
 }

@@ -151,10 +151,7 @@ impl Upstream {
 
     /// The requests received for `host` whose path (without query) is `path`.
     pub fn requests_to(&self, host: &str, path: &str) -> Vec<Seen> {
-        self.requests()
-            .into_iter()
-            .filter(|s| s.host == host && s.target.split('?').next() == Some(path))
-            .collect()
+        self.requests().into_iter().filter(|s| s.host == host && s.target.split('?').next() == Some(path)).collect()
     }
 
     /// The last request for `host` and `path`, which must exist.
@@ -176,9 +173,7 @@ where
             Ok::<_, Infallible>(sites.handle(request.map(Body::new)).await)
         }
     });
-    let _ = auto::Builder::new(TokioExecutor::new())
-        .serve_connection_with_upgrades(TokioIo::new(io), service)
-        .await;
+    let _ = auto::Builder::new(TokioExecutor::new()).serve_connection_with_upgrades(TokioIo::new(io), service).await;
 }
 
 /// The routers of all fixture hosts.
@@ -287,7 +282,10 @@ async fn shop_home(Extension(scheme): Extension<Scheme>) -> Response {
     );
     let mut response = html(page);
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     headers.insert(header::ETAG, HeaderValue::from_static("\"home-v1\""));
@@ -317,7 +315,11 @@ async fn login_form() -> Response {
     )
 }
 
-async fn login(Extension(scheme): Extension<Scheme>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn login(
+    Extension(scheme): Extension<Scheme>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let s = scheme.as_str();
     // Like a real CSRF defence: a form post must come from the shop itself.
     let expected_origin = format!("{s}://shop.test");
@@ -364,7 +366,8 @@ async fn sso(Extension(scheme): Extension<Scheme>) -> Response {
 
 async fn callback(Query(query): Query<HashMap<String, String>>) -> Response {
     let code = query.get("code").cloned().unwrap_or_default();
-    let mut response = html(format!("<!doctype html><title>Signed in</title><p id=done>Signed in with code {code}</p>"));
+    let mut response =
+        html(format!("<!doctype html><title>Signed in</title><p id=done>Signed in with code {code}</p>"));
     let value = format!("shop_session=from-{code}; Path=/; HttpOnly");
     response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&value).expect("cookie"));
     response
@@ -502,7 +505,8 @@ async fn profile(headers: HeaderMap) -> Response {
         Some(user) => html(format!(
             "<!doctype html><html><head><title>Profile</title></head><body><p id=\"profile\">Profile of {user}</p></body></html>"
         )),
-        None => (StatusCode::UNAUTHORIZED, html("<!doctype html><p id=\"profile\">Not signed in</p>".to_owned())).into_response(),
+        None => (StatusCode::UNAUTHORIZED, html("<!doctype html><p id=\"profile\">Not signed in</p>".to_owned()))
+            .into_response(),
     }
 }
 

@@ -346,10 +346,7 @@ impl Reply {
 pub async fn send_to(addr: SocketAddr, request: Request<Body>) -> Reply {
     let (mut parts, body) = request.into_parts();
     let authority = parts.uri.authority().expect("absolute URL").to_string();
-    parts
-        .headers
-        .entry(header::HOST)
-        .or_insert(HeaderValue::from_str(&authority).expect("host header"));
+    parts.headers.entry(header::HOST).or_insert(HeaderValue::from_str(&authority).expect("host header"));
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     parts.uri = target.parse::<Uri>().expect("origin-form target");
     let description = format!("{} {authority}{target}", parts.method);
