@@ -29,22 +29,22 @@ enum AttrKind {
     Style,
 }
 
-/// Attributes rewritten wherever they appear, with the selector that finds them.
-const URL_ATTRIBUTES: &[(&str, &str, AttrKind)] = &[
-    ("[href]", "href", AttrKind::Url),
-    ("[src]", "src", AttrKind::Url),
-    ("[srcset]", "srcset", AttrKind::SrcSet),
-    ("[imagesrcset]", "imagesrcset", AttrKind::SrcSet),
-    ("[action]", "action", AttrKind::Url),
-    ("[formaction]", "formaction", AttrKind::Url),
-    ("[poster]", "poster", AttrKind::Url),
-    ("object[data]", "data", AttrKind::Url),
-    ("[background]", "background", AttrKind::Url),
-    ("[cite]", "cite", AttrKind::Url),
-    ("[ping]", "ping", AttrKind::UrlList),
-    ("[manifest]", "manifest", AttrKind::Url),
-    ("[xlink\\:href]", "xlink:href", AttrKind::Url),
-    ("[style]", "style", AttrKind::Style),
+/// Attributes that carry URLs, on any element (`data` only on `<object>`).
+const URL_ATTRIBUTES: &[(&str, AttrKind)] = &[
+    ("href", AttrKind::Url),
+    ("src", AttrKind::Url),
+    ("srcset", AttrKind::SrcSet),
+    ("imagesrcset", AttrKind::SrcSet),
+    ("action", AttrKind::Url),
+    ("formaction", AttrKind::Url),
+    ("poster", AttrKind::Url),
+    ("data", AttrKind::Url),
+    ("background", AttrKind::Url),
+    ("cite", AttrKind::Url),
+    ("ping", AttrKind::UrlList),
+    ("manifest", AttrKind::Url),
+    ("xlink:href", AttrKind::Url),
+    ("style", AttrKind::Style),
 ];
 
 /// What all handlers of one document share.
@@ -104,7 +104,7 @@ impl HtmlFilter {
             css_buffer_limit: options.css_buffer_limit,
         }));
         let injected = Arc::new(AtomicBool::new(false));
-        let mut settings = Settings::new_send()
+        let settings = Settings::new_send()
             .with_encoding(encoding)
             // The header's charset wins over <meta>, as in browsers.
             .with_adjust_charset_on_meta_tag(options.header_encoding.is_none())
@@ -114,7 +114,9 @@ impl HtmlFilter {
                     .with_max_allowed_memory_usage(options.memory_limit)
                     .with_graceful_bail_out_on_memory_limit_exceeded(true),
             )
-            .append_element_content_handler(injection_handler(injected.clone()))
+            // <base> is read before the generic handler maps its href.
+            .append_element_content_handler(selector("base[href]", base_handler(state.clone())))
+            .append_element_content_handler(selector("*", element_handler(state.clone(), injected.clone())))
             .append_document_content_handler(DocumentContentHandlers::default().end(
                 move |end: &mut lol_html::html_content::DocumentEnd| {
                     if !injected.load(Ordering::Relaxed) {
@@ -123,20 +125,8 @@ impl HtmlFilter {
                     Ok(())
                 },
             ))
-            .append_element_content_handler(selector("base[href]", base_handler(state.clone())))
             .append_element_content_handler(selector("meta[http-equiv]", meta_handler(state.clone())))
-            .append_element_content_handler(selector(
-                "[integrity]",
-                ElementContentHandlers::default().element(|el: &mut lol_html::send::Element| {
-                    el.remove_attribute("integrity");
-                    Ok(())
-                }),
-            ))
             .append_element_content_handler(selector("style", style_text_handler(state.clone())));
-        for &(css_selector, name, kind) in URL_ATTRIBUTES {
-            settings = settings
-                .append_element_content_handler(selector(css_selector, attribute_handler(state.clone(), name, kind)));
-        }
         let sink = SharedSink::default();
         Some(HtmlFilter { rewriter: Some(HtmlRewriter::new(settings, sink.clone())), sink })
     }
@@ -186,10 +176,8 @@ impl HtmlFilter {
 /// Every selector the rewriter uses, parsed once: building them for each response
 /// would cost more than rewriting a small page.
 static SELECTORS: LazyLock<HashMap<&'static str, Selector>> = LazyLock::new(|| {
-    let fixed = ["*", "base[href]", "meta[http-equiv]", "[integrity]", "style"];
-    fixed
+    ["*", "base[href]", "meta[http-equiv]", "style"]
         .into_iter()
-        .chain(URL_ATTRIBUTES.iter().map(|&(css, _, _)| css))
         // Our selectors are constants; the unit tests parse every one of them.
         .map(|css| (css, css.parse::<Selector>().unwrap_or_else(|e| panic!("built-in selector {css:?}: {e}"))))
         .collect()
@@ -203,52 +191,67 @@ fn selector(
     (Cow::Borrowed(parsed), handlers)
 }
 
-/// Puts the runtime before the first element that can hold or run anything: inside
-/// `<head>`, or before whatever comes first in documents without one.
-fn injection_handler(injected: Arc<AtomicBool>) -> (Cow<'static, Selector>, ElementContentHandlers<'static>) {
-    selector(
-        "*",
-        ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
-            if injected.load(Ordering::Relaxed) {
-                return Ok(());
-            }
+/// The one handler every element goes through: it puts the runtime before the first
+/// element that can hold or run anything (inside `<head>`, or before whatever comes first
+/// in documents without one), drops `integrity`, and maps each URL-bearing attribute.
+/// One pass over the attributes costs less than a selector per attribute name.
+fn element_handler(state: Shared, injected: Arc<AtomicBool>) -> ElementContentHandlers<'static> {
+    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
+        if !injected.load(Ordering::Relaxed) {
             match el.tag_name().as_str() {
-                "html" => return Ok(()),
-                "head" => el.prepend(RUNTIME_SCRIPT_TAG, ContentType::Html),
-                _ => el.before(RUNTIME_SCRIPT_TAG, ContentType::Html),
+                "html" => {}
+                "head" => {
+                    el.prepend(RUNTIME_SCRIPT_TAG, ContentType::Html);
+                    injected.store(true, Ordering::Relaxed);
+                }
+                _ => {
+                    el.before(RUNTIME_SCRIPT_TAG, ContentType::Html);
+                    injected.store(true, Ordering::Relaxed);
+                }
             }
-            injected.store(true, Ordering::Relaxed);
-            Ok(())
-        }),
-    )
+        }
+        let mut mapped: Vec<(&'static str, String)> = Vec::new();
+        let mut has_integrity = false;
+        for attribute in el.attributes() {
+            let name = attribute.name();
+            if name == "integrity" {
+                has_integrity = true;
+                continue;
+            }
+            let Some(&(name, kind)) = URL_ATTRIBUTES.iter().find(|(n, _)| *n == name) else { continue };
+            let raw = attribute.value();
+            let value = decode_entities(&raw);
+            let state = lock(&state);
+            let map: &dyn UrlMap = &state.urls;
+            let new = match kind {
+                AttrKind::Url => map.map_url(&value),
+                AttrKind::SrcSet => rewrite_srcset(&value, map),
+                AttrKind::UrlList => rewrite_url_list(&value, map),
+                AttrKind::Style => {
+                    let mut css = String::new();
+                    rewrite_css(&value, map, &mut css).then_some(css)
+                }
+            };
+            if let Some(new) = new {
+                mapped.push((name, new));
+            }
+        }
+        if has_integrity {
+            el.remove_attribute("integrity");
+        }
+        for (name, value) in mapped {
+            if name == "data" && el.tag_name() != "object" {
+                continue;
+            }
+            set_mapped(el, name, &value);
+        }
+        Ok(())
+    })
 }
 
 fn set_mapped(el: &mut lol_html::send::Element, name: &str, value: &str) {
     // Names come from our own table, so they are always valid.
     let _ = el.set_attribute(name, &escape_attribute(value));
-}
-
-fn attribute_handler(state: Shared, name: &'static str, kind: AttrKind) -> ElementContentHandlers<'static> {
-    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
-        let Some(raw) = el.get_attribute(name) else { return Ok(()) };
-        let value = decode_entities(&raw);
-        let state = lock(&state);
-        let map: &dyn UrlMap = &state.urls;
-        let mapped = match kind {
-            AttrKind::Url => map.map_url(&value),
-            AttrKind::SrcSet => rewrite_srcset(&value, map),
-            AttrKind::UrlList => rewrite_url_list(&value, map),
-            AttrKind::Style => {
-                let mut css = String::new();
-                rewrite_css(&value, map, &mut css).then_some(css)
-            }
-        };
-        drop(state);
-        if let Some(mapped) = mapped {
-            set_mapped(el, name, &mapped);
-        }
-        Ok(())
-    })
 }
 
 fn base_handler(state: Shared) -> ElementContentHandlers<'static> {
