@@ -29,6 +29,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::support::SilentServer;
 use crate::support::tls::TestPki;
 
 async fn bounded<F: Future>(fut: F) -> F::Output {
@@ -249,15 +250,8 @@ async fn unresolvable_name_is_a_dns_error() {
 
 #[tokio::test]
 async fn silent_server_hits_the_response_timeout() {
-    // Accepts connections and holds them open without ever answering.
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let holder = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((tcp, _)) = listener.accept().await {
-            held.push(tcp);
-        }
-    });
+    let silent = SilentServer::start().await;
+    let addr = silent.addr;
 
     let mut s = settings(true);
     s.response_timeout = Duration::from_millis(500);
@@ -273,7 +267,6 @@ async fn silent_server_hits_the_response_timeout() {
     assert_eq!(err.host(), "127.0.0.1");
     assert!(elapsed >= Duration::from_millis(450), "fired early: {elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "fired late: {elapsed:?}");
-    holder.abort();
 }
 
 // ---------------------------------------------------------------- upgrades

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{Method, StatusCode, header};
 use tokio::net::TcpListener;
 
-use crate::support::{Reply, World, bounded, channel_body};
+use crate::support::{Reply, SilentServer, World, bounded, channel_body};
 
 fn assert_error_page(reply: &Reply, status: StatusCode, says: &[&str]) {
     assert_eq!(reply.status, status, "{}", reply.text());
@@ -42,15 +42,8 @@ async fn a_name_that_does_not_resolve_gets_a_502_page_naming_the_host() {
 
 #[tokio::test]
 async fn an_upstream_that_never_answers_gets_a_504_page() {
-    // Accepts connections and holds them without ever answering.
-    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let silent_addr = silent.local_addr().expect("address");
-    let holder = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((tcp, _)) = silent.accept().await {
-            held.push(tcp);
-        }
-    });
+    let silent = SilentServer::start().await;
+    let silent_addr = silent.addr;
     let world = World::start_with(|config| {
         config.resolve.insert("slow.test".into(), silent_addr);
         config.response_timeout_ms = 400;
@@ -63,7 +56,6 @@ async fn an_upstream_that_never_answers_gets_a_504_page() {
     assert_error_page(&reply, StatusCode::GATEWAY_TIMEOUT, &["took too long", "slow.test"]);
     assert!(waited >= Duration::from_millis(350), "gave up before the timeout: {waited:?}");
     assert!(waited < Duration::from_secs(10), "the timeout did not apply: {waited:?}");
-    holder.abort();
 }
 
 #[tokio::test]
@@ -117,14 +109,8 @@ async fn a_slow_upload_is_not_cut_off_by_the_response_timeout() {
 /// ends in a 504 once nothing has moved for the response timeout.
 #[tokio::test]
 async fn an_upload_that_stops_moving_still_times_out() {
-    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let silent_addr = silent.local_addr().expect("address");
-    let holder = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((tcp, _)) = silent.accept().await {
-            held.push(tcp);
-        }
-    });
+    let silent = SilentServer::start().await;
+    let silent_addr = silent.addr;
     let world = World::start_with(|config| {
         config.resolve.insert("slow.test".into(), silent_addr);
         config.response_timeout_ms = 400;
@@ -138,5 +124,4 @@ async fn an_upload_that_stops_moving_still_times_out() {
     assert_error_page(&reply, StatusCode::GATEWAY_TIMEOUT, &["took too long", "slow.test"]);
     assert!(started.elapsed() < Duration::from_secs(10), "the timeout did not apply: {:?}", started.elapsed());
     drop(tx);
-    holder.abort();
 }

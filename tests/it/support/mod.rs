@@ -279,6 +279,35 @@ impl Visitor {
 
 /// A request body fed chunk by chunk through the returned sender, ending when the
 /// sender is dropped: an upload whose pace the test controls.
+/// A loopback server that accepts connections and never answers on them, for timeouts.
+/// It stops when dropped.
+pub struct SilentServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl SilentServer {
+    /// Starts one on an ephemeral loopback port.
+    pub async fn start() -> SilentServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((tcp, _)) = listener.accept().await {
+                held.push(tcp);
+            }
+        });
+        SilentServer { addr, task }
+    }
+}
+
+impl Drop for SilentServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 pub fn channel_body(capacity: usize) -> (tokio::sync::mpsc::Sender<Bytes>, Body) {
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(capacity);
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
