@@ -31,11 +31,6 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    /// The browser-side origin (`http://<label>.<zone>`) of an upstream origin.
-    pub fn proxied_origin(&self, origin: &UpstreamOrigin) -> String {
-        self.zone.origin_of(&self.session.label_for(origin))
-    }
-
     /// The upstream URL behind a browser-side URL of this session, `None` if the URL
     /// is not on one of the session's labels.
     pub fn upstream_of(&self, browser_url: &str) -> Option<Url> {
@@ -66,11 +61,6 @@ impl UrlRewriter {
     /// A mapper for a document fetched from `base`.
     pub fn new(mapping: Mapping, base: Url) -> Self {
         UrlRewriter { mapping, base }
-    }
-
-    /// The URL relative references resolve against.
-    pub fn base(&self) -> &Url {
-        &self.base
     }
 
     /// Follows a `<base href>`: later references resolve against it.
@@ -148,13 +138,9 @@ pub(crate) fn test_rewriter(base: &str) -> UrlRewriter {
 mod tests {
     use super::*;
 
-    fn rewriter(base: &str) -> UrlRewriter {
-        test_rewriter(base)
-    }
-
     #[test]
     fn only_absolute_web_urls_are_mapped() {
-        let r = rewriter("https://shop.test/a/b.html");
+        let r = test_rewriter("https://shop.test/a/b.html");
         let sid = r.mapping().session.id.to_string();
         assert_eq!(
             r.map_url("https://cdn.test/x.js?a=1#f"),
@@ -198,13 +184,13 @@ mod tests {
 
     #[test]
     fn upstream_of_reverses_proxied_urls_of_the_same_session_only() {
-        let r = rewriter("https://shop.test/");
+        let r = test_rewriter("https://shop.test/");
         let browser = r.map_url("https://api.shop.test:8443/v1?q=1").expect("mapped");
         assert_eq!(
             r.mapping().upstream_of(&browser).map(String::from).as_deref(),
             Some("https://api.shop.test:8443/v1?q=1")
         );
-        let other = rewriter("https://shop.test/");
+        let other = test_rewriter("https://shop.test/");
         assert_eq!(other.mapping().upstream_of(&browser), None);
         assert_eq!(r.mapping().upstream_of("https://elsewhere.test/"), None);
     }
