@@ -4,6 +4,7 @@
 
 mod support;
 
+mod apps;
 mod binding;
 mod browser;
 mod cookies;

@@ -1,0 +1,108 @@
+// Django admin, as a person uses it: log in with the form, add a group, see it in the
+// list, frame the admin, log out. Run once directly and once through Tandem by the
+// same Rust test, so the two results can be compared step by step.
+//
+//   args: { base_url, entry_url?, user, password, group }
+//         base_url: the admin site's origin as the browser sees it (the app's own, or
+//                   the session's label for it); entry_url: Tandem's entry link, opened
+//                   first when given (it binds the browser and lands on /admin/).
+//   result: { start, after_login, welcome, add_form, after_add, message, listed,
+//             x_frame_options, framed_form, after_logout, logged_out_title,
+//             admin_after_logout, foreign_urls, cookies: [name] }
+//         every URL is reported as path+query when it is on base_url's origin, in full
+//         otherwise (listed in foreign_urls too), so both runs compare equal.
+export default async function djangoAdmin(page, args, ctx) {
+  for (const key of ['base_url', 'user', 'password', 'group']) {
+    if (!args[key]) throw new Error(`app_django_admin: args.${key} is required`);
+  }
+  const base = new URL(args.base_url).origin;
+  const foreign = [];
+  const here = () => {
+    const url = new URL(page.url());
+    if (url.origin !== base) {
+      foreign.push(url.href);
+      return url.href;
+    }
+    return url.pathname + url.search;
+  };
+  const onPath = (path) => (url) => url.origin === base && url.pathname === path;
+
+  // 1. Not logged in: /admin/ redirects (relatively) to the login form.
+  if (args.entry_url) {
+    await page.goto(args.entry_url, { waitUntil: 'load' });
+  } else {
+    await page.goto(`${base}/admin/`, { waitUntil: 'load' });
+  }
+  await page.waitForSelector('#login-form', { timeout: 10000 });
+  const start = here();
+
+  // 2. Log in (CSRF cookie + token, Origin check on the POST, redirect to next=).
+  await page.fill('#id_username', args.user);
+  await page.fill('#id_password', args.password);
+  await Promise.all([
+    page.waitForURL(onPath('/admin/'), { timeout: 15000 }),
+    page.click('#login-form input[type=submit]'),
+  ]);
+  await page.waitForSelector('#user-tools', { timeout: 10000 });
+  const afterLogin = here();
+  const welcome = (await page.textContent('#user-tools strong')).trim();
+
+  // 3. Add a group through the add form; the admin redirects to the changelist.
+  const addResponse = await page.goto(`${base}/admin/auth/group/add/`, { waitUntil: 'load' });
+  await page.waitForSelector('#group_form', { timeout: 10000 });
+  const addForm = here();
+  const xFrameOptions = addResponse ? addResponse.headers()['x-frame-options'] || null : null;
+  await page.fill('#id_name', args.group);
+  await Promise.all([
+    page.waitForURL(onPath('/admin/auth/group/'), { timeout: 15000 }),
+    page.click('input[name=_save]'),
+  ]);
+  await page.waitForSelector('#result_list', { timeout: 10000 });
+  const afterAdd = here();
+  const message = (await page.textContent('.messagelist')).trim().replace(/\s+/g, ' ');
+  const listed = await page.$$eval('#result_list tbody th a', (links) => links.map((a) => a.textContent.trim()));
+
+  // 4. The admin framed by a page of its own origin: X-Frame-Options DENY forbids it
+  //    on the real site; Tandem drops framing headers so integrators can frame it.
+  const framedForm = await page.evaluate(async (src) => {
+    const frame = document.createElement('iframe');
+    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    frame.src = src;
+    document.body.appendChild(frame);
+    await Promise.race([loaded, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    try {
+      return Boolean(frame.contentDocument && frame.contentDocument.querySelector('#group_form'));
+    } catch {
+      return false;
+    }
+  }, `${base}/admin/auth/group/add/`);
+
+  // 5. Log out (a POST form since Django 5), then /admin/ asks for the login again.
+  await Promise.all([
+    page.waitForURL(onPath('/admin/logout/'), { timeout: 15000 }),
+    page.click('#logout-form button[type=submit]'),
+  ]);
+  const afterLogout = here();
+  const loggedOutTitle = (await page.textContent('#content h1')).trim();
+  await page.goto(`${base}/admin/`, { waitUntil: 'load' });
+  await page.waitForSelector('#login-form', { timeout: 10000 });
+  const adminAfterLogout = here();
+
+  const cookies = (await ctx.cookies()).map((c) => c.name).sort();
+  return {
+    start,
+    after_login: afterLogin,
+    welcome,
+    add_form: addForm,
+    x_frame_options: xFrameOptions,
+    after_add: afterAdd,
+    message,
+    listed,
+    framed_form: framedForm,
+    after_logout: afterLogout,
+    logged_out_title: loggedOutTitle,
+    admin_after_logout: adminAfterLogout,
+    foreign_urls: foreign,
+    cookies,
+  };
+}

@@ -1,0 +1,112 @@
+//! Django admin (PyPI `django`): a throwaway project (`tests/apps/django/`) with a fresh
+//! sqlite database and a superuser, served by `manage.py runserver`.
+
+use std::process::Command;
+
+use tempfile::TempDir;
+
+use super::{
+    AppProcess, apps_dir, assert_only_tandem_cookies, existing, free_port, run_to_completion, tandem_for, venv_bin,
+};
+use crate::support::browser::run_scenario;
+
+/// The name the site has through Tandem (resolved to the app's loopback port).
+const HOST: &str = "admin.example.test";
+const USER: &str = "admin";
+const PASSWORD: &str = "tandem-admin-pw";
+
+/// The Django site: its temporary directory (database) and its server.
+struct Django {
+    server: AppProcess,
+    _dir: TempDir,
+}
+
+impl Django {
+    /// Migrates a fresh database, creates the superuser and starts the server.
+    async fn start() -> Django {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let manage = existing(apps_dir("django/manage.py"));
+        let python = venv_bin("python");
+        let command = |args: &[&str]| {
+            let mut command = Command::new(&python);
+            command
+                .arg(&manage)
+                .args(args)
+                .env("TANDEM_APP_DIR", dir.path())
+                .env("TANDEM_APP_HOSTS", format!("127.0.0.1,{HOST}"))
+                .env("DJANGO_SUPERUSER_PASSWORD", PASSWORD);
+            command
+        };
+        run_to_completion("manage.py migrate", &mut command(&["migrate", "--noinput", "-v0"]));
+        run_to_completion(
+            "manage.py createsuperuser",
+            &mut command(&["createsuperuser", "--noinput", "--username", USER, "--email", "admin@example.test"]),
+        );
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        // --insecure serves the admin's static files with DEBUG off.
+        let runserver = command(&["runserver", &addr, "--noreload", "--insecure"]);
+        let server = AppProcess::start("Django runserver", runserver, port, "/admin/login/").await;
+        Django { server, _dir: dir }
+    }
+}
+
+/// Runs the admin scenario with `base_url` (and Tandem's `entry_url`), adding `group`.
+async fn drive(base_url: &str, entry_url: Option<&str>, group: &str) -> serde_json::Value {
+    let args = serde_json::json!({
+        "base_url": base_url,
+        "entry_url": entry_url,
+        "user": USER,
+        "password": PASSWORD,
+        "group": group,
+    });
+    run_scenario("app_django_admin", &args).await
+}
+
+/// What both runs must show: every step on the site's own origin, with Django's own
+/// pages, redirects and messages.
+fn assert_admin_works(result: &serde_json::Value, group: &str, side: &str) {
+    let expect = |key: &str, value: serde_json::Value| {
+        assert_eq!(result[key], value, "{side}: {key}: {result:#}");
+    };
+    expect("start", "/admin/login/?next=/admin/".into());
+    expect("after_login", "/admin/".into());
+    expect("welcome", USER.into());
+    expect("add_form", "/admin/auth/group/add/".into());
+    expect("after_add", "/admin/auth/group/".into());
+    let message = result["message"].as_str().unwrap_or_default();
+    assert!(message.contains(group) && message.contains("was added successfully"), "{side}: message: {result:#}");
+    assert!(
+        result["listed"].as_array().is_some_and(|l| l.iter().any(|g| g == group)),
+        "{side}: the new group is not listed: {result:#}"
+    );
+    expect("after_logout", "/admin/logout/".into());
+    expect("logged_out_title", "Logged out".into());
+    expect("admin_after_logout", "/admin/login/?next=/admin/".into());
+    expect("foreign_urls", serde_json::json!([]));
+}
+
+/// Log in, add a group, see it listed, log out: directly, then through Tandem, where
+/// the browser holds no cookie of Django's and the admin can be framed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn django_admin_login_add_group_logout_directly_and_through_tandem() {
+    let django = Django::start().await;
+
+    let direct = drive(&django.server.direct_url(), None, "Direct editors").await;
+    assert_admin_works(&direct, "Direct editors", "directly");
+    assert_eq!(direct["x_frame_options"], "DENY", "{direct:#}");
+    assert_eq!(direct["framed_form"], false, "X-Frame-Options DENY did not stop framing directly: {direct:#}");
+    assert!(direct["cookies"].as_array().is_some_and(|c| c.iter().any(|n| n == "csrftoken")), "{direct:#}");
+
+    let tandem = tandem_for(HOST, &django.server).await;
+    let upstream = format!("http://{HOST}");
+    let session = tandem.create_session(&format!("{upstream}/admin/")).await;
+    let proxied = drive(&session.origin(&upstream), Some(&session.proxy_url), "Proxied editors").await;
+    assert_admin_works(&proxied, "Proxied editors", "through Tandem");
+    assert_eq!(proxied["x_frame_options"], serde_json::Value::Null, "Tandem passed X-Frame-Options on: {proxied:#}");
+    assert_eq!(proxied["framed_form"], true, "the admin could not be framed through Tandem: {proxied:#}");
+    assert_only_tandem_cookies(&proxied, &session.cookie_name());
+
+    // Django saw its own host name on every request, so its Origin check held.
+    assert!(!django.server.output().contains("Forbidden (Origin checking failed"), "{}", django.server.output());
+}
