@@ -6,7 +6,7 @@
 //         base_url: the admin site's origin as the browser sees it (the app's own, or
 //                   the session's label for it); entry_url: Tandem's entry link, opened
 //                   first when given (it binds the browser and lands on /admin/).
-//   result: { start, after_login, welcome, add_form, after_add, message, listed,
+//   result: { start, after_login, welcome, cookies_after_login: [name], add_form, after_add, message, listed,
 //             x_frame_options, framed_form, after_logout, logged_out_title,
 //             admin_after_logout, foreign_urls, cookies: [name] }
 //         every URL is reported as path+query when it is on base_url's origin, in full
@@ -46,6 +46,7 @@ export default async function djangoAdmin(page, args, ctx) {
   await page.waitForSelector('#user-tools', { timeout: 10000 });
   const afterLogin = here();
   const welcome = (await page.textContent('#user-tools strong')).trim();
+  const cookiesAfterLogin = (await ctx.cookies()).map((c) => c.name).sort();
 
   // 3. Add a group through the add form; the admin redirects to the changelist.
   const addResponse = await page.goto(`${base}/admin/auth/group/add/`, { waitUntil: 'load' });
@@ -93,6 +94,7 @@ export default async function djangoAdmin(page, args, ctx) {
     start,
     after_login: afterLogin,
     welcome,
+    cookies_after_login: cookiesAfterLogin,
     add_form: addForm,
     x_frame_options: xFrameOptions,
     after_add: afterAdd,

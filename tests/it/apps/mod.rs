@@ -7,6 +7,7 @@
 //! awaited until it answers HTTP, killed when dropped. Each app's set-up (a throwaway
 //! Django project, a small sqlite database for Datasette) lives in `tests/apps/`.
 
+mod datasette;
 mod django_admin;
 
 use std::io::{BufRead, BufReader, Read};
@@ -190,12 +191,12 @@ pub async fn tandem_for(host: &str, app: &AppProcess) -> Tandem {
     .await
 }
 
-/// Asserts that the browser's cookie jar (a scenario's `cookies`, names only) holds
-/// Tandem's binding cookie and nothing an upstream set.
-pub fn assert_only_tandem_cookies(result: &serde_json::Value, binding: &str) {
+/// Asserts that the browser's cookie jar (a scenario's list of cookie names under
+/// `key`) holds Tandem's binding cookie and nothing an upstream set.
+pub fn assert_only_tandem_cookies(result: &serde_json::Value, key: &str, binding: &str) {
     let names: Vec<&str> =
-        result["cookies"].as_array().expect("cookie list").iter().map(|c| c.as_str().expect("cookie name")).collect();
-    assert_eq!(names, [binding], "an upstream cookie reached the browser through Tandem: {result:#}");
+        result[key].as_array().expect("cookie list").iter().map(|c| c.as_str().expect("cookie name")).collect();
+    assert_eq!(names, [binding], "{key}: an upstream cookie reached the browser through Tandem: {result:#}");
 }
 
 /// `path` must name an existing file (a guard against a moved `tests/apps/` file).

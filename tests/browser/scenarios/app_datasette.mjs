@@ -1,0 +1,104 @@
+// Datasette, as a person uses it: the table page's search form filters the rows, a
+// page script calls the JSON API with fetch, the root login link sets the signed
+// ds_actor cookie and the page shows the actor, and the logout form (CSRF token)
+// ends it. Run once directly and once through Tandem by the same Rust test.
+//
+//   args: { base_url, entry_url?, table_path, search, api_path, token }
+//         base_url: Datasette's origin as the browser sees it (its own, or the
+//                   session's label for it); entry_url: Tandem's entry link, opened
+//                   first when given (it binds the browser and lands on table_path);
+//         api_path: a root-relative JSON API URL the page fetches; token: the one-use
+//                   token of `datasette --root`.
+//   result: { table, all_rows, search_box, searched, search_value, search_rows,
+//             api_status, api_json, after_login, actor, actor_json, after_logout,
+//             cookies_after_login: [name], logout_message, actor_after_logout,
+//             foreign_urls, cookies: [name] }
+//         URLs are path+query when on base_url's origin, in full otherwise (and then
+//         listed in foreign_urls too).
+export default async function datasette(page, args, ctx) {
+  for (const key of ['base_url', 'table_path', 'search', 'api_path', 'token']) {
+    if (!args[key]) throw new Error(`app_datasette: args.${key} is required`);
+  }
+  const base = new URL(args.base_url).origin;
+  const foreign = [];
+  const here = () => {
+    const url = new URL(page.url());
+    if (url.origin !== base) {
+      foreign.push(url.href);
+      return url.href;
+    }
+    return url.pathname + url.search;
+  };
+  const rowNames = () =>
+    page.$$eval('table.rows-and-columns tbody td.col-name', (cells) => cells.map((c) => c.textContent.trim()));
+
+  // 1. The table page.
+  await page.goto(args.entry_url || `${base}${args.table_path}`, { waitUntil: 'load' });
+  await page.waitForSelector('table.rows-and-columns', { timeout: 10000 });
+  const table = here();
+  const allRows = await rowNames();
+  const searchBox = (await page.$('form.filters input#_search')) !== null;
+
+  // 2. Its search form (a GET form submitted with the Apply button).
+  await page.fill('form.filters input#_search', args.search);
+  await Promise.all([
+    page.waitForURL((url) => url.origin === base && url.searchParams.get('_search') === args.search, {
+      timeout: 15000,
+    }),
+    page.click('form.filters input[type=submit]'),
+  ]);
+  await page.waitForSelector('table.rows-and-columns', { timeout: 10000 });
+  const searched = new URL(page.url()).pathname;
+  here();
+  const searchValue = await page.inputValue('form.filters input#_search');
+  const searchRows = await rowNames();
+
+  // 3. The JSON API, fetched by a script of the page with a root-relative URL.
+  const api = await page.evaluate(async (path) => {
+    const response = await fetch(path);
+    return { status: response.status, json: await response.json() };
+  }, args.api_path);
+
+  // 4. The root login link: sets the signed ds_actor cookie, redirects to /.
+  await page.goto(`${base}/-/auth-token?token=${encodeURIComponent(args.token)}`, { waitUntil: 'load' });
+  await page.waitForSelector('.actor strong', { timeout: 10000 });
+  const afterLogin = here();
+  const actor = (await page.textContent('.actor strong')).trim();
+  const actorJson = await page.evaluate(async () => (await fetch('/-/actor.json')).json());
+  const cookiesAfterLogin = (await ctx.cookies()).map((c) => c.name).sort();
+
+  // 5. Log out with the menu's POST form (asgi-csrf token), back to / with a message.
+  await page.click('details.nav-menu summary');
+  await Promise.all([
+    page.waitForURL((url) => url.origin === base && url.pathname === '/', { timeout: 15000 }),
+    page.click('details.nav-menu form[action$="/-/logout"] button'),
+  ]);
+  await page.waitForLoadState('load');
+  const afterLogout = here();
+  const logoutMessage = await page.evaluate(() => {
+    const m = document.querySelector('.message-warning');
+    return m ? m.textContent.trim() : null;
+  });
+  const actorAfterLogout = await page.evaluate(async () => (await fetch('/-/actor.json')).json());
+
+  const cookies = (await ctx.cookies()).map((c) => c.name).sort();
+  return {
+    table,
+    all_rows: allRows,
+    search_box: searchBox,
+    searched,
+    search_value: searchValue,
+    search_rows: searchRows,
+    api_status: api.status,
+    api_json: api.json,
+    after_login: afterLogin,
+    actor,
+    actor_json: actorJson,
+    cookies_after_login: cookiesAfterLogin,
+    after_logout: afterLogout,
+    logout_message: logoutMessage,
+    actor_after_logout: actorAfterLogout,
+    foreign_urls: foreign,
+    cookies,
+  };
+}
