@@ -40,8 +40,8 @@ async fn a_name_that_does_not_resolve_gets_a_502_page_naming_the_host() {
     assert_error_page(&reply, StatusCode::BAD_GATEWAY, &["could not be reached", "shop.does-not-exist.invalid"]);
 }
 
-#[tokio::test]
-async fn an_upstream_that_never_answers_gets_a_504_page() {
+/// Tandem with `slow.test` served by a server that never answers, and a 400 ms timeout.
+async fn world_with_a_silent_upstream() -> (World, SilentServer) {
     let silent = SilentServer::start().await;
     let silent_addr = silent.addr;
     let world = World::start_with(|config| {
@@ -49,6 +49,12 @@ async fn an_upstream_that_never_answers_gets_a_504_page() {
         config.response_timeout_ms = 400;
     })
     .await;
+    (world, silent)
+}
+
+#[tokio::test]
+async fn an_upstream_that_never_answers_gets_a_504_page() {
+    let (world, _silent) = world_with_a_silent_upstream().await;
     let visitor = world.tandem.visitor("http://slow.test/report").await;
     let started = Instant::now();
     let reply = visitor.get(&visitor.landing).await;
@@ -109,13 +115,7 @@ async fn a_slow_upload_is_not_cut_off_by_the_response_timeout() {
 /// ends in a 504 once nothing has moved for the response timeout.
 #[tokio::test]
 async fn an_upload_that_stops_moving_still_times_out() {
-    let silent = SilentServer::start().await;
-    let silent_addr = silent.addr;
-    let world = World::start_with(|config| {
-        config.resolve.insert("slow.test".into(), silent_addr);
-        config.response_timeout_ms = 400;
-    })
-    .await;
+    let (world, _silent) = world_with_a_silent_upstream().await;
     let visitor = world.tandem.visitor("http://slow.test/upload").await;
     let (tx, body) = channel_body(1);
     tx.send(Bytes::from_static(b"the first and only chunk")).await.expect("queued");
