@@ -1,5 +1,6 @@
 // Datasette, as a person uses it: the table page's search form filters the rows, a
-// page script calls the JSON API with fetch, the root login link sets the signed
+// page script calls the JSON API with fetch, facet and next-page links (absolute URLs
+// in the HTML) lead where they should, the root login link sets the signed
 // ds_actor cookie and the page shows the actor, and the logout form (CSRF token)
 // ends it. Run once directly and once through Tandem by the same Rust test.
 //
@@ -10,7 +11,8 @@
 //         api_path: a root-relative JSON API URL the page fetches; token: the one-use
 //                   token of `datasette --root`.
 //   result: { table, all_rows, search_box, searched, search_value, search_rows,
-//             api_status, api_json, after_login, actor, actor_json, after_logout,
+//             api_status, api_json, facet, facet_value, facet_rows, next_page,
+//             next_page_rows, after_login, actor, actor_json, after_logout,
 //             cookies_after_login: [name], logout_message, actor_after_logout,
 //             foreign_urls, cookies: [name] }
 //         URLs are path+query when on base_url's origin, in full otherwise (and then
@@ -59,7 +61,25 @@ export default async function datasette(page, args, ctx) {
     return { status: response.status, json: await response.json() };
   }, args.api_path);
 
-  // 4. The root login link: sets the signed ds_actor cookie, redirects to /.
+  // 4. Links Datasette writes as absolute URLs of its own host (so Tandem's rewriter
+  //    maps them): a suggested facet, one of its values, and the next page.
+  const clickTo = async (selector, param, value) => {
+    await Promise.all([
+      page.waitForURL((url) => url.origin === base && url.searchParams.get(param) === value, { timeout: 15000 }),
+      page.click(selector),
+    ]);
+    await page.waitForSelector('table.rows-and-columns', { timeout: 10000 });
+    return here();
+  };
+  await page.goto(`${base}${args.table_path}`, { waitUntil: 'load' });
+  const facet = await clickTo('p.suggested-facets a', '_facet', 'habitat');
+  const facetValue = await clickTo('#facet-habitat li a >> text=farmland', 'habitat', 'farmland');
+  const facetRows = await rowNames();
+  await page.goto(`${base}${args.table_path}?_size=3`, { waitUntil: 'load' });
+  const nextPage = await clickTo('a >> text=Next page', '_next', '3');
+  const nextPageRows = await rowNames();
+
+  // 5. The root login link: sets the signed ds_actor cookie, redirects to /.
   await page.goto(`${base}/-/auth-token?token=${encodeURIComponent(args.token)}`, { waitUntil: 'load' });
   await page.waitForSelector('.actor strong', { timeout: 10000 });
   const afterLogin = here();
@@ -67,7 +87,7 @@ export default async function datasette(page, args, ctx) {
   const actorJson = await page.evaluate(async () => (await fetch('/-/actor.json')).json());
   const cookiesAfterLogin = (await ctx.cookies()).map((c) => c.name).sort();
 
-  // 5. Log out with the menu's POST form (asgi-csrf token), back to / with a message.
+  // 6. Log out with the menu's POST form (asgi-csrf token), back to / with a message.
   await page.click('details.nav-menu summary');
   await Promise.all([
     page.waitForURL((url) => url.origin === base && url.pathname === '/', { timeout: 15000 }),
@@ -91,6 +111,11 @@ export default async function datasette(page, args, ctx) {
     search_rows: searchRows,
     api_status: api.status,
     api_json: api.json,
+    facet,
+    facet_value: facetValue,
+    facet_rows: facetRows,
+    next_page: nextPage,
+    next_page_rows: nextPageRows,
     after_login: afterLogin,
     actor,
     actor_json: actorJson,

@@ -65,6 +65,11 @@ const SAME_ON_BOTH_SIDES: &[&str] = &[
     "search_rows",
     "api_status",
     "api_json",
+    "facet",
+    "facet_value",
+    "facet_rows",
+    "next_page",
+    "next_page_rows",
     "after_login",
     "actor",
     "actor_json",
@@ -98,6 +103,11 @@ async fn datasette_search_api_and_root_login_directly_and_through_tandem() {
     expect("search_rows", serde_json::json!(["Grey heron", "Little egret", "Common redshank"]));
     expect("api_status", 200.into());
     expect("api_json", serde_json::json!([{ "id": 1, "name": "Grey heron", "habitat": "wetland" }]));
+    expect("facet", format!("{TABLE_PATH}?_facet=habitat").into());
+    expect("facet_value", format!("{TABLE_PATH}?_facet=habitat&habitat=farmland").into());
+    expect("facet_rows", serde_json::json!(["Barn owl", "Skylark"]));
+    expect("next_page", format!("{TABLE_PATH}?_size=3&_next=3").into());
+    expect("next_page_rows", serde_json::json!(["Eurasian wren", "Great spotted woodpecker", "Barn owl"]));
     expect("after_login", "/".into());
     expect("actor", "root".into());
     expect("actor_json", serde_json::json!({ "actor": { "id": "root" } }));
