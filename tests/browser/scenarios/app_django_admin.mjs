@@ -1,5 +1,5 @@
 // Django admin, as a person uses it: log in with the form, add a group, see it in the
-// list, frame the admin, log out. Run once directly and once through Tandem by the
+// list, delete it, frame the admin, log out. Run once directly and once through Tandem by the
 // same Rust test, so the two results can be compared step by step.
 //
 //   args: { base_url, entry_url?, user, password, group }
@@ -7,7 +7,8 @@
 //                   the session's label for it); entry_url: Tandem's entry link, opened
 //                   first when given (it binds the browser and lands on /admin/).
 //   result: { start, after_login, welcome, cookies_after_login: [name], add_form, after_add, message, listed,
-//             x_frame_options, framed_form, after_logout, logged_out_title,
+//             change, confirm, after_delete, delete_message, listed_after_delete,
+//             header_background, x_frame_options, framed_form, after_logout, logged_out_title,
 //             admin_after_logout, foreign_urls, cookies: [name] }
 //         every URL is reported as path+query when it is on base_url's origin, in full
 //         otherwise (listed in foreign_urls too), so both runs compare equal.
@@ -63,7 +64,35 @@ export default async function djangoAdmin(page, args, ctx) {
   const message = (await page.textContent('.messagelist')).trim().replace(/\s+/g, ' ');
   const listed = await page.$$eval('#result_list tbody th a', (links) => links.map((a) => a.textContent.trim()));
 
-  // 4. The admin framed by a page of its own origin: X-Frame-Options DENY forbids it
+  // 4. Open the new group from the list, delete it (a confirmation page, a second CSRF
+  //    POST), back on the changelist without it.
+  await Promise.all([
+    page.waitForURL((url) => url.origin === base && /^\/admin\/auth\/group\/\d+\/change\/$/.test(url.pathname), {
+      timeout: 15000,
+    }),
+    page.click(`#result_list tbody th a >> text=${args.group}`),
+  ]);
+  const change = here().replace(/\d+/, 'ID');
+  await Promise.all([
+    page.waitForURL((url) => url.origin === base && url.pathname.endsWith('/delete/'), { timeout: 15000 }),
+    page.click('a.deletelink'),
+  ]);
+  const confirm = here().replace(/\d+/, 'ID');
+  await Promise.all([
+    page.waitForURL(onPath('/admin/auth/group/'), { timeout: 15000 }),
+    page.click('#content form input[type=submit]'),
+  ]);
+  const afterDelete = here();
+  const deleteMessage = (await page.textContent('.messagelist')).trim().replace(/\s+/g, ' ');
+  const listedAfterDelete = await page.$$eval('#result_list tbody th a', (links) =>
+    links.map((a) => a.textContent.trim()),
+  );
+
+  // 5. The admin's stylesheet applied (it came through the CSS path): the header's
+  //    background is the admin's colour, not the browser's default.
+  const headerBackground = await page.evaluate(() => getComputedStyle(document.querySelector('#header')).backgroundColor);
+
+  // 6. The admin framed by a page of its own origin: X-Frame-Options DENY forbids it
   //    on the real site; Tandem drops framing headers so integrators can frame it.
   const framedForm = await page.evaluate(async (src) => {
     const frame = document.createElement('iframe');
@@ -78,7 +107,7 @@ export default async function djangoAdmin(page, args, ctx) {
     }
   }, `${base}/admin/auth/group/add/`);
 
-  // 5. Log out (a POST form since Django 5), then /admin/ asks for the login again.
+  // 7. Log out (a POST form since Django 5), then /admin/ asks for the login again.
   await Promise.all([
     page.waitForURL(onPath('/admin/logout/'), { timeout: 15000 }),
     page.click('#logout-form button[type=submit]'),
@@ -100,6 +129,12 @@ export default async function djangoAdmin(page, args, ctx) {
     after_add: afterAdd,
     message,
     listed,
+    change,
+    confirm,
+    after_delete: afterDelete,
+    delete_message: deleteMessage,
+    listed_after_delete: listedAfterDelete,
+    header_background: headerBackground,
     framed_form: framedForm,
     after_logout: afterLogout,
     logged_out_title: loggedOutTitle,

@@ -80,16 +80,27 @@ fn assert_admin_works(result: &serde_json::Value, group: &str, side: &str) {
         result["listed"].as_array().is_some_and(|l| l.iter().any(|g| g == group)),
         "{side}: the new group is not listed: {result:#}"
     );
+    expect("change", "/admin/auth/group/ID/change/".into());
+    expect("confirm", "/admin/auth/group/ID/delete/".into());
+    expect("after_delete", "/admin/auth/group/".into());
+    let message = result["delete_message"].as_str().unwrap_or_default();
+    assert!(message.contains(group) && message.contains("was deleted successfully"), "{side}: delete: {result:#}");
+    assert!(
+        result["listed_after_delete"].as_array().is_some_and(|l| !l.iter().any(|g| g == group)),
+        "{side}: the deleted group is still listed: {result:#}"
+    );
+    // The admin's --header-bg (#417690), so its stylesheet loaded and applied.
+    expect("header_background", "rgb(65, 118, 144)".into());
     expect("after_logout", "/admin/logout/".into());
     expect("logged_out_title", "Logged out".into());
     expect("admin_after_logout", "/admin/login/?next=/admin/".into());
     expect("foreign_urls", serde_json::json!([]));
 }
 
-/// Log in, add a group, see it listed, log out: directly, then through Tandem, where
+/// Log in, add a group, see it listed, delete it, log out: directly, then through Tandem, where
 /// the browser holds no cookie of Django's and the admin can be framed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn django_admin_login_add_group_logout_directly_and_through_tandem() {
+async fn django_admin_login_add_and_delete_a_group_logout_directly_and_through_tandem() {
     let django = Django::start().await;
 
     let direct = drive(&django.server.direct_url(), None, "Direct editors").await;
