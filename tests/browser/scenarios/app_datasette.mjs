@@ -1,5 +1,5 @@
 // Datasette, as a person uses it: the table page's search form filters the rows, a
-// page script calls the JSON API with fetch, facet and next-page links (absolute URLs
+// page script calls the JSON API with fetch, the CSV export downloads, facet and next-page links (absolute URLs
 // in the HTML) lead where they should, the root login link sets the signed
 // ds_actor cookie and the page shows the actor, and the logout form (CSRF token)
 // ends it. Run once directly and once through Tandem by the same Rust test.
@@ -11,12 +11,14 @@
 //         api_path: a root-relative JSON API URL the page fetches; token: the one-use
 //                   token of `datasette --root`.
 //   result: { table, all_rows, search_box, searched, search_value, search_rows,
-//             api_status, api_json, facet, facet_value, facet_rows, next_page,
+//             api_status, api_json, csv: { origin_ok, path, name, text }, facet, facet_value, facet_rows, next_page,
 //             next_page_rows, after_login, actor, actor_json, after_logout,
 //             cookies_after_login: [name], logout_message, actor_after_logout,
 //             foreign_urls, cookies: [name] }
 //         URLs are path+query when on base_url's origin, in full otherwise (and then
 //         listed in foreign_urls too).
+import fs from 'node:fs';
+
 export default async function datasette(page, args, ctx) {
   for (const key of ['base_url', 'table_path', 'search', 'api_path', 'token']) {
     if (!args[key]) throw new Error(`app_datasette: args.${key} is required`);
@@ -60,6 +62,20 @@ export default async function datasette(page, args, ctx) {
     const response = await fetch(path);
     return { status: response.status, json: await response.json() };
   }, args.api_path);
+
+  // 3b. Download the search results as CSV with the page's export form.
+  await page.check('form[action$=".csv"] input[name=_dl]');
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 15000 }),
+    page.click('form[action$=".csv"] input[type=submit]'),
+  ]);
+  const csvUrl = new URL(download.url());
+  const csv = {
+    origin_ok: csvUrl.origin === base,
+    path: csvUrl.pathname + csvUrl.search,
+    name: download.suggestedFilename(),
+    text: fs.readFileSync(await download.path(), 'utf8'),
+  };
 
   // 4. Links Datasette writes as absolute URLs of its own host (so Tandem's rewriter
   //    maps them): a suggested facet, one of its values, and the next page.
@@ -111,6 +127,7 @@ export default async function datasette(page, args, ctx) {
     search_rows: searchRows,
     api_status: api.status,
     api_json: api.json,
+    csv,
     facet,
     facet_value: facetValue,
     facet_rows: facetRows,

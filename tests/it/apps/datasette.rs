@@ -65,6 +65,7 @@ const SAME_ON_BOTH_SIDES: &[&str] = &[
     "search_rows",
     "api_status",
     "api_json",
+    "csv",
     "facet",
     "facet_value",
     "facet_rows",
@@ -79,11 +80,12 @@ const SAME_ON_BOTH_SIDES: &[&str] = &[
     "foreign_urls",
 ];
 
-/// Search form, JSON API via fetch, root login link and logout: directly (which must
+/// Search form, JSON API via fetch, CSV download, links written as absolute URLs, root
+/// login link and logout: directly (which must
 /// behave as described), then through Tandem (which must behave the same, with no
 /// cookie of Datasette's in the browser).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn datasette_search_api_and_root_login_directly_and_through_tandem() {
+async fn datasette_search_api_csv_links_and_root_login_directly_and_through_tandem() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("birds.db");
     run_to_completion(
@@ -103,6 +105,15 @@ async fn datasette_search_api_and_root_login_directly_and_through_tandem() {
     expect("search_rows", serde_json::json!(["Grey heron", "Little egret", "Common redshank"]));
     expect("api_status", 200.into());
     expect("api_json", serde_json::json!([{ "id": 1, "name": "Grey heron", "habitat": "wetland" }]));
+    expect(
+        "csv",
+        serde_json::json!({
+            "origin_ok": true,
+            "path": format!("{TABLE_PATH}.csv?_dl=on&_search=wetland&_sort=id&_size=max"),
+            "name": "birds.csv",
+            "text": "id,name,habitat\r\n1,Grey heron,wetland\r\n2,Little egret,wetland\r\n8,Common redshank,wetland\r\n",
+        }),
+    );
     expect("facet", format!("{TABLE_PATH}?_facet=habitat").into());
     expect("facet_value", format!("{TABLE_PATH}?_facet=habitat&habitat=farmland").into());
     expect("facet_rows", serde_json::json!(["Barn owl", "Skylark"]));
