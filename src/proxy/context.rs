@@ -26,6 +26,11 @@ pub struct RequestContext {
     pub upstream_url: Url,
     /// The session's URL mapping.
     pub mapping: Mapping,
+    /// Whether the browser sent its credentials (the binding cookie). Requests it sends
+    /// without them (CORS preflights, `fetch` with the default `credentials:
+    /// 'same-origin'` to another origin) go up without the jar's cookies and bring none
+    /// back, as on the real web.
+    pub credentialed: bool,
 }
 
 /// The request's host, from `Host` or, for HTTP/2, the URI's authority.
@@ -62,7 +67,9 @@ pub fn resolve(
     session: Arc<ProxySession>,
     origin: UpstreamOrigin,
 ) -> Result<RequestContext, ProxyError> {
-    if !is_bound(parts, &session) {
+    let mapping = Mapping { session: session.clone(), zone: app.zone.clone(), rules: app.rules.clone() };
+    let credentialed = is_bound(parts, &session);
+    if !credentialed && !is_anonymous_cors(parts, &mapping) {
         return Err(ProxyError::NotBound);
     }
     if app.rules.never_proxy(origin.host()) {
@@ -72,6 +79,17 @@ pub fn resolve(
     let upstream_url = Url::parse(&origin.serialize())
         .and_then(|base| base.join(path_and_query))
         .map_err(|e| ProxyError::BadRequest(format!("bad request target: {e}")))?;
-    let mapping = Mapping { session: session.clone(), zone: app.zone.clone(), rules: app.rules.clone() };
-    Ok(RequestContext { session, origin, upstream_url, mapping })
+    Ok(RequestContext { session, origin, upstream_url, mapping, credentialed })
+}
+
+/// A request the browser sent without credentials from a page on one of the session's
+/// own labels: `Origin` (set by the browser, never by page scripts) names such a label
+/// and it is neither a navigation nor a WebSocket handshake (browsers send credentials
+/// with both, so a browser without them is not bound). A client that forges `Origin` gets no more than an
+/// anonymous request: no cookie of the session's jar goes up with it.
+fn is_anonymous_cors(parts: &Parts, mapping: &Mapping) -> bool {
+    let header = |name: http::header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let navigation = parts.headers.get("sec-fetch-mode").is_some_and(|v| v == "navigate");
+    let upgrade = parts.headers.contains_key(http::header::UPGRADE);
+    !navigation && !upgrade && header(http::header::ORIGIN).is_some_and(|origin| mapping.upstream_of(origin).is_some())
 }

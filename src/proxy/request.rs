@@ -23,7 +23,9 @@ pub fn build(ctx: &RequestContext, parts: &Parts, body: Body, websocket: bool) -
     headers.remove(header::HOST);
     // The browser holds no upstream cookies, only Tandem's: the jar speaks for it.
     headers.remove(header::COOKIE);
-    if let Some(cookies) = ctx.session.jar.cookie_header(&ctx.upstream_url, request_site(ctx, parts)) {
+    let jar_cookies =
+        ctx.credentialed.then(|| ctx.session.jar.cookie_header(&ctx.upstream_url, request_site(ctx, parts)));
+    if let Some(cookies) = jar_cookies.flatten() {
         headers.insert(header::COOKIE, header_value(cookies)?);
     }
     translate_origin(ctx, &mut headers)?;

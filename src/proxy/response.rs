@@ -19,6 +19,11 @@ pub fn rewrite(
 ) -> Response<Body> {
     let (mut parts, body) = upstream.into_parts();
     let urls = UrlRewriter::new(ctx.mapping.clone(), ctx.upstream_url.clone());
+    if !ctx.credentialed {
+        // A browser ignores cookies in the answer to a request sent without credentials.
+        parts.headers.remove(header::SET_COOKIE);
+        parts.headers.remove("clear-site-data");
+    }
     rewrite_response_headers(
         &mut parts.headers,
         &ResponseContext { urls: &urls, jar: &ctx.session.jar, upstream_url: &ctx.upstream_url, rule_dropped },

@@ -183,3 +183,56 @@ async fn a_label_in_an_upper_case_host_is_the_same_label() {
     let reply = visitor.get(&visitor.landing.to_ascii_uppercase().replacen("HTTP://", "http://", 1)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
 }
+
+/// A browser sends no cookies with a cross-origin request whose credentials mode is not
+/// `include` (`fetch`'s default, CORS preflights, module scripts, fonts). Coming from a
+/// page on one of the session's labels (`Origin` says so), such a request goes up, but
+/// anonymously, as on the real web: no cookie of the jar goes with it, none comes back.
+/// Without that `Origin`, or with another session's, it is refused.
+#[tokio::test]
+async fn a_request_without_credentials_from_a_label_of_the_session_goes_up_without_the_jars_cookies() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/echo").await;
+    let session = &visitor.session;
+    // The jar holds cookies for shop.test (and shop.test's domain cookie).
+    let reply = visitor.get_upstream("https://shop.test/set-cookies").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+
+    let anonymous = |origin: &str, method: Method| {
+        http::Request::builder()
+            .method(method)
+            .uri(session.url("https://shop.test/echo"))
+            .header(header::ORIGIN, origin)
+            .header("sec-fetch-mode", "cors")
+            .body(Body::empty())
+            .expect("request")
+    };
+    let from_label = session.origin("https://accounts.test/");
+    for method in [Method::GET, Method::OPTIONS, Method::POST] {
+        let reply = world.tandem.send(anonymous(&from_label, method.clone())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{method}: {}", reply.text());
+        let seen = world.upstream.last("shop.test", "/echo");
+        assert_eq!(seen.method, method);
+        assert_eq!(seen.header("cookie"), None, "{method}: the jar's cookies went up anonymously");
+        assert_eq!(seen.header("origin").as_deref(), Some("https://accounts.test"));
+    }
+    // No cookie the upstream sets in answer to an anonymous request lands in the jar.
+    let before = visitor.get_upstream("https://shop.test/echo").await.json()["headers"]["cookie"].clone();
+    let mut request = anonymous(&from_label, Method::GET);
+    *request.uri_mut() = session.url("https://shop.test/").parse().expect("uri");
+    let reply = world.tandem.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.headers_named(header::SET_COOKIE).is_empty(), "{:?}", reply.headers);
+    let after = visitor.get_upstream("https://shop.test/echo").await.json()["headers"]["cookie"].clone();
+    assert_eq!(before, after, "an anonymous response changed the jar");
+
+    // Not from the session's own labels, or a navigation: refused.
+    let other = world.tandem.create_session("https://shop.test/").await;
+    for origin in [other.origin("https://accounts.test/"), "https://accounts.test".to_owned(), "null".to_owned()] {
+        let reply = world.tandem.send(anonymous(&origin, Method::GET)).await;
+        assert_refusal_page(&reply, StatusCode::FORBIDDEN, "has not joined");
+    }
+    let mut navigation = anonymous(&from_label, Method::POST);
+    navigation.headers_mut().insert("sec-fetch-mode", http::HeaderValue::from_static("navigate"));
+    assert_refusal_page(&world.tandem.send(navigation).await, StatusCode::FORBIDDEN, "has not joined");
+}
