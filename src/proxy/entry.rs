@@ -12,8 +12,16 @@ use crate::origin::binding::set_cookie_value;
 use crate::server::AppState;
 use crate::session::{Entry, ProxySession};
 
-/// The runtime injected first into every proxied page.
-pub const RUNTIME_JS: &str = include_str!("../../injector/runtime.js");
+/// The runtime injected first into every proxied page: the parts in `injector/runtime/`,
+/// concatenated inside one function so that none of their names becomes a global.
+pub const RUNTIME_JS: &str = concat!(
+    "// Tandem's in-page runtime (injector/runtime/*.js).\n(function () {\n'use strict';\n",
+    include_str!("../../injector/runtime/label.js"),
+    include_str!("../../injector/runtime/disguise.js"),
+    include_str!("../../injector/runtime/network.js"),
+    include_str!("../../injector/runtime/main.js"),
+    "})();\n"
+);
 const ENTRY_PREFIX: &str = "/__tandem/enter/";
 
 /// The path of a session's entry link.

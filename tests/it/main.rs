@@ -11,6 +11,7 @@ mod cookies;
 mod passthrough;
 mod requests;
 mod rewriting;
+mod runtime;
 mod sessions;
 mod upstream;
 mod upstream_failures;

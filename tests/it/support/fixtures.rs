@@ -39,10 +39,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
+use super::runtime_sites::{self, Record};
 use super::tls::TestPki;
 
 /// Every host the fixture server answers for.
-pub const FIXTURE_HOSTS: &[&str] = &["shop.test", "account.shop.test", "accounts.test", "cdn.test"];
+/// (`app.test` and `api.test` are the runtime's sites, in `runtime_sites`.)
+pub const FIXTURE_HOSTS: &[&str] =
+    &["shop.test", "account.shop.test", "accounts.test", "cdn.test", "app.test", "api.test"];
 /// The password the shop's login form accepts.
 pub const PASSWORD: &str = "correct horse";
 /// The windows-1251 page served at `shop.test/cp1251`.
@@ -60,7 +63,8 @@ pub enum Scheme {
 }
 
 impl Scheme {
-    fn as_str(self) -> &'static str {
+    /// `http` or `https`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Http => "http",
             Scheme::Https => "https",
@@ -96,6 +100,8 @@ pub struct Shared {
     seen: Mutex<Vec<Seen>>,
     /// Bytes of the current upload received so far.
     pub upload_progress: watch::Sender<u64>,
+    /// What `/record/{name}` of the runtime's sites received.
+    pub records: Mutex<Vec<Record>>,
 }
 
 /// The running fixture server.
@@ -118,7 +124,11 @@ impl Upstream {
     pub async fn start() -> Upstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the fixture server");
         let addr = listener.local_addr().expect("fixture address");
-        let shared = Arc::new(Shared { seen: Mutex::new(Vec::new()), upload_progress: watch::Sender::new(0) });
+        let shared = Arc::new(Shared {
+            seen: Mutex::new(Vec::new()),
+            upload_progress: watch::Sender::new(0),
+            records: Mutex::new(Vec::new()),
+        });
         let sites = Arc::new(Sites::new(shared.clone()));
         let acceptor = TestPki::shared().acceptor();
         let task = tokio::spawn(async move {
@@ -152,6 +162,11 @@ impl Upstream {
     /// The requests received for `host` whose path (without query) is `path`.
     pub fn requests_to(&self, host: &str, path: &str) -> Vec<Seen> {
         self.requests().into_iter().filter(|s| s.host == host && s.target.split('?').next() == Some(path)).collect()
+    }
+
+    /// The requests `/record/{name}` received, in order.
+    pub fn records(&self, name: &str) -> Vec<Record> {
+        self.shared.records.lock().expect("record log").iter().filter(|r| r.name == name).cloned().collect()
     }
 
     /// The last request for `host` and `path`, which must exist.
@@ -189,6 +204,8 @@ impl Sites {
             ("account.shop.test", account_shop()),
             ("accounts.test", accounts()),
             ("cdn.test", cdn()),
+            ("app.test", runtime_sites::app(shared.clone())),
+            ("api.test", runtime_sites::api(shared.clone())),
         ]);
         Sites { shared, by_host }
     }

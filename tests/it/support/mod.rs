@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod fixtures;
+pub mod runtime_sites;
 pub mod tls;
 
 use std::future::Future;

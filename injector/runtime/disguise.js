@@ -1,0 +1,70 @@
+// Patching that pages cannot see: a patched function is a Proxy of the original, so it
+// keeps its `name`, `length`, `prototype` and statics, and `Function.prototype.toString`
+// prints the original's native source for it (`function fetch() { [native code] }`).
+'use strict';
+
+/** patched function → the original it stands for. */
+const ORIGINALS = new WeakMap();
+
+function disguiseToString() {
+  const native = Function.prototype.toString;
+  const patched = new Proxy(native, {
+    apply(target, self, args) {
+      return Reflect.apply(target, ORIGINALS.get(self) || self, args);
+    },
+  });
+  ORIGINALS.set(patched, native);
+  redefine(Function.prototype, 'toString', patched);
+}
+
+/** Replaces obj[name] keeping the property's attributes (enumerable, writable...). */
+function redefine(obj, name, value) {
+  const descriptor = Object.getOwnPropertyDescriptor(obj, name);
+  if (!descriptor || !descriptor.configurable) return false;
+  Object.defineProperty(obj, name, { ...descriptor, value });
+  return true;
+}
+
+/** Wraps the method obj[name]: `wrap(original, self, args)` does the call. */
+function patchMethod(obj, name, wrap) {
+  const original = obj && obj[name];
+  if (typeof original !== 'function') return;
+  const patched = new Proxy(original, {
+    apply(target, self, args) {
+      return wrap(target, self, args);
+    },
+  });
+  ORIGINALS.set(patched, original);
+  redefine(obj, name, patched);
+}
+
+/**
+ * Wraps the constructor obj[name]: `mapArgs(args)` rewrites its arguments. Calling it
+ * without `new` still throws as the original does; `instanceof` and subclasses work
+ * because the prototype is shared.
+ */
+function patchConstructor(obj, name, mapArgs) {
+  const original = obj && obj[name];
+  if (typeof original !== 'function') return;
+  const patched = new Proxy(original, {
+    construct(target, args, newTarget) {
+      return Reflect.construct(target, mapArgs(args), newTarget === patched ? target : newTarget);
+    },
+  });
+  ORIGINALS.set(patched, original);
+  if (redefine(obj, name, patched)) redefine(original.prototype, 'constructor', patched);
+}
+
+/** Wraps the setter of an accessor property on a prototype: `map(value)` → new value. */
+function patchSetter(proto, name, map) {
+  const descriptor = proto && Object.getOwnPropertyDescriptor(proto, name);
+  if (!descriptor || !descriptor.set || !descriptor.configurable) return;
+  const original = descriptor.set;
+  const patched = new Proxy(original, {
+    apply(target, self, args) {
+      return Reflect.apply(target, self, args.length ? [map(args[0]), ...args.slice(1)] : args);
+    },
+  });
+  ORIGINALS.set(patched, original);
+  Object.defineProperty(proto, name, { ...descriptor, set: patched });
+}

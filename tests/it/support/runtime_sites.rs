@@ -1,0 +1,201 @@
+//! Fixture sites for the in-page runtime's tests (`tests/it/runtime.rs`):
+//!
+//! - `app.test`: pages whose scripts make requests, connections and navigations to
+//!   absolute URLs at run time (one page per runtime capability), and `/record/{name}`;
+//! - `api.test`: `/record/{name}` for any method (CORS for `app.test` only, like a real
+//!   API), a server-sent event stream and a WebSocket echo that refuse other origins.
+//!
+//! `/record/{name}` logs the method, host, `Origin` and body it received, so tests can
+//! assert what reached which upstream; the pages only report what they saw.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Extension, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, StatusCode};
+
+use super::fixtures::{Scheme, Shared};
+
+/// A request to `/record/{name}` as the upstream received it.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// `app.test` or `api.test`.
+    pub host: String,
+    /// The `{name}` part of the path.
+    pub name: String,
+    /// Its method.
+    pub method: Method,
+    /// Its `Origin` header, if any.
+    pub origin: Option<String>,
+    /// Its body as text.
+    pub body: String,
+}
+
+fn origin_of(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// The pages' real origin: the only one `api.test` grants CORS to.
+fn app_origin(scheme: Scheme) -> String {
+    format!("{}://app.test", scheme.as_str())
+}
+
+fn html(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+/// CORS headers as a careful API sets them: only for the app's real origin.
+fn allow_app(scheme: Scheme, headers: &HeaderMap, response: &mut Response) {
+    let allowed = app_origin(scheme);
+    if origin_of(headers).as_deref() == Some(allowed.as_str()) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_str(&allowed).expect("origin"));
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE"));
+        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+}
+
+async fn record(
+    State(shared): State<Arc<Shared>>,
+    Extension(scheme): Extension<Scheme>,
+    Path(name): Path<String>,
+    method: Method,
+    uri: http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()));
+    let host = host.unwrap_or_default().split(':').next().unwrap_or_default().to_owned();
+    let mut response = if method == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        let seen = Record {
+            host: host.clone(),
+            name: name.clone(),
+            method: method.clone(),
+            origin: origin_of(&headers),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        };
+        shared.records.lock().expect("record log").push(seen);
+        let reply = serde_json::json!({ "host": host, "name": name, "method": method.as_str() });
+        axum::Json(reply).into_response()
+    };
+    allow_app(scheme, &headers, &mut response);
+    response
+}
+
+// ---------------------------------------------------------------- app.test
+
+/// The routes of `app.test`.
+pub fn app(shared: Arc<Shared>) -> Router {
+    Router::new().route("/network", get(network_page)).route("/record/{name}", any(record)).with_state(shared)
+}
+
+/// Every network API the runtime covers, each to an absolute URL of `api.test`, plus a
+/// relative fetch that must stay on `app.test`. The runtime is loaded a second time first
+/// (idempotence). Results land as JSON in `#out`.
+async fn network_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    let ws = if scheme == Scheme::Https { "wss" } else { "ws" };
+    html(format!(
+        r#"<!doctype html><html><head><title>Network</title>
+<script src="/__tandem/runtime.js"></script></head>
+<body><pre id="out"></pre>
+<script>
+const api = '{s}://api.test';
+const out = {{}};
+const text = (r) => r.text();
+const steps = {{
+  fetch_string: () => fetch(api + '/record/fetch-string', {{ method: 'POST', body: 'body-1' }}).then(text),
+  fetch_url: () => fetch(new URL(api + '/record/fetch-url'), {{ method: 'PUT', body: 'body-2' }}).then(text),
+  fetch_request: () => fetch(new Request(api + '/record/fetch-request', {{ method: 'POST', body: 'body-3' }})).then(text),
+  fetch_relative: () => fetch('/record/fetch-relative', {{ method: 'POST', body: 'body-4' }}).then(text),
+  xhr: () => new Promise((resolve, reject) => {{
+    const xhr = new XMLHttpRequest();
+    xhr.open('PATCH', api + '/record/xhr');
+    xhr.onload = () => resolve(xhr.responseText);
+    xhr.onerror = () => reject(new Error('xhr failed'));
+    xhr.send('body-5');
+  }}),
+  beacon: () => navigator.sendBeacon(api + '/record/beacon', 'body-6'),
+  event_source: () => new Promise((resolve, reject) => {{
+    const source = new EventSource(api + '/events');
+    source.onmessage = (e) => {{ source.close(); resolve(e.data); }};
+    source.onerror = () => {{ source.close(); reject(new Error('event source failed')); }};
+  }}),
+  websocket: () => new Promise((resolve, reject) => {{
+    const socket = new WebSocket('{ws}://api.test/socket');
+    socket.onopen = () => socket.send('ping');
+    socket.onmessage = (e) => {{ socket.close(); resolve(e.data); }};
+    socket.onerror = () => reject(new Error('websocket failed'));
+  }}),
+}};
+(async () => {{
+  for (const [name, step] of Object.entries(steps)) {{
+    try {{ out[name] = await step(); }} catch (e) {{ out[name] = 'error: ' + e.message; }}
+  }}
+  const show = (f) => ({{ name: f.name, length: f.length, source: Function.prototype.toString.call(f) }});
+  out.disguise = {{
+    fetch: show(fetch),
+    Request: show(Request),
+    open: show(XMLHttpRequest.prototype.open),
+    sendBeacon: show(navigator.sendBeacon),
+    EventSource: show(EventSource),
+    WebSocket: show(WebSocket),
+    toString: show(Function.prototype.toString),
+    fetch_to_string: String(fetch),
+  }};
+  out.instance_of = new WebSocket('{ws}://api.test/socket') instanceof WebSocket && WebSocket.OPEN === 1
+    && new Request('/x') instanceof Request && Request.prototype.constructor === Request;
+  out.globals = Object.keys(window).filter((k) => /tandem/i.test(k));
+  document.getElementById('out').textContent = JSON.stringify(out);
+}})();
+</script></body></html>"#
+    ))
+}
+
+// ---------------------------------------------------------------- api.test
+
+/// The routes of `api.test`.
+pub fn api(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/record/{name}", any(record))
+        .route("/events", get(events))
+        .route("/socket", get(socket))
+        .with_state(shared)
+}
+
+/// One server-sent event, for the app's origin only.
+async fn events(Extension(scheme): Extension<Scheme>, headers: HeaderMap) -> Response {
+    let origin = origin_of(&headers).unwrap_or_else(|| "(none)".to_owned());
+    let mut response =
+        ([(header::CONTENT_TYPE, "text/event-stream")], format!("data: event for {origin}\n\n")).into_response();
+    allow_app(scheme, &headers, &mut response);
+    response
+}
+
+/// A WebSocket echo that refuses handshakes from other origins than the app's.
+async fn socket(Extension(scheme): Extension<Scheme>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let origin = origin_of(&headers).unwrap_or_else(|| "(none)".to_owned());
+    if origin != app_origin(scheme) {
+        return (StatusCode::FORBIDDEN, format!("websocket from foreign origin {origin}")).into_response();
+    }
+    upgrade.on_upgrade(move |socket| echo(socket, origin))
+}
+
+async fn echo(mut socket: WebSocket, origin: String) {
+    while let Some(Ok(message)) = socket.recv().await {
+        if let Message::Text(text) = message {
+            let reply = format!("echo {} from {origin}", text.as_str());
+            if socket.send(Message::Text(reply.into())).await.is_err() {
+                break;
+            }
+        }
+    }
+}
