@@ -1,8 +1,9 @@
 // Datasette, as a person uses it: the table page's search form filters the rows, a
-// page script calls the JSON API with fetch, the CSV export downloads, facet and next-page links (absolute URLs
-// in the HTML) lead where they should, the root login link sets the signed
-// ds_actor cookie and the page shows the actor, and the logout form (CSRF token)
-// ends it. Run once directly and once through Tandem by the same Rust test.
+// page script calls the JSON API with fetch, the CSV export downloads, facet and
+// next-page links (absolute URLs in the HTML) and the column menu built by Datasette's
+// script lead where they should, the root login link sets the signed ds_actor cookie
+// and the page shows the actor, and the logout form (CSRF token) ends it. Run once
+// directly and once through Tandem by the same Rust test.
 //
 //   args: { base_url, entry_url?, table_path, search, api_path, token }
 //         base_url: Datasette's origin as the browser sees it (its own, or the
@@ -11,10 +12,11 @@
 //         api_path: a root-relative JSON API URL the page fetches; token: the one-use
 //                   token of `datasette --root`.
 //   result: { table, all_rows, search_box, searched, search_value, search_rows,
-//             api_status, api_json, csv: { origin_ok, path, name, text }, facet, facet_value, facet_rows, next_page,
-//             next_page_rows, after_login, actor, actor_json, after_logout,
-//             cookies_after_login: [name], logout_message, actor_after_logout,
-//             foreign_urls, cookies: [name] }
+//             api_status, api_json, csv: { origin_ok, path, name, text }, facet,
+//             facet_value, facet_rows, next_page, next_page_rows, sorted_desc,
+//             sorted_desc_rows, after_login, actor, actor_json,
+//             cookies_after_login: [name], after_logout, logout_message,
+//             actor_after_logout, foreign_urls, cookies: [name] }
 //         URLs are path+query when on base_url's origin, in full otherwise (and then
 //         listed in foreign_urls too).
 import fs from 'node:fs';
@@ -95,6 +97,12 @@ export default async function datasette(page, args, ctx) {
   const nextPage = await clickTo('a >> text=Next page', '_next', '3');
   const nextPageRows = await rowNames();
 
+  // 4b. The column menu that Datasette's table.js builds: sort by name, descending.
+  await page.goto(`${base}${args.table_path}`, { waitUntil: 'load' });
+  await page.click('th.col-name .dropdown-menu-icon');
+  const sortedDesc = await clickTo('.dropdown-menu .dropdown-sort-desc', '_sort_desc', 'name');
+  const sortedDescRows = await rowNames();
+
   // 5. The root login link: sets the signed ds_actor cookie, redirects to /.
   await page.goto(`${base}/-/auth-token?token=${encodeURIComponent(args.token)}`, { waitUntil: 'load' });
   await page.waitForSelector('.actor strong', { timeout: 10000 });
@@ -133,6 +141,8 @@ export default async function datasette(page, args, ctx) {
     facet_rows: facetRows,
     next_page: nextPage,
     next_page_rows: nextPageRows,
+    sorted_desc: sortedDesc,
+    sorted_desc_rows: sortedDescRows,
     after_login: afterLogin,
     actor,
     actor_json: actorJson,

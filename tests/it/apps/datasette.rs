@@ -71,6 +71,8 @@ const SAME_ON_BOTH_SIDES: &[&str] = &[
     "facet_rows",
     "next_page",
     "next_page_rows",
+    "sorted_desc",
+    "sorted_desc_rows",
     "after_login",
     "actor",
     "actor_json",
@@ -119,6 +121,8 @@ async fn datasette_search_api_csv_links_and_root_login_directly_and_through_tand
     expect("facet_rows", serde_json::json!(["Barn owl", "Skylark"]));
     expect("next_page", format!("{TABLE_PATH}?_size=3&_next=3").into());
     expect("next_page_rows", serde_json::json!(["Eurasian wren", "Great spotted woodpecker", "Barn owl"]));
+    expect("sorted_desc", format!("{TABLE_PATH}?_sort_desc=name").into());
+    assert_eq!(direct["sorted_desc_rows"][0], "Skylark", "{direct:#}");
     expect("after_login", "/".into());
     expect("actor", "root".into());
     expect("actor_json", serde_json::json!({ "actor": { "id": "root" } }));
