@@ -5,9 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::{
-    AppProcess, apps_dir, assert_only_tandem_cookies, existing, free_port, run_to_completion, tandem_for, venv_bin,
-};
+use super::{AppProcess, apps_dir, assert_only_tandem_cookies, existing, run_to_completion, tandem_for, venv_bin};
 use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the app's loopback port).
@@ -24,10 +22,13 @@ struct Datasette {
 impl Datasette {
     /// Serves `db` on a free port with `--root`.
     async fn start(db: &Path) -> Datasette {
-        let port = free_port();
-        let mut command = Command::new(venv_bin("datasette"));
-        command.arg("serve").arg(db).args(["--root", "-h", "127.0.0.1", "-p", &port.to_string()]);
-        let server = AppProcess::start("Datasette", command, port, "/-/versions.json").await;
+        let datasette = venv_bin("datasette");
+        let server = AppProcess::start("Datasette", "/-/versions.json", |port| {
+            let mut command = Command::new(&datasette);
+            command.arg("serve").arg(db).args(["--root", "-h", "127.0.0.1", "-p", &port.to_string()]);
+            command
+        })
+        .await;
         // `--root` prints `http://127.0.0.1:PORT/-/auth-token?token=...` before serving.
         let deadline = Instant::now() + Duration::from_secs(5);
         let token = loop {

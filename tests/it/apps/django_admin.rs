@@ -5,9 +5,7 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-use super::{
-    AppProcess, apps_dir, assert_only_tandem_cookies, existing, free_port, run_to_completion, tandem_for, venv_bin,
-};
+use super::{AppProcess, apps_dir, assert_only_tandem_cookies, existing, run_to_completion, tandem_for, venv_bin};
 use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the app's loopback port).
@@ -42,11 +40,11 @@ impl Django {
             "manage.py createsuperuser",
             &mut command(&["createsuperuser", "--noinput", "--username", USER, "--email", "admin@example.test"]),
         );
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
         // --insecure serves the admin's static files with DEBUG off.
-        let runserver = command(&["runserver", &addr, "--noreload", "--insecure"]);
-        let server = AppProcess::start("Django runserver", runserver, port, "/admin/login/").await;
+        let server = AppProcess::start("Django runserver", "/admin/login/", |port| {
+            command(&["runserver", &format!("127.0.0.1:{port}"), "--noreload", "--insecure"])
+        })
+        .await;
         Django { server, _dir: dir }
     }
 }

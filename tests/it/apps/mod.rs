@@ -72,7 +72,7 @@ pub fn run_to_completion(what: &str, command: &mut Command) {
 }
 
 /// A free loopback port (bound then released; the app binds it right after).
-pub fn free_port() -> u16 {
+fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     listener.local_addr().expect("local address").port()
 }
@@ -88,9 +88,26 @@ pub struct AppProcess {
 }
 
 impl AppProcess {
-    /// Spawns `command` (which must listen on `port`) and waits until `GET ready_path`
-    /// answers with any HTTP status but a 5xx.
-    pub async fn start(name: &str, mut command: Command, port: u16, ready_path: &str) -> AppProcess {
+    /// Starts the app with `command(port)` on a free port and waits until `GET
+    /// ready_path` answers with any HTTP status but a 5xx. Should another process take
+    /// the port between its release and the app's bind, tries again on another one.
+    pub async fn start(name: &str, ready_path: &str, command: impl Fn(u16) -> Command) -> AppProcess {
+        const ATTEMPTS: u32 = 3;
+        for attempt in 1..=ATTEMPTS {
+            let port = free_port();
+            let mut app = AppProcess::spawn(name, command(port), port);
+            match app.wait_until_ready(ready_path).await {
+                Ok(()) => return app,
+                Err(exited) if attempt < ATTEMPTS && app.output().contains("already in use") => {
+                    eprintln!("{name}: port {port} was taken ({exited}), trying another");
+                }
+                Err(exited) => panic!("{name} {exited} before answering:\n{}", app.output()),
+            }
+        }
+        unreachable!("the last attempt returns or panics")
+    }
+
+    fn spawn(name: &str, mut command: Command, port: u16) -> AppProcess {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -103,9 +120,7 @@ impl AppProcess {
         drain(child.stdout.take().expect("stdout"), output.clone());
         drain(child.stderr.take().expect("stderr"), output.clone());
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut app = AppProcess { name: name.to_owned(), child, addr, output };
-        app.wait_until_ready(ready_path).await;
-        app
+        AppProcess { name: name.to_owned(), child, addr, output }
     }
 
     /// What the app printed so far.
@@ -118,14 +133,16 @@ impl AppProcess {
         format!("http://{}", self.addr)
     }
 
-    async fn wait_until_ready(&mut self, path: &str) {
+    /// Polls until the app answers (`Ok`) or exits (`Err` with its exit status); fails
+    /// the test if it does neither within [`START_TIMEOUT`].
+    async fn wait_until_ready(&mut self, path: &str) -> Result<(), String> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("child status") {
-                panic!("{} exited ({status}) before answering:\n{}", self.name, self.output());
+                return Err(format!("exited ({status})"));
             }
             let last = match probe(self.addr, path).await {
-                Ok(status) if !status.is_server_error() => return,
+                Ok(status) if !status.is_server_error() => return Ok(()),
                 Ok(status) => format!("answered {status}"),
                 Err(e) => e,
             };
