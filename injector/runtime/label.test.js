@@ -94,3 +94,16 @@ test('the context comes from the location', () => {
   // Scheme-relative URLs take the real page's scheme, not the zone's.
   assert.equal(secure.mapUrl('//cdn.test/a'), `https://${SID}h-cdn-test.proxy.example.com/a`);
 });
+
+test('srcset candidates are mapped one by one', () => {
+  const { mapSrcset } = require('./dom.js');
+  const { mapUrl } = page(HERE);
+  const cdn = `http://${SID}s-cdn-test.proxy.localhost:8080`;
+  assert.equal(
+    mapSrcset(mapUrl, 'https://cdn.test/a.png 1x, /b.png 2x,https://cdn.test/c,d.png 640w'),
+    `${cdn}/a.png 1x, /b.png 2x,${cdn}/c,d.png 640w`,
+  );
+  assert.equal(mapSrcset(mapUrl, ' https://cdn.test/a.png,  https://cdn.test/b.png '), ` ${cdn}/a.png,  ${cdn}/b.png `);
+  assert.equal(mapSrcset(mapUrl, ''), '');
+  assert.equal(mapSrcset(mapUrl, 'x.png (max-width: 1px, 2px) 1x'), 'x.png (max-width: 1px, 2px) 1x');
+});

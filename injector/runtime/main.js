@@ -11,4 +11,6 @@ if (!window[RUNTIME_MARKER]) {
   const mapper = makeMapper(window.location);
   disguiseToString();
   patchNetwork(window, mapper.mapUrl);
+  const mapAttribute = patchDom(window, mapper.mapUrl);
+  patchNavigation(window, mapper.mapUrl, mapAttribute);
 }

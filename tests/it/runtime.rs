@@ -8,7 +8,7 @@ use std::process::Stdio;
 use tokio::process::Command;
 
 use crate::support::browser::run_scenario;
-use crate::support::{World, bounded};
+use crate::support::{Session, World, ZONE, bounded};
 
 /// `node --test` in `injector/`: the runtime's encoder and mapper agree with the server's
 /// on the shared vectors in `fixtures/label-vectors.json`.
@@ -77,7 +77,7 @@ async fn network_apis_reach_the_upstream_they_name_with_the_pages_real_origin() 
     assert_eq!(out["websocket"], "echo ping from https://app.test", "{out:#}");
 
     // Nothing the page did left the session's labels.
-    let zone = format!(".{}:", crate::support::ZONE);
+    let zone = format!(".{ZONE}:");
     for url in result["requests"].as_array().expect("requests") {
         let url = url.as_str().expect("url");
         assert!(url.contains(&zone), "a request escaped the proxy: {url}");
@@ -101,4 +101,130 @@ async fn network_apis_reach_the_upstream_they_name_with_the_pages_real_origin() 
     assert_eq!(out["disguise"]["fetch_to_string"], "function fetch() { [native code] }", "{out:#}");
     assert_eq!(out["instance_of"], true, "{out:#}");
     assert_eq!(out["globals"], serde_json::json!([]), "{out:#}");
+}
+
+/// The navigation steps of `app.test/nav/<step>`, run in one browser.
+async fn run_navigation(session: &Session, steps: &[(&str, Option<&str>, bool, bool)]) -> serde_json::Value {
+    let steps: Vec<serde_json::Value> = steps
+        .iter()
+        .map(|(name, click, popup, out)| {
+            serde_json::json!({
+                "name": name,
+                "url": session.url(&format!("https://app.test/nav/{name}")),
+                "click": click,
+                "popup": popup,
+                "out": out,
+            })
+        })
+        .collect();
+    // The entry link binds the browser first; every step then loads its own page.
+    let mut all = vec![serde_json::json!({ "name": "enter", "url": session.proxy_url, "out": false })];
+    all.extend(steps);
+    run_scenario("runtime_navigation", &serde_json::json!({ "steps": all })).await
+}
+
+/// Navigations to absolute URLs of another origin, started every way a page can, land
+/// on that origin's label: the request reaches api.test with the right method and body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn navigations_to_absolute_urls_stay_in_the_session() {
+    let world = World::start().await;
+    let session = world.tandem.create_session("https://app.test/nav/push").await;
+    let go = Some("#go");
+    let result = run_navigation(
+        &session,
+        &[
+            ("assign", None, false, false),
+            ("replace", None, false, false),
+            ("href", None, false, false),
+            ("open", None, true, false),
+            ("push", None, false, true),
+            ("link", go, false, false),
+            ("link-blank", go, true, false),
+            ("form", go, false, false),
+            ("formaction", go, false, false),
+            ("form-blank", go, true, false),
+            ("form-submit", None, false, false),
+            ("get-form", go, false, false),
+        ],
+    )
+    .await;
+
+    let zone = format!(".{ZONE}:");
+    for (step, report) in result.as_object().expect("steps") {
+        for url in report["requests"].as_array().expect("requests") {
+            assert!(url.as_str().is_some_and(|u| u.contains(&zone)), "{step}: a request escaped the proxy: {url}");
+        }
+    }
+    for (step, method, body) in [
+        ("assign", "GET", ""),
+        ("replace", "GET", ""),
+        ("href", "GET", ""),
+        ("open", "GET", ""),
+        ("link", "GET", ""),
+        ("link-blank", "GET", ""),
+        ("form", "POST", "q=hello"),
+        ("formaction", "POST", "q=fa"),
+        ("form-blank", "POST", "q=blank"),
+        ("form-submit", "POST", "q=submitted"),
+        ("get-form", "GET", ""),
+    ] {
+        let query = if step == "get-form" { "?q=got" } else { "" };
+        let expected = session.url(&format!("https://api.test/record/nav-{step}{query}"));
+        assert_eq!(result[step]["url"], expected, "{step}: {:#}", result[step]);
+        // Navigations send Origin on POST only; the upstream sees the app's real one.
+        let origin = (method == "POST").then_some("https://app.test");
+        assert_recorded(&world, &format!("nav-{step}"), "api.test", method, origin, body);
+    }
+    assert!(world.upstream.records("nav-wrong").is_empty(), "formaction was ignored");
+
+    // pushState to the page's own real origin keeps the label; to another origin it is
+    // refused as on the real web, since the labels are separate origins.
+    let push = &result["push"]["out"];
+    assert_eq!(push["href"], session.url("https://app.test/pushed?x=1#h"), "{push}");
+    assert_eq!(push["cross"], "SecurityError", "{push}");
+}
+
+/// A page sets every URL property and attribute the runtime covers to absolute URLs of
+/// api.test: the loads land at api.test through its label, and the attributes hold the
+/// label URLs; relative URLs and attributes that hold no URL stay as they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dom_url_setters_map_absolute_urls_to_labels() {
+    let world = World::start().await;
+    let session = world.tandem.create_session("https://app.test/dom").await;
+    let result = run_scenario("runtime_page", &serde_json::json!({ "proxy_url": session.proxy_url })).await;
+    let out = &result["out"];
+
+    for name in [
+        "dom-img-src",
+        "dom-img-setattribute",
+        "dom-img-srcset",
+        "dom-script-src",
+        "dom-iframe-src",
+        "dom-video-poster",
+        "dom-object-data",
+    ] {
+        assert!(!world.upstream.records(name).is_empty(), "{name} never reached api.test: {result:#}");
+        assert!(world.upstream.records(name).iter().all(|r| r.host == "api.test"), "{name}");
+    }
+    let api = |path: &str| session.url(&format!("https://api.test{path}"));
+    assert_eq!(out["a_href"], api("/a"), "{out:#}");
+    assert_eq!(out["a_setattribute"], api("/b"), "{out:#}");
+    assert_eq!(out["a_relative"], "/relative", "{out:#}");
+    assert_eq!(out["form_action"], api("/form"), "{out:#}");
+    assert_eq!(out["button_formaction"], api("/button"), "{out:#}");
+    assert_eq!(out["input_formaction"], api("/input"), "{out:#}");
+    assert_eq!(
+        out["img_srcset"],
+        format!("{} 1x, {} 2x", api("/record/dom-img-srcset"), api("/record/dom-img-srcset-2x")),
+        "{out:#}"
+    );
+    assert_eq!(out["div_data"], "https://api.test/not-a-url-attribute", "{out:#}");
+    assert_eq!(out["disguise"]["setAttribute"], "function setAttribute() { [native code] }", "{out:#}");
+    assert_eq!(out["disguise"]["src_setter"], "function set src() { [native code] }", "{out:#}");
+    assert_eq!(out["disguise"]["name"], "set src", "{out:#}");
+
+    let zone = format!(".{ZONE}:");
+    for url in result["requests"].as_array().expect("requests") {
+        assert!(url.as_str().is_some_and(|u| u.contains(&zone)), "a request escaped the proxy: {url}");
+    }
 }

@@ -94,7 +94,12 @@ async fn record(
 
 /// The routes of `app.test`.
 pub fn app(shared: Arc<Shared>) -> Router {
-    Router::new().route("/network", get(network_page)).route("/record/{name}", any(record)).with_state(shared)
+    Router::new()
+        .route("/network", get(network_page))
+        .route("/nav/{step}", get(navigation_page))
+        .route("/dom", get(dom_page))
+        .route("/record/{name}", any(record))
+        .with_state(shared)
 }
 
 /// Every network API the runtime covers, each to an absolute URL of `api.test`, plus a
@@ -156,6 +161,94 @@ const steps = {{
   out.globals = Object.keys(window).filter((k) => /tandem/i.test(k));
   document.getElementById('out').textContent = JSON.stringify(out);
 }})();
+</script></body></html>"#
+    ))
+}
+
+/// One navigation per page, to an absolute URL of `api.test` (`/record/nav-<step>`):
+/// started by the page's script on load, or built into the DOM by a route no setter sees
+/// (`insertAdjacentHTML`) for the test to click (`#go`). `push` reports in `#out`.
+async fn navigation_page(Extension(scheme): Extension<Scheme>, Path(step): Path<String>) -> Response {
+    let s = scheme.as_str();
+    let api = format!("{s}://api.test/record/nav-{step}");
+    let html_of = |markup: String| format!("document.body.insertAdjacentHTML('beforeend', {markup:?});");
+    let script = match step.as_str() {
+        "assign" => format!("location.assign('{api}');"),
+        "replace" => format!("location.replace('{api}');"),
+        "href" => format!("location.href = '{api}';"),
+        "open" => format!("window.open('{api}');"),
+        "push" => format!(
+            "history.pushState({{}}, '', '{s}://app.test/pushed?x=1#h');
+let cross;
+try {{ history.replaceState({{}}, '', '{s}://api.test/x'); cross = 'allowed'; }} catch (e) {{ cross = e.name; }}
+document.getElementById('out').textContent = JSON.stringify({{ href: location.href, cross }});"
+        ),
+        "link" => html_of(format!(r#"<a id="go" href="{api}">go</a>"#)),
+        "link-blank" => html_of(format!(r#"<a id="go" target="_blank" href="{api}">go</a>"#)),
+        "form" => html_of(format!(
+            r#"<form method="post" action="{api}"><input name="q" value="hello"><button id="go">go</button></form>"#
+        )),
+        "formaction" => html_of(format!(
+            r#"<form method="post" action="/record/wrong"><input name="q" value="fa"><button id="go" formaction="{api}">go</button></form>"#
+        )),
+        "form-blank" => html_of(format!(
+            r#"<form method="post" target="_blank" action="{api}"><input name="q" value="blank"><button id="go">go</button></form>"#
+        )),
+        "form-submit" => format!(
+            "{} document.getElementById('f').submit();",
+            html_of(format!(r#"<form id="f" method="post" action="{api}"><input name="q" value="submitted"></form>"#))
+        ),
+        "get-form" => {
+            html_of(format!(r#"<form action="{api}"><input name="q" value="got"><button id="go">go</button></form>"#))
+        }
+        other => return (StatusCode::NOT_FOUND, format!("no navigation step {other}")).into_response(),
+    };
+    html(format!(
+        r#"<!doctype html><html><head><title>Navigation {step}</title></head>
+<body><pre id="out"></pre><script>{script}</script></body></html>"#
+    ))
+}
+
+/// Sets every URL property and attribute the runtime covers to absolute URLs of
+/// `api.test`; the loading ones hit `/record/dom-<what>`. Reports the attribute values
+/// the browser ended up with in `#out`.
+async fn dom_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    html(format!(
+        r#"<!doctype html><html><head><title>DOM</title></head><body><pre id="out"></pre>
+<script>
+const api = '{s}://api.test/record/';
+const make = (tag) => document.body.appendChild(document.createElement(tag));
+const img = make('img'); img.src = api + 'dom-img-src';
+const img2 = make('img'); img2.setAttribute('SRC', api + 'dom-img-setattribute');
+const img3 = make('img'); img3.srcset = api + 'dom-img-srcset 1x, ' + api + 'dom-img-srcset-2x 2x';
+const script = document.createElement('script'); script.src = api + 'dom-script-src'; document.head.appendChild(script);
+const frame = document.createElement('iframe'); frame.src = api + 'dom-iframe-src'; document.body.appendChild(frame);
+const video = make('video'); video.poster = api + 'dom-video-poster';
+const object = make('object'); object.data = api + 'dom-object-data';
+const link = make('a'); link.href = '{s}://api.test/a';
+const link2 = make('a'); link2.setAttribute('href', '{s}://api.test/b');
+const relative = make('a'); relative.href = '/relative';
+const form = make('form'); form.action = '{s}://api.test/form';
+const button = make('button'); button.formAction = '{s}://api.test/button';
+const input = make('input'); input.setAttribute('formaction', '{s}://api.test/input');
+const div = make('div'); div.setAttribute('data', '{s}://api.test/not-a-url-attribute');
+const attributes = {{
+  a_href: link.getAttribute('href'),
+  a_setattribute: link2.getAttribute('href'),
+  a_relative: relative.getAttribute('href'),
+  form_action: form.getAttribute('action'),
+  button_formaction: button.getAttribute('formaction'),
+  input_formaction: input.getAttribute('formaction'),
+  img_srcset: img3.getAttribute('srcset'),
+  div_data: div.getAttribute('data'),
+}};
+const show = (f) => Function.prototype.toString.call(f);
+const setter = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src').set;
+attributes.disguise = {{ setAttribute: show(Element.prototype.setAttribute), src_setter: show(setter), name: setter.name }};
+window.addEventListener('load', () => {{
+  document.getElementById('out').textContent = JSON.stringify(attributes);
+}});
 </script></body></html>"#
     ))
 }
