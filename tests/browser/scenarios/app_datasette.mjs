@@ -5,15 +5,16 @@
 // and the page shows the actor, and the logout form (CSRF token) ends it. Run once
 // directly and once through Tandem by the same Rust test.
 //
-//   args: { base_url, entry_url?, table_path, search, api_path, token }
+//   args: { base_url, entry_url?, table_path, search, api_path, api_pages_path, token }
 //         base_url: Datasette's origin as the browser sees it (its own, or the
 //                   session's label for it); entry_url: Tandem's entry link, opened
 //                   first when given (it binds the browser and lands on table_path);
-//         api_path: a root-relative JSON API URL the page fetches; token: the one-use
-//                   token of `datasette --root`.
+//         api_path: a root-relative JSON API URL the page fetches; api_pages_path:
+//                   one whose JSON has a next_url; token: the one-use token of
+//                   `datasette --root`.
 //   result: { table, all_rows, search_box, searched, search_value, search_rows,
-//             api_status, api_json, csv: { origin_ok, path, name, text }, facet,
-//             facet_value, facet_rows, next_page, next_page_rows, sorted_desc,
+//             api_status, api_json, api_next: { next_url, status, rows, error },
+//             csv: { origin_ok, path, name, text }, facet, facet_value, facet_rows, next_page, next_page_rows, sorted_desc,
 //             sorted_desc_rows, after_login, actor, actor_json,
 //             cookies_after_login: [name], after_logout, logout_message,
 //             actor_after_logout, foreign_urls, cookies: [name] }
@@ -22,7 +23,7 @@
 import fs from 'node:fs';
 
 export default async function datasette(page, args, ctx) {
-  for (const key of ['base_url', 'table_path', 'search', 'api_path', 'token']) {
+  for (const key of ['base_url', 'table_path', 'search', 'api_path', 'api_pages_path', 'token']) {
     if (!args[key]) throw new Error(`app_datasette: args.${key} is required`);
   }
   const base = new URL(args.base_url).origin;
@@ -64,6 +65,23 @@ export default async function datasette(page, args, ctx) {
     const response = await fetch(path);
     return { status: response.status, json: await response.json() };
   }, args.api_path);
+
+  // 3a. Pagination through the JSON API: the page fetches the absolute `next_url`
+  //     Datasette puts in the JSON (its own host: through Tandem, the runtime maps it).
+  const apiNext = await page.evaluate(async (path) => {
+    const first = await (await fetch(path)).json();
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 5000);
+    try {
+      const response = await fetch(first.next_url, { signal: abort.signal });
+      const next = await response.json();
+      return { next_url: first.next_url, status: response.status, rows: next.rows.map((row) => row[1]) };
+    } catch (e) {
+      return { error: String(e), next_url: first.next_url };
+    } finally {
+      clearTimeout(timer);
+    }
+  }, args.api_pages_path);
 
   // 3b. Download the search results as CSV with the page's export form.
   await page.check('form[action$=".csv"] input[name=_dl]');
@@ -135,6 +153,7 @@ export default async function datasette(page, args, ctx) {
     search_rows: searchRows,
     api_status: api.status,
     api_json: api.json,
+    api_next: apiNext,
     csv,
     facet,
     facet_value: facetValue,

@@ -51,6 +51,7 @@ async fn drive(base_url: &str, entry_url: Option<&str>, token: &str) -> serde_js
         "table_path": TABLE_PATH,
         "search": "wetland",
         "api_path": API_PATH,
+        "api_pages_path": format!("{TABLE_PATH}.json?_size=3"),
         "token": token,
     });
     run_scenario("app_datasette", &args).await
@@ -108,6 +109,10 @@ async fn datasette_search_api_csv_links_and_root_login_directly_and_through_tand
     expect("search_rows", serde_json::json!(["Grey heron", "Little egret", "Common redshank"]));
     expect("api_status", 200.into());
     expect("api_json", serde_json::json!([{ "id": 1, "name": "Grey heron", "habitat": "wetland" }]));
+    let next_path = format!("{TABLE_PATH}.json?_size=3&_next=3");
+    let next_rows = serde_json::json!(["Eurasian wren", "Great spotted woodpecker", "Barn owl"]);
+    let next_url = format!("{}{next_path}", direct_app.server.direct_url());
+    expect("api_next", serde_json::json!({ "next_url": next_url, "status": 200, "rows": next_rows }));
     expect(
         "csv",
         serde_json::json!({
@@ -140,6 +145,14 @@ async fn datasette_search_api_csv_links_and_root_login_directly_and_through_tand
     for key in SAME_ON_BOTH_SIDES {
         assert_eq!(proxied[key], direct[key], "{key} differs through Tandem: {proxied:#}\ndirectly: {direct:#}");
     }
+    // The page read Datasette's real absolute next_url and fetched it: Tandem's runtime
+    // sent that fetch to the site's label.
+    let next_url = format!("{upstream}{next_path}");
+    assert_eq!(
+        proxied["api_next"],
+        serde_json::json!({ "next_url": next_url, "status": 200, "rows": next_rows }),
+        "{proxied:#}"
+    );
     assert_only_tandem_cookies(&proxied, "cookies", &session.cookie_name());
     assert_only_tandem_cookies(&proxied, "cookies_after_login", &session.cookie_name());
 }
