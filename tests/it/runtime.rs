@@ -228,3 +228,27 @@ async fn dom_url_setters_map_absolute_urls_to_labels() {
         assert!(url.as_str().is_some_and(|u| u.contains(&zone)), "a request escaped the proxy: {url}");
     }
 }
+
+/// Documents limits (KNOWN_LIMITS.md), asserting today's escaping behaviour: an origin
+/// without a direct label (only the server knows its fallback label) and a same-origin
+/// `about:blank` frame, which gets no runtime of its own yet, reach the network directly
+/// with `fetch` and `location.href =`, bypassing Tandem. When one is fixed, this test
+/// fails: move the case to the tests above and out of KNOWN_LIMITS.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn known_limit_fallback_origins_and_frames_without_the_runtime_escape() {
+    let world = World::start().await;
+    let session = world.tandem.create_session("https://app.test/limits").await;
+    let result = run_scenario("runtime_page", &serde_json::json!({ "proxy_url": session.proxy_url })).await;
+    let requests: Vec<&str> =
+        result["requests"].as_array().expect("requests").iter().filter_map(|u| u.as_str()).collect();
+    for escaped in [
+        "http://under_score.test/record/limit-fallback",
+        "https://api.test/record/limit-frame-fetch",
+        "https://api.test/record/limit-frame-href",
+    ] {
+        assert!(requests.contains(&escaped), "{escaped} no longer escapes (fixed?): {requests:#?}");
+    }
+    for name in ["limit-fallback", "limit-frame-fetch", "limit-frame-href"] {
+        assert!(world.upstream.records(name).is_empty(), "{name} went through Tandem (fixed?)");
+    }
+}
