@@ -52,7 +52,8 @@ function patchNavigation(win, mapUrl, mapAttribute) {
   if (navigation && typeof navigation.addEventListener === 'function') {
     const { assign, replace } = { assign: win.location.assign, replace: win.location.replace };
     navigation.addEventListener('navigate', (event) => {
-      if (!event.cancelable || event.formData || event.downloadRequest !== null) return;
+      // Downloads (downloadRequest is the file name, maybe '') stay as the link said.
+      if (!event.cancelable || event.formData || typeof event.downloadRequest === 'string') return;
       if (event.navigationType !== 'push' && event.navigationType !== 'replace') return;
       const mapped = mapUrl(event.destination.url);
       if (mapped === null) return;

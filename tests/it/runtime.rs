@@ -101,6 +101,9 @@ async fn network_apis_reach_the_upstream_they_name_with_the_pages_real_origin() 
     assert_eq!(out["disguise"]["fetch_to_string"], "function fetch() { [native code] }", "{out:#}");
     assert_eq!(out["instance_of"], true, "{out:#}");
     assert_eq!(out["globals"], serde_json::json!([]), "{out:#}");
+    // Tandem's tag and the page's own: the second copy changed nothing (a patch of a
+    // patch would print as `function () { [native code] }`, without its name).
+    assert_eq!(out["runtime_tags"], 2, "{out:#}");
 }
 
 /// The navigation steps of `app.test/nav/<step>`, run in one browser.
