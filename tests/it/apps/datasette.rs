@@ -1,7 +1,7 @@
 //! Datasette (PyPI `datasette`) serving a small sqlite database made at test time by
 //! `tests/apps/datasette/make_db.py`, started with `--root` for its login link.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -9,19 +9,19 @@ use super::{AppProcess, apps_dir, assert_only_tandem_cookies, existing, run_to_c
 use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the app's loopback port).
-const HOST: &str = "data.example.test";
-const TABLE_PATH: &str = "/birds/birds";
+pub(super) const HOST: &str = "data.example.test";
+pub(super) const TABLE_PATH: &str = "/birds/birds";
 const API_PATH: &str = "/birds/birds.json?_search=heron&_shape=array";
 
 /// One Datasette server and the one-use token of its root login link.
-struct Datasette {
-    server: AppProcess,
+pub(super) struct Datasette {
+    pub(super) server: AppProcess,
     token: String,
 }
 
 impl Datasette {
     /// Serves `db` on a free port with `--root`.
-    async fn start(db: &Path) -> Datasette {
+    pub(super) async fn start(db: &Path) -> Datasette {
         let datasette = venv_bin("datasette");
         let server = AppProcess::start("Datasette", "/-/versions.json", |port| {
             let mut command = Command::new(&datasette);
@@ -41,6 +41,16 @@ impl Datasette {
         };
         Datasette { server, token }
     }
+}
+
+/// Creates the birds database in `dir`; returns its path.
+pub(super) fn make_db(dir: &Path) -> PathBuf {
+    let db = dir.join("birds.db");
+    run_to_completion(
+        "make_db.py",
+        Command::new(venv_bin("python")).arg(existing(apps_dir("datasette/make_db.py"))).arg(&db),
+    );
+    db
 }
 
 /// Runs the Datasette scenario against `base_url` (Tandem's `entry_url` first, if any).
@@ -91,11 +101,7 @@ const SAME_ON_BOTH_SIDES: &[&str] = &[
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn datasette_search_api_csv_links_and_root_login_directly_and_through_tandem() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("birds.db");
-    run_to_completion(
-        "make_db.py",
-        Command::new(venv_bin("python")).arg(existing(apps_dir("datasette/make_db.py"))).arg(&db),
-    );
+    let db = make_db(dir.path());
     // The root login link works once per process: one server for each side.
     let (direct_app, proxied_app) = tokio::join!(Datasette::start(&db), Datasette::start(&db));
 

@@ -9,19 +9,19 @@ use super::{AppProcess, apps_dir, assert_only_tandem_cookies, existing, run_to_c
 use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the app's loopback port).
-const HOST: &str = "admin.example.test";
+pub(super) const HOST: &str = "admin.example.test";
 const USER: &str = "admin";
 const PASSWORD: &str = "tandem-admin-pw";
 
 /// The Django site: its temporary directory (database) and its server.
-struct Django {
-    server: AppProcess,
+pub(super) struct Django {
+    pub(super) server: AppProcess,
     _dir: TempDir,
 }
 
 impl Django {
     /// Migrates a fresh database, creates the superuser and starts the server.
-    async fn start() -> Django {
+    pub(super) async fn start() -> Django {
         let dir = tempfile::tempdir().expect("temp dir");
         let manage = existing(apps_dir("django/manage.py"));
         let python = venv_bin("python");

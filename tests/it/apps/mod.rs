@@ -7,6 +7,7 @@
 //! awaited until it answers HTTP, killed when dropped. Each app's set-up (a throwaway
 //! Django project, a small sqlite database for Datasette) lives in `tests/apps/`.
 
+mod cross_origin;
 mod datasette;
 mod django_admin;
 

@@ -61,3 +61,11 @@ DATABASES = {
 USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# CSRF refusals on stderr, which the tests read ("Forbidden (Origin checking failed ...").
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.security.csrf": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
+}
