@@ -55,14 +55,14 @@ function patchConstructor(obj, name, mapArgs) {
   if (redefine(obj, name, patched)) redefine(original.prototype, 'constructor', patched);
 }
 
-/** Wraps the setter of an accessor property on a prototype: `map(value)` → new value. */
+/** Wraps the setter of an accessor property on a prototype: `map(value, self)` → new value. */
 function patchSetter(proto, name, map) {
   const descriptor = proto && Object.getOwnPropertyDescriptor(proto, name);
   if (!descriptor || !descriptor.set || !descriptor.configurable) return;
   const original = descriptor.set;
   const patched = new Proxy(original, {
     apply(target, self, args) {
-      return Reflect.apply(target, self, args.length ? [map(args[0]), ...args.slice(1)] : args);
+      return Reflect.apply(target, self, args.length ? [map(args[0], self), ...args.slice(1)] : args);
     },
   });
   ORIGINALS.set(patched, original);

@@ -66,19 +66,24 @@ function mapSrcset(mapUrl, value) {
   return out;
 }
 
+/** Whether attribute `name` (lower case) of a `tag` element holds a URL. */
+function holdsUrl(tag, name) {
+  const tags = URL_ATTRIBUTES[name];
+  return tags !== undefined && tags.includes(tag);
+}
+
+/** The value of URL attribute `name` with its absolute URLs mapped (value itself if none). */
+function mapUrlValue(mapUrl, name, value) {
+  if (value === null || value === undefined) return value;
+  const mapped = name === 'srcset' ? mapSrcset(mapUrl, value) : mapUrl(value);
+  return mapped === null ? value : mapped;
+}
+
 function patchDom(win, mapUrl) {
-  const mapValue = (name, value) => {
-    if (value === null || value === undefined) return value;
-    const mapped = name === 'srcset' ? mapSrcset(mapUrl, value) : mapUrl(value);
-    return mapped === null ? value : mapped;
-  };
+  const mapValue = (name, value) => mapUrlValue(mapUrl, name, value);
   const Element = win.Element;
   const nativeGet = Element.prototype.getAttribute;
   const nativeSet = Element.prototype.setAttribute;
-  const holdsUrl = (element, name) => {
-    const tags = URL_ATTRIBUTES[name];
-    return tags !== undefined && tags.includes(element.localName);
-  };
 
   /** Maps the URL already in element's attribute, in place (for the safety nets). */
   function mapAttribute(element, name) {
@@ -92,14 +97,14 @@ function patchDom(win, mapUrl) {
   patchMethod(Element.prototype, 'setAttribute', (set, self, args) => {
     if (args.length >= 2 && self instanceof Element) {
       const name = String(args[0]).toLowerCase();
-      if (holdsUrl(self, name)) return Reflect.apply(set, self, [args[0], mapValue(name, args[1]), ...args.slice(2)]);
+      if (holdsUrl(self.localName, name)) return Reflect.apply(set, self, [args[0], mapValue(name, args[1]), ...args.slice(2)]);
     }
     return Reflect.apply(set, self, args);
   });
   patchMethod(Element.prototype, 'setAttributeNS', (set, self, args) => {
     if (args.length >= 3 && self instanceof Element && (args[0] === null || args[0] === '')) {
       const name = String(args[1]).toLowerCase();
-      if (holdsUrl(self, name)) return Reflect.apply(set, self, [args[0], args[1], mapValue(name, args[2])]);
+      if (holdsUrl(self.localName, name)) return Reflect.apply(set, self, [args[0], args[1], mapValue(name, args[2])]);
     }
     return Reflect.apply(set, self, args);
   });
@@ -115,5 +120,5 @@ function patchDom(win, mapUrl) {
 }
 
 if (typeof module === 'object' && module.exports) {
-  module.exports = { mapSrcset };
+  module.exports = { mapSrcset, holdsUrl, mapUrlValue };
 }

@@ -12,5 +12,6 @@ if (!window[RUNTIME_MARKER]) {
   disguiseToString();
   patchNetwork(window, mapper.mapUrl);
   const mapAttribute = patchDom(window, mapper.mapUrl);
+  patchHtml(window, mapper.mapUrl, mapAttribute);
   patchNavigation(window, mapper.mapUrl, mapAttribute);
 }

@@ -232,6 +232,50 @@ async fn dom_url_setters_map_absolute_urls_to_labels() {
     }
 }
 
+/// Markup inserted as a string (innerHTML, outerHTML, insertAdjacentHTML,
+/// document.write/writeln, createContextualFragment, a shadow root's innerHTML), elements
+/// from a DOMParser document (imported or adopted), an Attr node, and a `<base>` added at
+/// run time: every load lands at api.test through its label, nothing escapes; text-only
+/// content and markup without URLs stay as written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inserted_markup_and_elements_added_by_any_route_map_absolute_urls() {
+    let world = World::start().await;
+    let session = world.tandem.create_session("https://app.test/html").await;
+    let result = run_scenario("runtime_page", &serde_json::json!({ "proxy_url": session.proxy_url })).await;
+    let out = &result["out"];
+
+    for name in [
+        "html-write",
+        "html-writeln",
+        "html-innerhtml",
+        "html-outerhtml",
+        "html-adjacent",
+        "html-fragment",
+        "html-import",
+        "html-parsed",
+        "html-attr",
+        "html-shadow",
+        "html-base",
+    ] {
+        assert!(!world.upstream.records(name).is_empty(), "{name} never reached api.test: {result:#}");
+        assert!(world.upstream.records(name).iter().all(|r| r.host == "api.test"), "{name}");
+    }
+    assert!(world.upstream.records("html-textarea").is_empty(), "{result:#}");
+    assert_eq!(out["textarea"], "<img src=\"https://api.test/record/html-textarea\">", "{out:#}");
+    assert_eq!(out["unchanged"], "<p title=\"https://api.test/x\">a &amp; b</p>", "{out:#}");
+    let disguise = &out["disguise"];
+    assert_eq!(disguise["innerHTML"], "function set innerHTML() { [native code] }", "{out:#}");
+    assert_eq!(disguise["insertAdjacentHTML"], "function insertAdjacentHTML() { [native code] }", "{out:#}");
+    assert_eq!(disguise["write"], "function write() { [native code] }", "{out:#}");
+    assert_eq!(disguise["write_length"], 0, "{out:#}");
+    assert_eq!(disguise["importNode"], "function importNode() { [native code] }", "{out:#}");
+
+    let zone = format!(".{ZONE}:");
+    for url in result["requests"].as_array().expect("requests") {
+        assert!(url.as_str().is_some_and(|u| u.contains(&zone)), "a request escaped the proxy: {url}");
+    }
+}
+
 /// Documents limits (KNOWN_LIMITS.md), asserting today's escaping behaviour: an origin
 /// without a direct label (only the server knows its fallback label) and a same-origin
 /// `about:blank` frame, which gets no runtime of its own yet, reach the network directly

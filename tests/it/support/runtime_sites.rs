@@ -98,6 +98,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/network", get(network_page))
         .route("/nav/{step}", get(navigation_page))
         .route("/dom", get(dom_page))
+        .route("/html", get(html_page))
         .route("/limits", get(limits_page))
         .route("/record/{name}", any(record))
         .with_state(shared)
@@ -250,6 +251,60 @@ const setter = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src'
 attributes.disguise = {{ setAttribute: show(Element.prototype.setAttribute), src_setter: show(setter), name: setter.name }};
 window.addEventListener('load', () => {{
   document.getElementById('out').textContent = JSON.stringify(attributes);
+}});
+</script></body></html>"#
+    ))
+}
+
+/// Inserts markup and elements holding absolute URLs of `api.test` every way a page can:
+/// the loads hit `/record/html-<route>`. Reports in `#out` what the page can see.
+async fn html_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    html(format!(
+        r#"<!doctype html><html><head><title>HTML</title>
+<script>
+const api = '{s}://api.test/record/';
+document.write('<img src="', api, 'html-write">');
+document.writeln("<script src='" + api + "html-writeln'></scr" + "ipt>");
+</script></head><body><pre id="out"></pre>
+<script>
+const div = (id) => {{ const d = document.createElement('div'); document.body.appendChild(d); return d; }};
+div().innerHTML = '<p><img alt="a > b" src="' + api + 'html-innerhtml"></p>';
+div().appendChild(document.createElement('span')).outerHTML = '<img src=' + api + 'html-outerhtml>';
+document.body.insertAdjacentHTML('beforeend', "<iframe src='" + api + "html-adjacent'></iframe>");
+document.body.appendChild(document.createRange().createContextualFragment('<img src="' + api + 'html-fragment">'));
+const parsed = new DOMParser().parseFromString('<img src="' + api + 'html-import"><img src="' + api + 'html-parsed">', 'text/html');
+document.body.appendChild(document.importNode(parsed.body.firstChild, true));
+document.body.appendChild(parsed.body.lastChild);
+const img = document.createElement('img');
+const attr = document.createAttribute('src');
+attr.value = api + 'html-attr';
+img.setAttributeNode(attr);
+document.body.appendChild(img);
+const shadow = div().attachShadow({{ mode: 'open' }});
+shadow.innerHTML = '<img src="' + api + 'html-shadow">';
+const textarea = document.body.appendChild(document.createElement('textarea'));
+textarea.innerHTML = '<img src="' + api + 'html-textarea">';
+const unchanged = div();
+unchanged.innerHTML = '<p title="https://api.test/x">a &amp; b</p>';
+const base = document.createElement('base');
+base.href = '{s}://api.test/record/';
+document.head.appendChild(base);
+document.body.appendChild(document.createElement('img')).src = 'html-base';
+const show = (f) => Function.prototype.toString.call(f);
+const report = {{
+  textarea: textarea.value,
+  unchanged: unchanged.innerHTML,
+  disguise: {{
+    innerHTML: show(Object.getOwnPropertyDescriptor(Element.prototype, 'innerHTML').set),
+    insertAdjacentHTML: show(Element.prototype.insertAdjacentHTML),
+    write: show(document.write),
+    write_length: document.write.length,
+    importNode: show(document.importNode),
+  }},
+}};
+window.addEventListener('load', () => {{
+  document.getElementById('out').textContent = JSON.stringify(report);
 }});
 </script></body></html>"#
     ))

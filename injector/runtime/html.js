@@ -1,0 +1,104 @@
+// Markup a page's script inserts as a string (innerHTML, outerHTML, insertAdjacentHTML,
+// document.write/writeln, createContextualFragment, setHTMLUnsafe), and a
+// MutationObserver for elements that reach the document by any other route.
+//
+// The string is mapped before the browser parses it, and only in the URL attributes of
+// its start tags; every other character stays as the page wrote it. Why not the
+// alternatives: parsing a copy (in a <template>) and serializing it back would close the
+// partial tags pages give document.write, re-escape text and parse in the template's
+// context instead of the real one; and mapping the inserted nodes afterwards is too late
+// for iframes, which start navigating as they are inserted.
+'use strict';
+
+/** A start tag: its name and its attributes (quoted values may hold `>`). */
+const START_TAG = /<([a-zA-Z][^\t\n\f\r />]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/g;
+/** One attribute with a value (quoted or not). */
+const ATTRIBUTE = /([^\t\n\f\r "'>/=]+)([\t\n\f\r ]*=[\t\n\f\r ]*)("[^"]*"|'[^']*'|[^\t\n\f\r "'=<>`]+)/g;
+/** Elements whose content is text, not markup: `textarea.innerHTML = ...` shows it as is. */
+const TEXT_ONLY = ['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'plaintext'];
+
+/** `markup` with the absolute URLs of its URL attributes mapped; `markup` itself if none. */
+function mapMarkup(mapUrl, markup) {
+  const text = String(markup);
+  if (!text.includes('//') && !text.includes('\\\\')) return markup;
+  const out = text.replace(START_TAG, (tag, name, attributes) => {
+    const local = name.toLowerCase();
+    const mapped = attributes.replace(ATTRIBUTE, (whole, attribute, equals, value) => {
+      const lower = attribute.toLowerCase();
+      if (!holdsUrl(local, lower)) return whole;
+      const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
+      const inner = quote ? value.slice(1, -1) : value;
+      const next = mapUrlValue(mapUrl, lower, inner);
+      return next === inner ? whole : attribute + equals + quote + next + quote;
+    });
+    return '<' + name + mapped + '>';
+  });
+  // Unchanged markup keeps its type (a TrustedHTML stays one).
+  return out === text ? markup : out;
+}
+
+function patchHtml(win, mapUrl, mapAttribute) {
+  const map = (markup) => mapMarkup(mapUrl, markup);
+  const mapIn = (markup, element) =>
+    element && TEXT_ONLY.includes(element.localName) ? markup : map(markup);
+
+  const Element = win.Element.prototype;
+  patchSetter(Element, 'innerHTML', mapIn);
+  patchSetter(Element, 'outerHTML', map);
+  patchSetter(win.ShadowRoot && win.ShadowRoot.prototype, 'innerHTML', map);
+  patchMethod(Element, 'insertAdjacentHTML', (insert, self, args) =>
+    Reflect.apply(insert, self, args.length > 1 ? [args[0], map(args[1]), ...args.slice(2)] : args),
+  );
+  const mapFirst = (method, self, args) => Reflect.apply(method, self, args.length ? [map(args[0]), ...args.slice(1)] : args);
+  patchMethod(Element, 'setHTMLUnsafe', mapFirst);
+  patchMethod(win.ShadowRoot && win.ShadowRoot.prototype, 'setHTMLUnsafe', mapFirst);
+  patchMethod(win.Range && win.Range.prototype, 'createContextualFragment', mapFirst);
+  // write(a, b) writes a + b: a tag may span the arguments, so they are mapped joined.
+  for (const name of ['write', 'writeln']) {
+    patchMethod(win.Document.prototype, name, (write, self, args) => {
+      if (args.length < 1) return Reflect.apply(write, self, args);
+      const joined = args.map(String).join('');
+      const mapped = map(joined);
+      return Reflect.apply(write, self, mapped === joined ? args : [mapped]);
+    });
+  }
+
+  // Elements made elsewhere (a DOMParser document, an Attr node...) carry their URLs as
+  // written. Importing maps the copy before the page can insert it; the observer maps
+  // whatever else is added to the document, or any URL attribute changed, by any route.
+  const selector = Object.entries(URL_ATTRIBUTES)
+    .flatMap(([attribute, tags]) => tags.map((tag) => tag + '[' + attribute + ']'))
+    .join(',');
+  const mapTree = (node) => {
+    if (!node || typeof node.querySelectorAll !== 'function') return;
+    const elements = [...node.querySelectorAll(selector)];
+    if (node instanceof win.Element && node.matches(selector)) elements.push(node);
+    for (const element of elements) {
+      for (const attribute of Object.keys(URL_ATTRIBUTES)) {
+        if (holdsUrl(element.localName, attribute)) mapAttribute(element, attribute);
+      }
+    }
+  };
+  for (const name of ['importNode', 'adoptNode']) {
+    patchMethod(win.Document.prototype, name, (method, self, args) => {
+      const node = Reflect.apply(method, self, args);
+      mapTree(node);
+      return node;
+    });
+  }
+  new win.MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type !== 'attributes') record.addedNodes.forEach(mapTree);
+      else if (holdsUrl(record.target.localName, record.attributeName)) mapAttribute(record.target, record.attributeName);
+    }
+  }).observe(win.document, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: Object.keys(URL_ATTRIBUTES),
+  });
+}
+
+if (typeof module === 'object' && module.exports) {
+  module.exports = { mapMarkup };
+}
