@@ -17,7 +17,7 @@
 //             csv: { origin_ok, path, name, text }, facet, facet_value, facet_rows, next_page, next_page_rows, sorted_desc,
 //             sorted_desc_rows, after_login, actor, actor_json,
 //             cookies_after_login: [name], after_logout, logout_message,
-//             actor_after_logout, foreign_urls, cookies: [name] }
+//             actor_after_logout, foreign_urls, runtime, cookies: [name] }
 //         URLs are path+query when on base_url's origin, in full otherwise (and then
 //         listed in foreign_urls too).
 import fs from 'node:fs';
@@ -45,6 +45,11 @@ export default async function datasette(page, args, ctx) {
   const table = here();
   const allRows = await rowNames();
   const searchBox = (await page.$('form.filters input#_search')) !== null;
+  // Tandem's in-page runtime, when it runs in the page (through Tandem only).
+  const runtime = await page.evaluate(() => {
+    const marker = window[Symbol.for('tandem.runtime')];
+    return marker ? marker.version : null;
+  });
 
   // 2. Its search form (a GET form submitted with the Apply button).
   await page.fill('form.filters input#_search', args.search);
@@ -148,6 +153,7 @@ export default async function datasette(page, args, ctx) {
     table,
     all_rows: allRows,
     search_box: searchBox,
+    runtime,
     searched,
     search_value: searchValue,
     search_rows: searchRows,

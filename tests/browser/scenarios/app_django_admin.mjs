@@ -9,7 +9,7 @@
 //   result: { start, after_login, welcome, cookies_after_login: [name], add_form, after_add, message, listed,
 //             change, confirm, after_delete, delete_message, listed_after_delete,
 //             header_background, x_frame_options, framed_form, after_logout, logged_out_title,
-//             admin_after_logout, foreign_urls, cookies: [name] }
+//             admin_after_logout, foreign_urls, runtime, cookies: [name] }
 //         every URL is reported as path+query when it is on base_url's origin, in full
 //         otherwise (listed in foreign_urls too), so both runs compare equal.
 export default async function djangoAdmin(page, args, ctx) {
@@ -48,6 +48,11 @@ export default async function djangoAdmin(page, args, ctx) {
   const afterLogin = here();
   const welcome = (await page.textContent('#user-tools strong')).trim();
   const cookiesAfterLogin = (await ctx.cookies()).map((c) => c.name).sort();
+  // Tandem's in-page runtime, when it runs in the page (through Tandem only).
+  const runtime = await page.evaluate(() => {
+    const marker = window[Symbol.for('tandem.runtime')];
+    return marker ? marker.version : null;
+  });
 
   // 3. Add a group through the add form; the admin redirects to the changelist.
   const addResponse = await page.goto(`${base}/admin/auth/group/add/`, { waitUntil: 'load' });
@@ -124,6 +129,7 @@ export default async function djangoAdmin(page, args, ctx) {
     after_login: afterLogin,
     welcome,
     cookies_after_login: cookiesAfterLogin,
+    runtime,
     add_form: addForm,
     x_frame_options: xFrameOptions,
     after_add: afterAdd,

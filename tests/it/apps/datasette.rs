@@ -142,6 +142,7 @@ async fn datasette_search_api_csv_links_and_root_login_directly_and_through_tand
     expect("logout_message", "You are now logged out".into());
     expect("actor_after_logout", serde_json::json!({ "actor": null }));
     expect("foreign_urls", serde_json::json!([]));
+    expect("runtime", serde_json::Value::Null);
     expect("cookies_after_login", serde_json::json!(["ds_actor", "ds_csrftoken"]));
 
     let tandem = tandem_for(HOST, &proxied_app.server).await;
@@ -159,6 +160,7 @@ async fn datasette_search_api_csv_links_and_root_login_directly_and_through_tand
         serde_json::json!({ "next_url": next_url, "status": 200, "rows": next_rows }),
         "{proxied:#}"
     );
+    assert!(proxied["runtime"].is_number(), "Tandem's runtime did not run in Datasette: {proxied:#}");
     assert_only_tandem_cookies(&proxied, "cookies", &session.cookie_name());
     assert_only_tandem_cookies(&proxied, "cookies_after_login", &session.cookie_name());
 }

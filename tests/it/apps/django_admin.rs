@@ -103,6 +103,7 @@ async fn django_admin_login_add_and_delete_a_group_logout_directly_and_through_t
 
     let direct = drive(&django.server.direct_url(), None, "Direct editors").await;
     assert_admin_works(&direct, "Direct editors", "directly");
+    assert_eq!(direct["runtime"], serde_json::Value::Null, "{direct:#}");
     assert_eq!(direct["x_frame_options"], "DENY", "{direct:#}");
     assert_eq!(direct["framed_form"], false, "X-Frame-Options DENY did not stop framing directly: {direct:#}");
     assert_eq!(direct["cookies_after_login"], serde_json::json!(["csrftoken", "sessionid"]), "{direct:#}");
@@ -112,6 +113,7 @@ async fn django_admin_login_add_and_delete_a_group_logout_directly_and_through_t
     let session = tandem.create_session(&format!("{upstream}/admin/")).await;
     let proxied = drive(&session.origin(&upstream), Some(&session.proxy_url), "Proxied editors").await;
     assert_admin_works(&proxied, "Proxied editors", "through Tandem");
+    assert!(proxied["runtime"].is_number(), "Tandem's runtime did not run in the admin: {proxied:#}");
     assert_eq!(proxied["x_frame_options"], serde_json::Value::Null, "Tandem passed X-Frame-Options on: {proxied:#}");
     assert_eq!(proxied["framed_form"], true, "the admin could not be framed through Tandem: {proxied:#}");
     assert_only_tandem_cookies(&proxied, "cookies_after_login", &session.cookie_name());
