@@ -3,7 +3,7 @@
 // prints the original's native source for it (`function fetch() { [native code] }`).
 'use strict';
 
-/** patched function → the original it stands for. */
+/** patched function → the native original it stands for (through patches of patches). */
 const ORIGINALS = new WeakMap();
 
 function disguiseToString() {
@@ -34,7 +34,7 @@ function patchMethod(obj, name, wrap) {
       return wrap(target, self, args);
     },
   });
-  ORIGINALS.set(patched, original);
+  ORIGINALS.set(patched, ORIGINALS.get(original) || original);
   redefine(obj, name, patched);
 }
 
@@ -51,7 +51,7 @@ function patchConstructor(obj, name, mapArgs) {
       return Reflect.construct(target, mapArgs(args), newTarget === patched ? target : newTarget);
     },
   });
-  ORIGINALS.set(patched, original);
+  ORIGINALS.set(patched, ORIGINALS.get(original) || original);
   if (redefine(obj, name, patched)) redefine(original.prototype, 'constructor', patched);
 }
 
@@ -65,6 +65,6 @@ function patchSetter(proto, name, map) {
       return Reflect.apply(target, self, args.length ? [map(args[0], self), ...args.slice(1)] : args);
     },
   });
-  ORIGINALS.set(patched, original);
+  ORIGINALS.set(patched, ORIGINALS.get(original) || original);
   Object.defineProperty(proto, name, { ...descriptor, set: patched });
 }

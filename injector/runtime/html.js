@@ -25,16 +25,24 @@ function mapMarkup(mapUrl, markup) {
     const local = name.toLowerCase();
     const mapped = attributes.replace(ATTRIBUTE, (whole, attribute, equals, value) => {
       const lower = attribute.toLowerCase();
-      if (!holdsUrl(local, lower)) return whole;
+      const style = lower === 'style';
+      if (!style && !holdsUrl(local, lower)) return whole;
       const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
       const inner = quote ? value.slice(1, -1) : value;
-      const next = mapUrlValue(mapUrl, lower, inner);
+      const next = style ? mapStyleAttribute(mapUrl, inner) : mapUrlValue(mapUrl, lower, inner);
       return next === inner ? whole : attribute + equals + quote + next + quote;
     });
     return '<' + name + mapped + '>';
   });
   // Unchanged markup keeps its type (a TrustedHTML stays one).
   return out === text ? markup : out;
+}
+
+/** A `style` attribute's value as written in markup: quotes may be written as entities. */
+function mapStyleAttribute(mapUrl, value) {
+  const decoded = value.replace(/&quot;/g, '"').replace(/&#0*39;|&apos;/g, "'");
+  const mapped = mapCss(mapUrl, decoded);
+  return mapped === decoded ? value : mapped.replace(/"/g, '&quot;');
 }
 
 function patchHtml(win, mapUrl, mapAttribute) {
@@ -68,12 +76,31 @@ function patchHtml(win, mapUrl, mapAttribute) {
   // whatever else is added to the document, or any URL attribute changed, by any route.
   const selector = Object.entries(URL_ATTRIBUTES)
     .flatMap(([attribute, tags]) => tags.map((tag) => tag + '[' + attribute + ']'))
+    .concat('[style]', 'style')
     .join(',');
+  // Inline styles set as properties (`style.backgroundImage = ...`: Chromium's style
+  // object has no setters to patch) show up as changes of the style attribute; the
+  // browser fetches their images only when it next renders, after the observer ran.
+  const getAttribute = win.Element.prototype.getAttribute;
+  const setAttribute = win.Element.prototype.setAttribute;
+  const mapStyle = (element) => {
+    const value = Reflect.apply(getAttribute, element, ['style']);
+    const mapped = value && mapCss(mapUrl, value);
+    if (mapped !== value) Reflect.apply(setAttribute, element, ['style', mapped]);
+  };
+  // A <style> element's text, however it was written; as above, before the next render.
+  const mapStyleSheet = (element) => {
+    const text = element.textContent;
+    const mapped = mapCss(mapUrl, text);
+    if (mapped !== text) element.textContent = mapped;
+  };
   const mapTree = (node) => {
     if (!node || typeof node.querySelectorAll !== 'function') return;
     const elements = [...node.querySelectorAll(selector)];
     if (node instanceof win.Element && node.matches(selector)) elements.push(node);
     for (const element of elements) {
+      if (element.localName === 'style') mapStyleSheet(element);
+      if (element.hasAttribute('style')) mapStyle(element);
       for (const attribute of Object.keys(URL_ATTRIBUTES)) {
         if (holdsUrl(element.localName, attribute)) mapAttribute(element, attribute);
       }
@@ -88,14 +115,16 @@ function patchHtml(win, mapUrl, mapAttribute) {
   }
   new win.MutationObserver((records) => {
     for (const record of records) {
-      if (record.type !== 'attributes') record.addedNodes.forEach(mapTree);
+      if (record.type === 'childList' && record.target.localName === 'style') mapStyleSheet(record.target);
+      else if (record.type !== 'attributes') record.addedNodes.forEach(mapTree);
+      else if (record.attributeName === 'style') mapStyle(record.target);
       else if (holdsUrl(record.target.localName, record.attributeName)) mapAttribute(record.target, record.attributeName);
     }
   }).observe(win.document, {
     childList: true,
     subtree: true,
     attributes: true,
-    attributeFilter: Object.keys(URL_ATTRIBUTES),
+    attributeFilter: [...Object.keys(URL_ATTRIBUTES), 'style'],
   });
 }
 

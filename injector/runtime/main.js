@@ -12,6 +12,7 @@ if (!window[RUNTIME_MARKER]) {
   disguiseToString();
   patchNetwork(window, mapper.mapUrl);
   const mapAttribute = patchDom(window, mapper.mapUrl);
+  patchCss(window, mapper.mapUrl);
   patchHtml(window, mapper.mapUrl, mapAttribute);
   patchNavigation(window, mapper.mapUrl, mapAttribute);
 }

@@ -276,6 +276,45 @@ async fn inserted_markup_and_elements_added_by_any_route_map_absolute_urls() {
     }
 }
 
+/// `url()`s written into inline styles (property, dashed property, `setProperty`,
+/// `cssText`, the `style` attribute, `style` in markup) and style sheets (`insertRule`,
+/// a `<style>` element's text, `replaceSync`, `replace`) load from api.test through its label; nothing escapes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn css_urls_written_at_run_time_map_to_labels() {
+    let world = World::start().await;
+    let session = world.tandem.create_session("https://app.test/css").await;
+    let result = run_scenario("runtime_page", &serde_json::json!({ "proxy_url": session.proxy_url })).await;
+    let out = &result["out"];
+
+    for name in [
+        "css-property",
+        "css-dashed",
+        "css-setproperty",
+        "css-csstext",
+        "css-attribute",
+        "css-markup",
+        "css-insertrule",
+        "css-style-element",
+        "css-replacesync",
+        "css-replace",
+    ] {
+        assert!(!world.upstream.records(name).is_empty(), "{name} never reached api.test: {result:#}");
+        assert!(world.upstream.records(name).iter().all(|r| r.host == "api.test"), "{name}");
+    }
+    let label = session.url("https://api.test/record/css-property");
+    assert_eq!(out["property"], format!("url(\"{label}\")"), "{out:#}");
+    assert_eq!(out["relative"], "url(\"/relative\")", "{out:#}");
+    for (key, name) in [("setProperty", "setProperty"), ("setAttribute", "setAttribute"), ("insertRule", "insertRule")]
+    {
+        assert_eq!(out["disguise"][key], format!("function {name}() {{ [native code] }}"), "{out:#}");
+    }
+
+    let zone = format!(".{ZONE}:");
+    for url in result["requests"].as_array().expect("requests") {
+        assert!(url.as_str().is_some_and(|u| u.contains(&zone)), "a request escaped the proxy: {url}");
+    }
+}
+
 /// Documents limits (KNOWN_LIMITS.md), asserting today's escaping behaviour: an origin
 /// without a direct label (only the server knows its fallback label) and a same-origin
 /// `about:blank` frame, which gets no runtime of its own yet, reach the network directly

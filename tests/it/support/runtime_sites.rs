@@ -99,6 +99,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/nav/{step}", get(navigation_page))
         .route("/dom", get(dom_page))
         .route("/html", get(html_page))
+        .route("/css", get(css_page))
         .route("/limits", get(limits_page))
         .route("/record/{name}", any(record))
         .with_state(shared)
@@ -305,6 +306,53 @@ const report = {{
 }};
 window.addEventListener('load', () => {{
   document.getElementById('out').textContent = JSON.stringify(report);
+}});
+</script></body></html>"#
+    ))
+}
+
+/// Writes `url()`s of `api.test` into inline styles and style sheets every way a page
+/// can; each background image, once rendered, hits `/record/css-<route>`.
+async fn css_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    html(format!(
+        r#"<!doctype html><html><head><title>CSS</title><style id="sheet"></style></head>
+<body><pre id="out"></pre>
+<script>
+const api = '{s}://api.test/record/';
+const box = (id) => {{
+  const d = document.body.appendChild(document.createElement('div'));
+  d.id = id; d.style.width = '10px'; d.style.height = '10px';
+  return d;
+}};
+box('a').style.backgroundImage = 'url(' + api + 'css-property)';
+box('b').style['background-image'] = 'url(' + api + 'css-dashed)';
+box('c').style.setProperty('background-image', 'url("' + api + 'css-setproperty")', 'important');
+box('d').style.cssText = "width: 10px; height: 10px; background: url('" + api + "css-csstext')";
+box('e').setAttribute('style', 'width: 10px; height: 10px; background-image: url(' + api + 'css-attribute)');
+document.body.insertAdjacentHTML('beforeend', '<div style="width: 10px; height: 10px; background-image: url(&quot;' + api + 'css-markup&quot;)"></div>');
+box('f');
+document.getElementById('sheet').sheet.insertRule('#f {{ background-image: url(' + api + 'css-insertrule) }}', 0);
+box('s');
+document.head.appendChild(document.createElement('style')).textContent = '#s {{ background-image: url(' + api + 'css-style-element) }}';
+box('g');
+const sync = new CSSStyleSheet();
+sync.replaceSync('#g {{ background-image: url(' + api + 'css-replacesync) }}');
+box('h');
+const later = new CSSStyleSheet();
+const show = (f) => Function.prototype.toString.call(f);
+later.replace('#h {{ background-image: url(' + api + 'css-replace) }}').then(() => {{
+  document.adoptedStyleSheets = [sync, later];
+  const report = {{
+    property: document.getElementById('a').style.backgroundImage,
+    relative: (() => {{ const d = box('r'); d.style.backgroundImage = 'url(/relative)'; return d.style.backgroundImage; }})(),
+    disguise: {{
+      setProperty: show(CSSStyleDeclaration.prototype.setProperty),
+      setAttribute: show(Element.prototype.setAttribute),
+      insertRule: show(CSSStyleSheet.prototype.insertRule),
+    }},
+  }};
+  setTimeout(() => {{ document.getElementById('out').textContent = JSON.stringify(report); }}, 500);
 }});
 </script></body></html>"#
     ))
