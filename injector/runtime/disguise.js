@@ -68,3 +68,17 @@ function patchSetter(proto, name, map) {
   ORIGINALS.set(patched, ORIGINALS.get(original) || original);
   Object.defineProperty(proto, name, { ...descriptor, set: patched });
 }
+
+/** Wraps the getter of an accessor property on a prototype: `map(value, self)` → value read. */
+function patchGetter(proto, name, map) {
+  const descriptor = proto && Object.getOwnPropertyDescriptor(proto, name);
+  if (!descriptor || !descriptor.get || !descriptor.configurable) return;
+  const original = descriptor.get;
+  const patched = new Proxy(original, {
+    apply(target, self, args) {
+      return map(Reflect.apply(target, self, args), self);
+    },
+  });
+  ORIGINALS.set(patched, ORIGINALS.get(original) || original);
+  Object.defineProperty(proto, name, { ...descriptor, get: patched });
+}

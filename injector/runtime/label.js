@@ -110,7 +110,23 @@ function makeMapper(location) {
     return mapped && mapped.slice(0, -1);
   }
 
-  return { session, zone, here, mapUrl, mapOrigin };
+  /** The real origin of a browser-side origin on a label of this session, or null. */
+  function realOrigin(origin) {
+    let url;
+    try {
+      url = new URL(String(origin));
+    } catch {
+      return null;
+    }
+    const dot = url.hostname.indexOf('.');
+    if (dot < 0 || url.hostname.slice(dot + 1) !== zone || url.port !== location.port) return null;
+    const decoded = decodeLabel(url.hostname.slice(0, dot));
+    if (!decoded || decoded.session !== session) return null;
+    const real = decoded.origin;
+    return (real.secure ? 'https://' : 'http://') + real.host + (real.port ? ':' + real.port : '');
+  }
+
+  return { session, zone, here, mapUrl, mapOrigin, realOrigin };
 }
 
 if (typeof module === 'object' && module.exports) {

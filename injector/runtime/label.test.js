@@ -88,6 +88,12 @@ test('the context comes from the location', () => {
   assert.equal(m.zone, 'proxy.localhost');
   assert.deepEqual(m.here, { secure: true, host: 'shop.test', port: '' });
   assert.equal(m.mapOrigin('https://api.test'), `http://${SID}s-api-test.proxy.localhost:8080`);
+  // And back: a label of this session reads as its real origin; anything else is null.
+  assert.equal(m.realOrigin(`http://${SID}s-api-test.proxy.localhost:8080`), 'https://api.test');
+  assert.equal(m.realOrigin(`http://${SID}h8000-api-test.proxy.localhost:8080`), 'http://api.test:8000');
+  assert.equal(m.realOrigin('http://aaaaaaaas-api-test.proxy.localhost:8080'.replace('aaaaaaaa', 'bbbbbbbb')), null);
+  assert.equal(m.realOrigin('https://api.test'), null);
+  assert.equal(m.realOrigin('null'), null);
   // Behind an https zone on the default port, websockets become wss.
   const secure = page(`https://${SID}h9001-shop-test.proxy.example.com/`);
   assert.equal(secure.mapUrl('ws://shop.test:9001/ws'), `wss://${SID}h9001-shop-test.proxy.example.com/ws`);

@@ -15,4 +15,5 @@ if (!window[RUNTIME_MARKER]) {
   patchCss(window, mapper.mapUrl);
   patchHtml(window, mapper.mapUrl, mapAttribute);
   patchNavigation(window, mapper.mapUrl, mapAttribute);
+  patchMessages(window, mapper);
 }

@@ -23,6 +23,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../../injector/runtime/html.js"),
     include_str!("../../injector/runtime/css.js"),
     include_str!("../../injector/runtime/navigation.js"),
+    include_str!("../../injector/runtime/message.js"),
     include_str!("../../injector/runtime/main.js"),
     "})();\n"
 );

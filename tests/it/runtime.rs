@@ -315,6 +315,41 @@ async fn css_urls_written_at_run_time_map_to_labels() {
     }
 }
 
+/// postMessage between app.test and an api.test frame: `MessageEvent.origin` reads as
+/// the real origin of the sender's label on both sides, and a real `targetOrigin` given
+/// to the window's own `postMessage` is mapped to its label, so the message arrives.
+/// Known limit (KNOWN_LIMITS.md): `otherWindow.postMessage(m, realOrigin)` to a
+/// cross-origin window goes through a function the runtime cannot patch, and the browser
+/// drops it (`up-real`, `down-real`); when that is fixed, this test fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_message_speaks_real_origins() {
+    let world = World::start().await;
+    let session = world.tandem.create_session("https://app.test/message").await;
+    let result = run_scenario("runtime_page", &serde_json::json!({ "proxy_url": session.proxy_url })).await;
+    let out = &result["out"];
+    assert_eq!(
+        out["got"],
+        serde_json::json!([
+            { "data": "self", "origin": "https://app.test" },
+            { "data": "self-options", "origin": "https://app.test" },
+            { "data": "up-star", "origin": "https://api.test" },
+            { "data": "frame got down-star from https://app.test", "origin": "https://api.test" },
+        ]),
+        "{out:#}"
+    );
+    let disguise = &out["disguise"];
+    assert_eq!(
+        disguise["postMessage"],
+        serde_json::json!({ "name": "postMessage", "length": 1, "source": "function postMessage() { [native code] }" }),
+        "{out:#}"
+    );
+    assert_eq!(
+        disguise["origin"],
+        serde_json::json!({ "name": "get origin", "length": 0, "source": "function get origin() { [native code] }" }),
+        "{out:#}"
+    );
+}
+
 /// Documents limits (KNOWN_LIMITS.md), asserting today's escaping behaviour: an origin
 /// without a direct label (only the server knows its fallback label) and a same-origin
 /// `about:blank` frame, which gets no runtime of its own yet, reach the network directly

@@ -100,6 +100,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/dom", get(dom_page))
         .route("/html", get(html_page))
         .route("/css", get(css_page))
+        .route("/message", get(message_page))
         .route("/limits", get(limits_page))
         .route("/record/{name}", any(record))
         .with_state(shared)
@@ -358,6 +359,34 @@ later.replace('#h {{ background-image: url(' + api + 'css-replace) }}').then(() 
     ))
 }
 
+/// postMessage between app.test and an api.test frame, with real target origins and `*`;
+/// reports every message the page received (data and origin) in `#out`.
+async fn message_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    html(format!(
+        r#"<!doctype html><html><head><title>Messages</title></head><body><pre id="out"></pre>
+<script>
+const got = [];
+window.addEventListener('message', (e) => got.push({{ data: e.data, origin: e.origin }}));
+window.postMessage('self', '{s}://app.test');
+window.postMessage('self-options', {{ targetOrigin: '{s}://app.test' }});
+const frame = document.createElement('iframe');
+frame.src = '{s}://api.test/message-frame';
+frame.onload = () => {{
+  frame.contentWindow.postMessage('down-real', '{s}://api.test');
+  frame.contentWindow.postMessage('down-star', '*');
+  setTimeout(() => {{
+    const show = (f) => ({{ name: f.name, length: f.length, source: Function.prototype.toString.call(f) }});
+    const origin = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'origin').get;
+    const report = {{ got, disguise: {{ postMessage: show(window.postMessage), origin: show(origin) }} }};
+    document.getElementById('out').textContent = JSON.stringify(report);
+  }}, 1000);
+}};
+document.body.appendChild(frame);
+</script></body></html>"#
+    ))
+}
+
 /// What still escapes the runtime (see KNOWN_LIMITS.md): an origin without a direct
 /// label, and an `about:blank` frame of the page, which has no runtime of its own yet,
 /// using `fetch` and `location.href =`. Reports in `#out` once the attempts are made.
@@ -381,9 +410,24 @@ setTimeout(() => {{ document.getElementById('out').textContent = JSON.stringify(
 pub fn api(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/record/{name}", any(record))
+        .route("/message-frame", get(message_frame))
         .route("/events", get(events))
         .route("/socket", get(socket))
         .with_state(shared)
+}
+
+/// A frame for `app.test/message`: posts to its parent with `*` and with the parent's
+/// real origin, and answers every message it gets with its data and origin.
+async fn message_frame(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    html(format!(
+        r#"<!doctype html><html><head><title>Frame</title></head><body>
+<script>
+window.addEventListener('message', (e) => parent.postMessage('frame got ' + e.data + ' from ' + e.origin, '*'));
+parent.postMessage('up-star', '*');
+parent.postMessage('up-real', '{s}://app.test');
+</script></body></html>"#
+    ))
 }
 
 /// One server-sent event, for the app's origin only.
