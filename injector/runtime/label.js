@@ -4,7 +4,7 @@
 // A direct label is `<session><h|s><port if not default>-<host>`, the host with `-`
 // written as `--` and `.` as `-`. Origins that do not fit in 63 characters, or whose
 // host is not a plain LDH name (IPv6 literals, underscores), need the server's hashed
-// fallback label: the runtime cannot compute it and leaves such URLs alone.
+// fallback label: the runtime sends such URLs to `/__tandem/to`, which redirects there.
 'use strict';
 
 const SESSION_ID_LEN = 8;
@@ -72,7 +72,7 @@ function makeMapper(location) {
   const realScheme = here ? (here.secure ? 'https:' : 'http:') : location.protocol;
   const inZone = (h) => h === zone || h.endsWith('.' + zone);
 
-  function mapUrl(raw) {
+  function mapUrl(raw, directOnly) {
     const text = String(raw).replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '');
     let scheme;
     let afterSlashes;
@@ -95,18 +95,24 @@ function makeMapper(location) {
     if (inZone(url.hostname)) return null;
     const origin = originOf(url);
     const target = origin && encodeLabel(session, origin);
-    if (!target) return null;
+    const websocket = scheme === 'ws' || scheme === 'wss';
+    if (!target) {
+      // Only the server knows a hashed fallback label: it redirects there (307) from the
+      // page's own label. WebSockets follow no redirects and stay as they are.
+      if (!origin || websocket || directOnly) return null;
+      const to = location.protocol + '//' + location.host + '/__tandem/to?url=';
+      return to + encodeURIComponent(scheme + '://' + afterSlashes);
+    }
     const end = afterSlashes.search(/[/?#\\]/);
     // `https:///host/x` is `https://host/x` to browsers: take the parser's path then.
     const rest = end === 0 ? url.pathname + url.search + url.hash : end < 0 ? '' : afterSlashes.slice(end);
-    const websocket = scheme === 'ws' || scheme === 'wss';
     const out = (websocket ? 'ws' : 'http') + (contentSecure ? 's' : '') + '://';
     return out + target + '.' + zone + portSuffix + rest;
   }
 
   /** The browser-side origin of a real origin string such as `https://shop.test`. */
   function mapOrigin(realOrigin) {
-    const mapped = mapUrl(String(realOrigin) + '/');
+    const mapped = mapUrl(String(realOrigin) + '/', true);
     return mapped && mapped.slice(0, -1);
   }
 

@@ -74,12 +74,15 @@ test('absolute web URLs map to their label, the rest kept as written', () => {
     // Already inside the zone: the page built it from its own location.
     `http://${SID}s-shop-test.proxy.localhost:8080/x`,
     'http://proxy.localhost:8080/',
-    // No direct label: only the server knows the fallback.
-    'http://[::1]:8080/',
-    'http://under_score.test/',
+    // A WebSocket without a direct label: it would not follow the server's redirect.
+    'ws://under_score.test/',
   ]) {
     assert.equal(mapUrl(kept), null, kept);
   }
+  // No direct label: only the server knows the fallback, /__tandem/to redirects there.
+  const to = `http://${SID}s-shop-test.proxy.localhost:8080/__tandem/to?url=`;
+  assert.equal(mapUrl('http://[::1]:8080/'), to + encodeURIComponent('http://[::1]:8080/'));
+  assert.equal(mapUrl('http://under_score.test/a?b=1'), to + encodeURIComponent('http://under_score.test/a?b=1'));
 });
 
 test('the context comes from the location', () => {

@@ -1,9 +1,10 @@
 //! Tandem's own paths on every label: the entry link that binds a browser to its
-//! session, and the in-page runtime script.
+//! session, the in-page runtime script, and the redirect to an origin's label that only
+//! the server can compute (hashed fallback labels).
 
 use axum::body::Body;
 use http::{HeaderValue, Response, StatusCode, header, request::Parts};
-use url::Position;
+use url::{Position, Url};
 
 use super::context::{TANDEM_PATH_PREFIX, is_bound};
 use crate::error::ProxyError;
@@ -28,6 +29,8 @@ pub const RUNTIME_JS: &str = concat!(
     "})();\n"
 );
 const ENTRY_PREFIX: &str = "/__tandem/enter/";
+/// `?url=<absolute URL>`: redirects to that URL on its origin's label (see [`to_label`]).
+const TO_PATH: &str = "/__tandem/to";
 
 /// The path of a session's entry link.
 pub fn entry_path(token: &str) -> String {
@@ -48,6 +51,9 @@ pub fn local_response(
     if path == "/__tandem/runtime.js" {
         return Some(Ok(runtime_response()));
     }
+    if path == TO_PATH {
+        return Some(to_label(app, parts, session));
+    }
     // The whole prefix is Tandem's: nothing below it is ever sent upstream.
     Some(match path.strip_prefix(ENTRY_PREFIX) {
         Some(token) => enter(app, parts, session, origin, token),
@@ -62,6 +68,37 @@ fn runtime_response() -> Response<Body> {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
+}
+
+/// The runtime cannot compute hashed fallback labels (IPv6 literals, underscores, long
+/// hosts): it sends such URLs here, on the page's own label, and this 307 (method and
+/// body kept) points the browser at the URL on its origin's label. Bound browsers only,
+/// since it records the fallback label in the session.
+fn to_label(app: &AppState, parts: &Parts, session: &ProxySession) -> Result<Response<Body>, ProxyError> {
+    if !is_bound(parts, session) {
+        return Err(ProxyError::NotBound);
+    }
+    let target = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "url")
+        .and_then(|(_, value)| Url::parse(&value).ok())
+        .ok_or(ProxyError::NoSuchTandemPath)?;
+    let origin = UpstreamOrigin::from_url(&target).ok_or(ProxyError::NoSuchTandemPath)?;
+    let location = if app.rules.never_proxy(origin.host()) {
+        // As the page's own URL mapper would: hosts never proxied are left as they are.
+        target.to_string()
+    } else {
+        let mut out = String::new();
+        app.zone.write_origin(&session.label_for(&origin), false, &mut out);
+        out.push_str(&target[Position::BeforePath..]);
+        out
+    };
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers
+        .insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|e| ProxyError::Internal(e.to_string()))?);
+    Ok(response)
 }
 
 /// First use binds the browser and sends it to the initial page; later uses only

@@ -45,7 +45,7 @@ use super::tls::TestPki;
 /// Every host the fixture server answers for.
 /// (`app.test` and `api.test` are the runtime's sites, in `runtime_sites`.)
 pub const FIXTURE_HOSTS: &[&str] =
-    &["shop.test", "account.shop.test", "accounts.test", "cdn.test", "app.test", "api.test"];
+    &["shop.test", "account.shop.test", "accounts.test", "cdn.test", "app.test", "api.test", "under_score.test"];
 /// The password the shop's login form accepts.
 pub const PASSWORD: &str = "correct horse";
 /// The windows-1251 page served at `shop.test/cp1251`.
@@ -206,6 +206,8 @@ impl Sites {
             ("cdn.test", cdn()),
             ("app.test", runtime_sites::app(shared.clone())),
             ("api.test", runtime_sites::api(shared.clone())),
+            // A host without a direct label (hashed fallback): the same routes as api.test.
+            ("under_score.test", runtime_sites::api(shared.clone())),
         ]);
         Sites { shared, by_host }
     }
