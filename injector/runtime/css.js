@@ -40,3 +40,7 @@ function patchCss(win, mapUrl) {
     Reflect.apply(set, self, args.length > 1 && String(args[0]).toLowerCase() === 'style' ? [args[0], map(String(args[1]))] : args),
   );
 }
+
+if (typeof module === 'object' && module.exports) {
+  module.exports = { mapCss };
+}
