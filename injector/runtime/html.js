@@ -113,18 +113,26 @@ function patchHtml(win, mapUrl, mapAttribute) {
       return node;
     });
   }
-  new win.MutationObserver((records) => {
+  const observer = new win.MutationObserver((records) => {
     for (const record of records) {
       if (record.type === 'childList' && record.target.localName === 'style') mapStyleSheet(record.target);
       else if (record.type !== 'attributes') record.addedNodes.forEach(mapTree);
       else if (record.attributeName === 'style') mapStyle(record.target);
       else if (holdsUrl(record.target.localName, record.attributeName)) mapAttribute(record.target, record.attributeName);
     }
-  }).observe(win.document, {
+  });
+  const watched = {
     childList: true,
     subtree: true,
     attributes: true,
     attributeFilter: [...Object.keys(URL_ATTRIBUTES), 'style'],
+  };
+  observer.observe(win.document, watched);
+  // Shadow roots (open or closed) are not part of the document's subtree: watch each.
+  patchMethod(Element, 'attachShadow', (attach, self, args) => {
+    const root = Reflect.apply(attach, self, args);
+    observer.observe(root, watched);
+    return root;
   });
 }
 

@@ -236,7 +236,8 @@ async fn dom_url_setters_map_absolute_urls_to_labels() {
 
 /// Markup inserted as a string (innerHTML, outerHTML, insertAdjacentHTML,
 /// document.write/writeln, createContextualFragment, a shadow root's innerHTML), elements
-/// from a DOMParser document (imported or adopted), an Attr node, and a `<base>` added at
+/// from a DOMParser document (imported or adopted), an Attr node (also in a closed shadow
+/// root), and a `<base>` added at
 /// run time: every load lands at api.test through its label, nothing escapes; text-only
 /// content and markup without URLs stay as written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,6 +258,7 @@ async fn inserted_markup_and_elements_added_by_any_route_map_absolute_urls() {
         "html-parsed",
         "html-attr",
         "html-shadow",
+        "html-shadow-attr",
         "html-base",
     ] {
         assert!(!world.upstream.records(name).is_empty(), "{name} never reached api.test: {result:#}");
@@ -271,6 +273,7 @@ async fn inserted_markup_and_elements_added_by_any_route_map_absolute_urls() {
     assert_eq!(disguise["write"], "function write() { [native code] }", "{out:#}");
     assert_eq!(disguise["write_length"], 0, "{out:#}");
     assert_eq!(disguise["importNode"], "function importNode() { [native code] }", "{out:#}");
+    assert_eq!(disguise["attachShadow"], "function attachShadow() { [native code] }", "{out:#}");
 
     let zone = format!(".{ZONE}:");
     for url in result["requests"].as_array().expect("requests") {

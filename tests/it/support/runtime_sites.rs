@@ -290,6 +290,12 @@ img.setAttributeNode(attr);
 document.body.appendChild(img);
 const shadow = div().attachShadow({{ mode: 'open' }});
 shadow.innerHTML = '<img src="' + api + 'html-shadow">';
+const closed = div().attachShadow({{ mode: 'closed' }});
+const shadowImg = document.createElement('img');
+const shadowAttr = document.createAttribute('src');
+shadowAttr.value = api + 'html-shadow-attr';
+shadowImg.setAttributeNode(shadowAttr);
+closed.appendChild(shadowImg);
 const textarea = document.body.appendChild(document.createElement('textarea'));
 textarea.innerHTML = '<img src="' + api + 'html-textarea">';
 const unchanged = div();
@@ -308,6 +314,7 @@ const report = {{
     write: show(document.write),
     write_length: document.write.length,
     importNode: show(document.importNode),
+    attachShadow: show(Element.prototype.attachShadow),
   }},
 }};
 window.addEventListener('load', () => {{
