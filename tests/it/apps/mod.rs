@@ -10,6 +10,7 @@
 mod cross_origin;
 mod datasette;
 mod django_admin;
+mod mkdocs;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
@@ -215,6 +216,17 @@ pub fn assert_only_tandem_cookies(result: &serde_json::Value, key: &str, binding
     let names: Vec<&str> =
         result[key].as_array().expect("cookie list").iter().map(|c| c.as_str().expect("cookie name")).collect();
     assert_eq!(names, [binding], "{key}: an upstream cookie reached the browser through Tandem: {result:#}");
+}
+
+/// A static file server (Python's `http.server` from the venv) for `dir`.
+pub async fn static_server(name: &str, dir: &std::path::Path) -> AppProcess {
+    let python = venv_bin("python");
+    AppProcess::start(name, "/", |port| {
+        let mut command = Command::new(&python);
+        command.args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"]).arg(dir).arg(port.to_string());
+        command
+    })
+    .await
 }
 
 /// `path` must name an existing file (a guard against a moved `tests/apps/` file).
