@@ -113,13 +113,20 @@ function patchHtml(win, mapUrl, mapAttribute) {
       return node;
     });
   }
-  const observer = new win.MutationObserver((records) => {
+  const handle = (records) => {
     for (const record of records) {
       if (record.type === 'childList' && record.target.localName === 'style') mapStyleSheet(record.target);
       else if (record.type !== 'attributes') record.addedNodes.forEach(mapTree);
       else if (record.attributeName === 'style') mapStyle(record.target);
       else if (holdsUrl(record.target.localName, record.attributeName)) mapAttribute(record.target, record.attributeName);
     }
+  };
+  const observer = new win.MutationObserver(handle);
+  // Reading computed style renders at once (and fetches background images): map the
+  // pending changes first.
+  patchMethod(win, 'getComputedStyle', (get, self, args) => {
+    handle(observer.takeRecords());
+    return Reflect.apply(get, self, args);
   });
   const watched = {
     childList: true,

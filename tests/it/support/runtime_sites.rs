@@ -346,6 +346,9 @@ box('e').setAttribute('style', 'width: 10px; height: 10px; background-image: url
 document.body.insertAdjacentHTML('beforeend', '<div style="width: 10px; height: 10px; background-image: url(&quot;' + api + 'css-markup&quot;)"></div>');
 box('f');
 document.getElementById('sheet').sheet.insertRule('#f {{ background-image: url(' + api + 'css-insertrule) }}', 0);
+const computed = box('k');
+computed.style.backgroundImage = 'url(' + api + 'css-computed)';
+const computedImage = getComputedStyle(computed).backgroundImage;
 box('s');
 document.head.appendChild(document.createElement('style')).textContent = '#s {{ background-image: url(' + api + 'css-style-element) }}';
 box('g');
@@ -358,6 +361,7 @@ later.replace('#h {{ background-image: url(' + api + 'css-replace) }}').then(() 
   document.adoptedStyleSheets = [sync, later];
   const report = {{
     property: document.getElementById('a').style.backgroundImage,
+    computed: computedImage,
     relative: (() => {{ const d = box('r'); d.style.backgroundImage = 'url(/relative)'; return d.style.backgroundImage; }})(),
     disguise: {{
       setProperty: show(CSSStyleDeclaration.prototype.setProperty),
@@ -417,8 +421,9 @@ fetch(api + 'fallback-fetch?x=1', { method: 'POST', body: 'fb-body' })
     )
 }
 
-/// What still escapes the runtime (see KNOWN_LIMITS.md): an `about:blank` frame of the page, which has no runtime of its own yet,
-/// using `fetch` and `location.href =`. Reports in `#out` once the attempts are made.
+/// What still escapes the runtime (see KNOWN_LIMITS.md): an `about:blank` frame of the
+/// page, which has no runtime of its own yet, using `fetch` and `location.href =`, and a
+/// style property rendered at once by a forced layout. Reports in `#out` when done.
 async fn limits_page(Extension(scheme): Extension<Scheme>) -> Response {
     let s = scheme.as_str();
     html(format!(
@@ -427,6 +432,10 @@ async fn limits_page(Extension(scheme): Extension<Scheme>) -> Response {
 const frame = document.body.appendChild(document.createElement('iframe'));
 frame.contentWindow.fetch('{s}://api.test/record/limit-frame-fetch').catch(() => {{}});
 frame.contentWindow.location.href = '{s}://api.test/record/limit-frame-href';
+const styled = document.body.appendChild(document.createElement('div'));
+styled.style.cssText = 'width: 10px; height: 10px';
+styled.style.backgroundImage = 'url({s}://api.test/record/limit-style-layout)';
+void styled.offsetWidth;
 setTimeout(() => {{ document.getElementById('out').textContent = JSON.stringify({{ done: true }}); }}, 1000);
 </script></body></html>"#
     ))
