@@ -1,5 +1,5 @@
 // Markup a page's script inserts as a string (innerHTML, outerHTML, insertAdjacentHTML,
-// document.write/writeln, createContextualFragment, setHTMLUnsafe), and a
+// document.write/writeln, createContextualFragment, setHTMLUnsafe, iframe srcdoc), and a
 // MutationObserver for elements that reach the document by any other route.
 //
 // The string is mapped before the browser parses it, and only in the URL attributes of
@@ -61,6 +61,17 @@ function patchHtml(win, mapUrl, mapAttribute) {
   patchMethod(Element, 'setHTMLUnsafe', mapFirst);
   patchMethod(win.ShadowRoot && win.ShadowRoot.prototype, 'setHTMLUnsafe', mapFirst);
   patchMethod(win.Range && win.Range.prototype, 'createContextualFragment', mapFirst);
+  // An iframe's srcdoc is a whole document in markup.
+  patchSetter(win.HTMLIFrameElement && win.HTMLIFrameElement.prototype, 'srcdoc', map);
+  patchMethod(Element, 'setAttribute', (set, self, args) =>
+    Reflect.apply(
+      set,
+      self,
+      args.length > 1 && self.localName === 'iframe' && String(args[0]).toLowerCase() === 'srcdoc'
+        ? [args[0], map(String(args[1]))]
+        : args,
+    ),
+  );
   // write(a, b) writes a + b: a tag may span the arguments, so they are mapped joined.
   for (const name of ['write', 'writeln']) {
     patchMethod(win.Document.prototype, name, (write, self, args) => {

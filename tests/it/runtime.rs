@@ -235,7 +235,8 @@ async fn dom_url_setters_map_absolute_urls_to_labels() {
 }
 
 /// Markup inserted as a string (innerHTML, outerHTML, insertAdjacentHTML,
-/// document.write/writeln, createContextualFragment, a shadow root's innerHTML), elements
+/// document.write/writeln, createContextualFragment, a shadow root's innerHTML, an
+/// iframe's srcdoc), elements
 /// from a DOMParser document (imported or adopted), an Attr node (also in a closed shadow
 /// root), and a `<base>` added at
 /// run time: every load lands at api.test through its label, nothing escapes; text-only
@@ -259,6 +260,8 @@ async fn inserted_markup_and_elements_added_by_any_route_map_absolute_urls() {
         "html-attr",
         "html-shadow",
         "html-shadow-attr",
+        "html-srcdoc",
+        "html-srcdoc-attr",
         "html-base",
     ] {
         assert!(!world.upstream.records(name).is_empty(), "{name} never reached api.test: {result:#}");

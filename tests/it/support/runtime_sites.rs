@@ -296,6 +296,8 @@ const shadowAttr = document.createAttribute('src');
 shadowAttr.value = api + 'html-shadow-attr';
 shadowImg.setAttributeNode(shadowAttr);
 closed.appendChild(shadowImg);
+document.body.appendChild(document.createElement('iframe')).srcdoc = '<img src="' + api + 'html-srcdoc">';
+document.body.appendChild(document.createElement('iframe')).setAttribute('srcdoc', '<img src=' + api + 'html-srcdoc-attr>');
 const textarea = document.body.appendChild(document.createElement('textarea'));
 textarea.innerHTML = '<img src="' + api + 'html-textarea">';
 const unchanged = div();
