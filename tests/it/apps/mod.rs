@@ -11,6 +11,7 @@ mod cross_origin;
 mod datasette;
 mod django_admin;
 mod mkdocs;
+mod openapi;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
