@@ -1,15 +1,28 @@
-// CSS a page's script writes at run time: `url()` (and `@import "..."`) with an absolute
-// URL goes to that origin's label, in inline styles (`style.backgroundImage = ...`,
-// `setProperty`, `cssText`, the `style` attribute) and in style sheets (`insertRule`,
-// `replace`, `replaceSync`). Everything else in the text stays as written.
+// CSS a page's script writes at run time: `url()` (also `image-set("...")` and
+// `@import "..."`) with an absolute URL goes to that origin's label, in inline styles
+// (`style.backgroundImage = ...`, `setProperty`, `cssText`, the `style` attribute) and
+// in style sheets (`insertRule`, `replace`, `replaceSync`). Everything else in the text
+// stays as written.
 'use strict';
 
 const CSS_URL = /(url\(\s*)(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))(\s*\))|(@import\s+)(?:"([^"]*)"|'([^']*)')/gi;
 
-/** `text` with its absolute `url()` and `@import` URLs mapped; `text` itself if none. */
+/** `image-set(...)` (also prefixed), whose images may be plain strings; one level of
+ * nested parentheses (`url()`, `type()`) inside. */
+const IMAGE_SET = /(image-set\()([^()]*(?:\([^()]*\)[^()]*)*)\)/gi;
+const CSS_STRING = /"([^"]*)"|'([^']*)'/g;
+
+/** `text` with its absolute `url()`, `image-set()` and `@import` URLs mapped; `text`
+ * itself if none. */
 function mapCss(mapUrl, text) {
   if (typeof text !== 'string' || !text.includes('//')) return text;
-  return text.replace(CSS_URL, (whole, open, dq, sq, bare, close, imp, idq, isq) => {
+  const mapString = (whole, dq, sq) => {
+    const mapped = mapUrl(dq ?? sq);
+    return mapped === null ? whole : dq !== undefined ? '"' + mapped + '"' : "'" + mapped + "'";
+  };
+  // url()s inside image-set() are mapped below; other strings there are mapped here.
+  const sets = text.replace(IMAGE_SET, (whole, open, inside) => open + inside.replace(CSS_STRING, mapString) + ')');
+  return sets.replace(CSS_URL, (whole, open, dq, sq, bare, close, imp, idq, isq) => {
     const url = open ? (dq ?? sq ?? bare) : (idq ?? isq);
     const mapped = mapUrl(url);
     if (mapped === null) return whole;

@@ -53,4 +53,14 @@ test('url() and @import URLs in CSS are mapped, the rest kept', () => {
   assert.equal(mapCss(mapUrl, "url( 'https://api.test/a)b' )"), `url( '${api}/a)b' )`);
   assert.equal(mapCss(mapUrl, 'b{background:url(/rel)} c > d {}'), 'b{background:url(/rel)} c > d {}');
   assert.equal(mapCss(mapUrl, null), null);
+  assert.equal(
+    mapCss(mapUrl, 'a{background-image:-webkit-image-set("https://api.test/1x.png" 1x, url(https://api.test/2x.png) 2x)}'),
+    `a{background-image:-webkit-image-set("${api}/1x.png" 1x, url(${api}/2x.png) 2x)}`,
+  );
+  assert.equal(
+    mapCss(mapUrl, `b{background:image-set('https://api.test/a.avif' type("image/avif") 1x)}`),
+    `b{background:image-set('${api}/a.avif' type("image/avif") 1x)}`,
+  );
+  // Strings elsewhere are text, not URLs.
+  assert.equal(mapCss(mapUrl, 'p::after{content:"https://api.test/"}'), 'p::after{content:"https://api.test/"}');
 });

@@ -305,6 +305,7 @@ async fn css_urls_written_at_run_time_map_to_labels() {
         "css-insertrule",
         "css-style-element",
         "css-computed",
+        "css-image-set",
         "css-replacesync",
         "css-replace",
     ] {

@@ -348,6 +348,7 @@ box('e').setAttribute('style', 'width: 10px; height: 10px; background-image: url
 document.body.insertAdjacentHTML('beforeend', '<div style="width: 10px; height: 10px; background-image: url(&quot;' + api + 'css-markup&quot;)"></div>');
 box('f');
 document.getElementById('sheet').sheet.insertRule('#f {{ background-image: url(' + api + 'css-insertrule) }}', 0);
+box('i').style.backgroundImage = 'image-set("' + api + 'css-image-set" 1x)';
 const computed = box('k');
 computed.style.backgroundImage = 'url(' + api + 'css-computed)';
 const computedImage = getComputedStyle(computed).backgroundImage;
