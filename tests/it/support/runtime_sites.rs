@@ -425,13 +425,20 @@ fetch(api + 'fallback-fetch?x=1', { method: 'POST', body: 'fb-body' })
 }
 
 /// What still escapes the runtime (see KNOWN_LIMITS.md): an `about:blank` frame of the
-/// page, which has no runtime of its own yet, using `fetch` and `location.href =`, and a
-/// style property rendered at once by a forced layout. Reports in `#out` when done.
+/// page, which has no runtime of its own yet, using `fetch` and `location.href =`, a
+/// style property rendered at once by a forced layout, and an image whose src is an Attr
+/// node in a declarative shadow root. Reports in `#out` when done.
 async fn limits_page(Extension(scheme): Extension<Scheme>) -> Response {
     let s = scheme.as_str();
     html(format!(
         r#"<!doctype html><html><head><title>Limits</title></head><body><pre id="out"></pre>
+<div id="declarative"><template shadowrootmode="open"></template></div>
 <script>
+const shadowImg = document.createElement('img');
+const shadowAttr = document.createAttribute('src');
+shadowAttr.value = '{s}://api.test/record/limit-declarative-shadow';
+shadowImg.setAttributeNode(shadowAttr);
+document.getElementById('declarative').shadowRoot.appendChild(shadowImg);
 const frame = document.body.appendChild(document.createElement('iframe'));
 frame.contentWindow.fetch('{s}://api.test/record/limit-frame-fetch').catch(() => {{}});
 frame.contentWindow.location.href = '{s}://api.test/record/limit-frame-href';
