@@ -74,10 +74,10 @@ export default async function mkdocs(page, args, ctx) {
   const back = { path: here(), title: await title(), same_window: backState.same_window };
 
   // 4. Search: typing in the header's search box; the worker answers.
-  await page.click('label.md-search__icon[for="__search"]').catch(() => {});
+  await page.click('input.md-search__input');
   // Typed key by key (material reacts to keyboard events, not to a value set at once).
   await page.locator('input.md-search__input').pressSequentially(args.query, { delay: 50 });
-  await page.waitForSelector('.md-search-result__item', { timeout: 15000 });
+  await page.waitForSelector('.md-search-result__item', { state: 'attached', timeout: 15000 });
   await ctx.waitFor(async () => {
     const meta = await page.textContent('.md-search-result__meta');
     return meta && /matching/.test(meta);
