@@ -2,8 +2,13 @@
 //! session, the in-page runtime script, and the redirect to an origin's label that only
 //! the server can compute (hashed fallback labels).
 
+use std::io::Write;
+use std::sync::LazyLock;
+
 use axum::body::Body;
+use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header, request::Parts};
+use sha2::{Digest, Sha256};
 use url::{Position, Url};
 
 use super::context::{TANDEM_PATH_PREFIX, is_bound};
@@ -49,7 +54,7 @@ pub fn local_response(
         return None;
     }
     if path == "/__tandem/runtime.js" {
-        return Some(Ok(runtime_response()));
+        return Some(Ok(runtime_response(parts)));
     }
     if path == TO_PATH {
         return Some(to_label(app, parts, session));
@@ -61,13 +66,62 @@ pub fn local_response(
     })
 }
 
-fn runtime_response() -> Response<Body> {
-    let mut response = Response::new(Body::from(RUNTIME_JS));
+/// The runtime as served: compressed once and given a validator once per process, so
+/// each page load costs a revalidation or a few kilobytes, not the whole script.
+struct ServedRuntime {
+    gzip: Bytes,
+    etag: HeaderValue,
+}
+
+static SERVED_RUNTIME: LazyLock<ServedRuntime> = LazyLock::new(|| {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let gzip = encoder.write_all(RUNTIME_JS.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
+    let digest = Sha256::digest(RUNTIME_JS.as_bytes());
+    let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    ServedRuntime {
+        gzip: Bytes::from(gzip),
+        etag: HeaderValue::from_str(&format!("\"{tag}\"")).unwrap_or(HeaderValue::from_static("\"runtime\"")),
+    }
+});
+
+fn runtime_response(parts: &Parts) -> Response<Body> {
+    let served = &*SERVED_RUNTIME;
+    let header_text =
+        |name| parts.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    let fresh = header_text(header::IF_NONE_MATCH)
+        .split(',')
+        .any(|tag| tag.trim().trim_start_matches("W/").as_bytes() == served.etag.as_bytes());
+    let gzip = accepts_gzip(&header_text(header::ACCEPT_ENCODING));
+    let mut response = match (fresh, gzip) {
+        (true, _) => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            response
+        }
+        (false, true) => {
+            let mut response = Response::new(Body::from(served.gzip.clone()));
+            response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            response
+        }
+        (false, false) => Response::new(Body::from(RUNTIME_JS)),
+    };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(header::ETAG, served.etag.clone());
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
+}
+
+/// Whether an `Accept-Encoding` value lists gzip without refusing it (`q=0`).
+fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|entry| {
+        let mut fields = entry.split(';').map(str::trim);
+        fields.next().is_some_and(|coding| coding.eq_ignore_ascii_case("gzip"))
+            && !fields.any(|param| param.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0))
+    })
 }
 
 /// The runtime cannot compute hashed fallback labels (IPv6 literals, underscores, long

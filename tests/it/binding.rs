@@ -236,3 +236,36 @@ async fn a_request_without_credentials_from_a_label_of_the_session_goes_up_witho
     navigation.headers_mut().insert("sec-fetch-mode", http::HeaderValue::from_static("navigate"));
     assert_refusal_page(&world.tandem.send(navigation).await, StatusCode::FORBIDDEN, "has not joined");
 }
+
+/// The runtime is served gzipped to browsers that take it, with a validator, so a page
+/// load costs a revalidation rather than the whole script.
+#[tokio::test]
+async fn the_runtime_is_served_compressed_and_revalidated() {
+    use std::io::Read;
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/").await;
+    let url = visitor.url("https://shop.test/__tandem/runtime.js");
+    let plain = visitor.send(visitor.request(Method::GET, &url), Body::empty()).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.header(header::CONTENT_ENCODING), None);
+    assert!(plain.text().contains("use strict"), "{}", plain.text());
+
+    let gzipped = visitor
+        .send(visitor.request(Method::GET, &url).header(header::ACCEPT_ENCODING, "gzip, br"), Body::empty())
+        .await;
+    assert_eq!(gzipped.header(header::CONTENT_ENCODING), Some("gzip"));
+    assert!(gzipped.body.len() * 2 < plain.body.len(), "{} vs {} bytes", gzipped.body.len(), plain.body.len());
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped.body[..]).read_to_end(&mut inflated).expect("gzip");
+    assert_eq!(inflated, plain.body);
+
+    let etag = plain.header(header::ETAG).expect("validator").to_owned();
+    let again =
+        visitor.send(visitor.request(Method::GET, &url).header(header::IF_NONE_MATCH, &etag), Body::empty()).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    let refused = visitor
+        .send(visitor.request(Method::GET, &url).header(header::ACCEPT_ENCODING, "gzip;q=0"), Body::empty())
+        .await;
+    assert_eq!(refused.header(header::CONTENT_ENCODING), None);
+}
