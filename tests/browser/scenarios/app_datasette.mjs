@@ -21,21 +21,11 @@
 //         URLs are path+query when on base_url's origin, in full otherwise (and then
 //         listed in foreign_urls too).
 import fs from 'node:fs';
+import { locator, requireArgs } from './app_common.mjs';
 
 export default async function datasette(page, args, ctx) {
-  for (const key of ['base_url', 'table_path', 'search', 'api_path', 'api_pages_path', 'token']) {
-    if (!args[key]) throw new Error(`app_datasette: args.${key} is required`);
-  }
-  const base = new URL(args.base_url).origin;
-  const foreign = [];
-  const here = () => {
-    const url = new URL(page.url());
-    if (url.origin !== base) {
-      foreign.push(url.href);
-      return url.href;
-    }
-    return url.pathname + url.search;
-  };
+  requireArgs('app_datasette', args, ['base_url', 'table_path', 'search', 'api_path', 'api_pages_path', 'token']);
+  const { base, foreign, here } = locator(page, args.base_url);
   const rowNames = () =>
     page.$$eval('table.rows-and-columns tbody td.col-name', (cells) => cells.map((c) => c.textContent.trim()));
 

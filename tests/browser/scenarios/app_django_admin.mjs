@@ -12,20 +12,10 @@
 //             admin_after_logout, foreign_urls, runtime, cookies: [name] }
 //         every URL is reported as path+query when it is on base_url's origin, in full
 //         otherwise (listed in foreign_urls too), so both runs compare equal.
+import { locator, requireArgs } from './app_common.mjs';
 export default async function djangoAdmin(page, args, ctx) {
-  for (const key of ['base_url', 'user', 'password', 'group']) {
-    if (!args[key]) throw new Error(`app_django_admin: args.${key} is required`);
-  }
-  const base = new URL(args.base_url).origin;
-  const foreign = [];
-  const here = () => {
-    const url = new URL(page.url());
-    if (url.origin !== base) {
-      foreign.push(url.href);
-      return url.href;
-    }
-    return url.pathname + url.search;
-  };
+  requireArgs('app_django_admin', args, ['base_url', 'user', 'password', 'group']);
+  const { base, foreign, here } = locator(page, args.base_url);
   const onPath = (path) => (url) => url.origin === base && url.pathname === path;
 
   // 1. Not logged in: /admin/ redirects (relatively) to the login form.

@@ -12,20 +12,10 @@
 //   result: { home_title, sitemap_status, instant: { path, title, same_window, navigations, headings },
 //             back: { path, title, same_window }, search: { meta, titles }, workers: [path],
 //             foreign_urls, runtime, cookies: [name] }
+import { locator, requireArgs } from './app_common.mjs';
 export default async function mkdocs(page, args, ctx) {
-  for (const key of ['base_url', 'link', 'query']) {
-    if (!args[key]) throw new Error(`app_mkdocs: args.${key} is required`);
-  }
-  const base = new URL(args.base_url).origin;
-  const foreign = [];
-  const here = () => {
-    const url = new URL(page.url());
-    if (url.origin !== base) {
-      foreign.push(url.href);
-      return url.href;
-    }
-    return url.pathname + url.search;
-  };
+  requireArgs('app_mkdocs', args, ['base_url', 'link', 'query']);
+  const { base, foreign, here } = locator(page, args.base_url);
   const workers = [];
   page.on('worker', (worker) => {
     const url = new URL(worker.url());
