@@ -6,15 +6,16 @@
 /** patched function → the native original it stands for (through patches of patches). */
 const ORIGINALS = new WeakMap();
 
-function disguiseToString() {
-  const native = Function.prototype.toString;
+function disguiseToString(win) {
+  const FunctionProto = (win || window).Function.prototype;
+  const native = FunctionProto.toString;
   const patched = new Proxy(native, {
     apply(target, self, args) {
       return Reflect.apply(target, ORIGINALS.get(self) || self, args);
     },
   });
   ORIGINALS.set(patched, native);
-  redefine(Function.prototype, 'toString', patched);
+  redefine(FunctionProto, 'toString', patched);
 }
 
 /** Replaces obj[name] keeping the property's attributes (enumerable, writable...). */

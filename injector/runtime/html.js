@@ -45,6 +45,17 @@ function mapStyleAttribute(mapUrl, value) {
   return mapped === decoded ? value : mapped.replace(/"/g, '&quot;');
 }
 
+const RUNTIME_TAG = '<script src="/__tandem/runtime.js"></script>';
+
+/** A srcdoc document's markup loading the runtime before anything else (after a doctype). */
+function withRuntime(markup) {
+  const text = String(markup);
+  if (text.includes(RUNTIME_TAG)) return markup;
+  const doctype = /^\s*<!doctype[^>]*>/i.exec(text);
+  const at = doctype ? doctype[0].length : 0;
+  return text.slice(0, at) + RUNTIME_TAG + text.slice(at);
+}
+
 function patchHtml(win, mapUrl, mapAttribute) {
   const map = (markup) => mapMarkup(mapUrl, markup);
   const mapIn = (markup, element) =>
@@ -61,14 +72,15 @@ function patchHtml(win, mapUrl, mapAttribute) {
   patchMethod(Element, 'setHTMLUnsafe', mapFirst);
   patchMethod(win.ShadowRoot && win.ShadowRoot.prototype, 'setHTMLUnsafe', mapFirst);
   patchMethod(win.Range && win.Range.prototype, 'createContextualFragment', mapFirst);
-  // An iframe's srcdoc is a whole document in markup.
-  patchSetter(win.HTMLIFrameElement && win.HTMLIFrameElement.prototype, 'srcdoc', map);
+  // An iframe's srcdoc is a whole document in markup: it loads the runtime first.
+  const mapSrcdoc = (markup) => withRuntime(map(markup));
+  patchSetter(win.HTMLIFrameElement && win.HTMLIFrameElement.prototype, 'srcdoc', mapSrcdoc);
   patchMethod(Element, 'setAttribute', (set, self, args) =>
     Reflect.apply(
       set,
       self,
       args.length > 1 && self.localName === 'iframe' && String(args[0]).toLowerCase() === 'srcdoc'
-        ? [args[0], map(String(args[1]))]
+        ? [args[0], mapSrcdoc(String(args[1]))]
         : args,
     ),
   );
@@ -155,5 +167,5 @@ function patchHtml(win, mapUrl, mapAttribute) {
 }
 
 if (typeof module === 'object' && module.exports) {
-  module.exports = { mapMarkup };
+  module.exports = { mapMarkup, withRuntime };
 }

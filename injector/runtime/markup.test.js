@@ -12,7 +12,7 @@ const dom = require('./dom.js');
 Object.assign(globalThis, dom);
 const { mapCss } = require('./css.js');
 globalThis.mapCss = mapCss;
-const { mapMarkup } = require('./html.js');
+const { mapMarkup, withRuntime } = require('./html.js');
 
 const SID = 'abcd2345';
 const { mapUrl } = makeMapper(new URL(`http://${SID}s-shop-test.proxy.localhost:8080/`));
@@ -63,4 +63,12 @@ test('url() and @import URLs in CSS are mapped, the rest kept', () => {
   );
   // Strings elsewhere are text, not URLs.
   assert.equal(mapCss(mapUrl, 'p::after{content:"https://api.test/"}'), 'p::after{content:"https://api.test/"}');
+});
+
+test('a srcdoc document loads the runtime first, after its doctype, once', () => {
+  const tag = '<script src="/__tandem/runtime.js"></script>';
+  assert.equal(withRuntime('<p>hi</p>'), tag + '<p>hi</p>');
+  assert.equal(withRuntime('<!DOCTYPE html><p>hi</p>'), '<!DOCTYPE html>' + tag + '<p>hi</p>');
+  assert.equal(withRuntime(' <!doctype html>'), ' <!doctype html>' + tag);
+  assert.equal(withRuntime(tag + '<p>hi</p>'), tag + '<p>hi</p>');
 });

@@ -107,6 +107,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/message", get(message_page))
         .route("/fallback", get(fallback_page))
         .route("/limits", get(limits_page))
+        .route("/frames", get(frames_page))
         .route("/record/{name}", any(record))
         .with_state(shared)
 }
@@ -424,9 +425,47 @@ fetch(api + 'fallback-fetch?x=1', { method: 'POST', body: 'fb-body' })
     )
 }
 
-/// What still escapes the runtime (see KNOWN_LIMITS.md): an `about:blank` frame of the
-/// page, which has no runtime of its own yet, using `fetch` and `location.href =`, a
-/// style property rendered at once by a forced layout, and an image whose src is an Attr
+/// Windows of the page's own origin without a label of their own: an `about:blank` frame
+/// (created without src, and with `src="about:blank"`), a `srcdoc` frame whose inline
+/// script runs at once, and a `window.open()` popup. Each one fetches to an absolute URL
+/// of `api.test`, and the srcdoc frame then navigates to one. Reports in `#out` when done.
+async fn frames_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    html(format!(
+        r#"<!doctype html><html><head><title>Frames</title></head><body><pre id="out"></pre>
+<script>
+const text = (r) => r.text();
+const fail = (e) => 'error: ' + e;
+const blank = document.body.appendChild(document.createElement('iframe'));
+const blankFetch = blank.contentWindow
+  .fetch('{s}://api.test/record/frame-blank-fetch', {{ method: 'POST', body: 'blank-body' }})
+  .then(text, fail);
+const explicit = document.createElement('iframe');
+explicit.src = 'about:blank';
+document.body.appendChild(explicit);
+const explicitFetch = explicit.contentDocument.defaultView
+  .fetch('{s}://api.test/record/frame-explicit-fetch', {{ method: 'POST', body: 'explicit-body' }})
+  .then(text, fail);
+const srcdocDone = new Promise((resolve) => {{ window.srcdocDone = resolve; }});
+const srcdoc = document.createElement('iframe');
+srcdoc.srcdoc = '<!doctype html><p>srcdoc</p><script>fetch("{s}://api.test/record/frame-srcdoc-fetch", ' +
+  '{{ method: "POST", body: "srcdoc-body" }}).then((r) => r.text(), (e) => "error: " + e).then((t) => {{ parent.srcdocDone(t); location.href = "{s}://api.test/record/frame-srcdoc-href"; }});<\/script>';
+document.body.appendChild(srcdoc);
+const popup = window.open();
+const popupFetch = popup
+  ? popup.fetch('{s}://api.test/record/frame-popup-fetch', {{ method: 'POST', body: 'popup-body' }}).then(text, fail)
+  : Promise.resolve('no popup');
+Promise.all([blankFetch, explicitFetch, srcdocDone, popupFetch]).then(([blank, explicit, srcdoc, popup]) => {{
+  setTimeout(() => {{
+    document.getElementById('out').textContent = JSON.stringify({{ blank, explicit, srcdoc, popup }});
+  }}, 1000);
+}});
+</script></body></html>"#
+    ))
+}
+
+/// What still escapes the runtime (see KNOWN_LIMITS.md): `location.href =` in an
+/// `about:blank` frame (no `navigate` event there to map it), a style property rendered at once by a forced layout, and an image whose src is an Attr
 /// node in a declarative shadow root. Reports in `#out` when done.
 async fn limits_page(Extension(scheme): Extension<Scheme>) -> Response {
     let s = scheme.as_str();
@@ -440,7 +479,6 @@ shadowAttr.value = '{s}://api.test/record/limit-declarative-shadow';
 shadowImg.setAttributeNode(shadowAttr);
 document.getElementById('declarative').shadowRoot.appendChild(shadowImg);
 const frame = document.body.appendChild(document.createElement('iframe'));
-frame.contentWindow.fetch('{s}://api.test/record/limit-frame-fetch').catch(() => {{}});
 frame.contentWindow.location.href = '{s}://api.test/record/limit-frame-href';
 const styled = document.body.appendChild(document.createElement('div'));
 styled.style.cssText = 'width: 10px; height: 10px';
