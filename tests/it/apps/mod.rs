@@ -31,9 +31,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The venv holding the apps: `TANDEM_TEST_VENV`, else `.cache/venv` of the repository.
 pub fn venv() -> PathBuf {
-    let venv = std::env::var("TANDEM_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/venv"));
+    let venv = crate::support::installed_dir("TANDEM_TEST_VENV", ".cache/venv");
     assert!(
         venv.join("bin/python").exists(),
         "no Python venv at {} (set TANDEM_TEST_VENV, or run scripts/test, which creates it)",

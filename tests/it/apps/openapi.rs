@@ -13,9 +13,7 @@ const HOST: &str = "api.example.test";
 
 /// The npm packages: `TANDEM_TEST_APPS_NPM`, else `.cache/apps-npm` of the repository.
 fn npm_modules() -> PathBuf {
-    let dir = std::env::var("TANDEM_TEST_APPS_NPM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/apps-npm"));
+    let dir = crate::support::installed_dir("TANDEM_TEST_APPS_NPM", ".cache/apps-npm");
     let modules = dir.join("node_modules");
     assert!(
         modules.join("swagger-ui-dist/swagger-ui-bundle.js").exists() && modules.join("redoc/bundles").is_dir(),

@@ -3,7 +3,6 @@
 //! message that says what to install: `scripts/test` installs all three, so a skip
 //! would only hide a broken set-up.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -19,9 +18,7 @@ pub async fn run_scenario(scenario: &str, args: &serde_json::Value) -> serde_jso
         std::path::Path::new(&chromium).exists(),
         "Chromium not found at {chromium} (set TANDEM_TEST_CHROMIUM, or run scripts/test, which installs it)"
     );
-    let driver_dir = std::env::var("TANDEM_TEST_NODE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser"));
+    let driver_dir = super::installed_dir("TANDEM_TEST_NODE_DIR", "tests/browser");
     assert!(
         driver_dir.join("node_modules/playwright-core").is_dir(),
         "the browser driver is not installed in {}: run `npm ci --prefix tests/browser` (scripts/test does)",

@@ -280,6 +280,14 @@ impl Visitor {
 
 /// A request body fed chunk by chunk through the returned sender, ending when the
 /// sender is dropped: an upload whose pace the test controls.
+/// A directory the test command installs things into: `$variable` when set, else
+/// `default_in_repo` below the repository.
+pub fn installed_dir(variable: &str, default_in_repo: &str) -> std::path::PathBuf {
+    std::env::var(variable)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(default_in_repo))
+}
+
 /// A loopback server that accepts connections and never answers on them, for timeouts.
 /// It stops when dropped.
 pub struct SilentServer {
