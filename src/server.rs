@@ -16,10 +16,10 @@ use tower::ServiceExt;
 
 use crate::config::Config;
 use crate::origin::{ContentOrigin, strip_port};
-use crate::rewrite::RewriteLimits;
+use crate::rewrite::{Mapping, RewriteLimits};
 use crate::rules::{Rules, RulesError};
-use crate::session::SessionRegistry;
 use crate::session::jar::public_suffix_list;
+use crate::session::{ProxySession, SessionRegistry};
 use crate::upstream::{UpstreamClient, UpstreamSettings, UpstreamSetupError};
 
 /// File in the data directory that keeps the generated API key.
@@ -41,6 +41,13 @@ pub struct AppState {
     pub api_key: String,
     /// Bounds of body rewriting.
     pub limits: RewriteLimits,
+}
+
+impl AppState {
+    /// The URL mapping of one session.
+    pub fn mapping(&self, session: Arc<ProxySession>) -> Mapping {
+        Mapping { session, zone: self.zone.clone(), rules: self.rules.clone() }
+    }
 }
 
 /// Why Tandem could not start.

@@ -67,7 +67,7 @@ pub fn resolve(
     session: Arc<ProxySession>,
     origin: UpstreamOrigin,
 ) -> Result<RequestContext, ProxyError> {
-    let mapping = Mapping { session: session.clone(), zone: app.zone.clone(), rules: app.rules.clone() };
+    let mapping = app.mapping(session.clone());
     let credentialed = is_bound(parts, &session);
     if !credentialed && !is_anonymous_cors(parts, &mapping) {
         return Err(ProxyError::NotBound);

@@ -3,7 +3,7 @@
 //! the server can compute (hashed fallback labels).
 
 use std::io::Write;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -46,7 +46,7 @@ pub fn entry_path(token: &str) -> String {
 pub fn local_response(
     app: &AppState,
     parts: &Parts,
-    session: &ProxySession,
+    session: &Arc<ProxySession>,
     origin: &UpstreamOrigin,
 ) -> Option<Result<Response<Body>, ProxyError>> {
     let path = parts.uri.path();
@@ -128,7 +128,7 @@ fn accepts_gzip(accept_encoding: &str) -> bool {
 /// hosts): it sends such URLs here, on the page's own label, and this 307 (method and
 /// body kept) points the browser at the URL on its origin's label. Bound browsers only,
 /// since it records the fallback label in the session.
-fn to_label(app: &AppState, parts: &Parts, session: &ProxySession) -> Result<Response<Body>, ProxyError> {
+fn to_label(app: &AppState, parts: &Parts, session: &Arc<ProxySession>) -> Result<Response<Body>, ProxyError> {
     if !is_bound(parts, session) {
         return Err(ProxyError::NotBound);
     }
@@ -137,21 +137,20 @@ fn to_label(app: &AppState, parts: &Parts, session: &ProxySession) -> Result<Res
         .and_then(|(_, value)| Url::parse(&value).ok())
         .ok_or(ProxyError::NoSuchTandemPath)?;
     let origin = UpstreamOrigin::from_url(&target).ok_or(ProxyError::NoSuchTandemPath)?;
-    let location = if app.rules.never_proxy(origin.host()) {
-        // As the page's own URL mapper would: hosts never proxied are left as they are.
-        target.to_string()
-    } else {
-        let mut out = String::new();
-        app.zone.write_origin(&session.label_for(&origin), false, &mut out);
-        out.push_str(&target[Position::BeforePath..]);
-        out
-    };
+    let mapping = app.mapping(session.clone());
+    // Hosts never proxied are left as they are, as the page's own URL mapper would.
+    let location =
+        mapping.proxied(&origin, false, &target[Position::BeforePath..]).unwrap_or_else(|| target.to_string());
+    redirect(StatusCode::TEMPORARY_REDIRECT, &location)
+}
+
+/// A redirect that is never cached: where it leads depends on the session.
+fn redirect(status: StatusCode, location: &str) -> Result<Response<Body>, ProxyError> {
     let mut response = Response::new(Body::empty());
-    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers
-        .insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|e| ProxyError::Internal(e.to_string()))?);
+    headers.insert(header::LOCATION, HeaderValue::from_str(location).map_err(|e| ProxyError::Internal(e.to_string()))?);
     Ok(response)
 }
 
@@ -170,12 +169,8 @@ fn enter(
     } else {
         "/".to_owned()
     };
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = StatusCode::FOUND;
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::LOCATION, HeaderValue::from_str(&target).map_err(|e| ProxyError::Internal(e.to_string()))?);
+    let mut response = redirect(StatusCode::FOUND, &target)?;
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     match session.enter(token) {
         Entry::Granted => {
             let cookie = set_cookie_value(&session.id, session.binding_token(), &app.zone);

@@ -31,6 +31,19 @@ pub struct Mapping {
 }
 
 impl Mapping {
+    /// `rest` (path, query, fragment) on `origin`'s label, as the browser is to see it;
+    /// `None` for hosts the rules keep out of the proxy.
+    pub fn proxied(&self, origin: &UpstreamOrigin, websocket: bool, rest: &str) -> Option<String> {
+        if self.rules.never_proxy(origin.host()) {
+            return None;
+        }
+        let label = self.session.label_for(origin);
+        let mut out = String::with_capacity(64 + rest.len());
+        self.zone.write_origin(&label, websocket, &mut out);
+        out.push_str(rest);
+        Some(out)
+    }
+
     /// The upstream URL behind a browser-side URL of this session, `None` if the URL
     /// is not on one of the session's labels.
     pub fn upstream_of(&self, browser_url: &str) -> Option<Url> {
@@ -93,14 +106,7 @@ impl UrlMap for UrlRewriter {
             (Url::parse(&format!("{scheme}://{authority}/")).ok()?, rest)
         };
         let origin = UpstreamOrigin::from_url(&origin_url)?;
-        if self.mapping.rules.never_proxy(origin.host()) {
-            return None;
-        }
-        let label = self.mapping.session.label_for(&origin);
-        let mut out = String::with_capacity(64 + rest.len());
-        self.mapping.zone.write_origin(&label, matches!(scheme, "ws" | "wss"), &mut out);
-        out.push_str(rest);
-        Some(out)
+        self.mapping.proxied(&origin, matches!(scheme, "ws" | "wss"), rest)
     }
 }
 
