@@ -9,11 +9,11 @@ use super::{apps_dir, assert_only_tandem_cookies, existing, run_to_completion, s
 use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the static server's port).
-const HOST: &str = "docs.example.test";
+pub(super) const HOST: &str = "docs.example.test";
 
 /// Builds the site into `site` for a browser that sees it on `port` (material's instant
 /// navigation needs `site_url` to name that port, as a real deployment does).
-fn build(site: &Path, port: u16) {
+pub(super) fn build(site: &Path, port: u16) {
     run_to_completion(
         "mkdocs build",
         Command::new(venv_bin("mkdocs"))

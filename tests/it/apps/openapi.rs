@@ -9,7 +9,7 @@ use super::{apps_dir, assert_only_tandem_cookies, existing, static_server, tande
 use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the static server's port).
-const HOST: &str = "api.example.test";
+pub(super) const HOST: &str = "api.example.test";
 
 /// The npm packages: `TANDEM_TEST_APPS_NPM`, else `.cache/apps-npm` of the repository.
 fn npm_modules() -> PathBuf {
@@ -24,7 +24,7 @@ fn npm_modules() -> PathBuf {
 }
 
 /// The site: the two pages and the spec, and links to the two packages' files.
-fn make_site(site: &Path) {
+pub(super) fn make_site(site: &Path) {
     for file in ["swagger.html", "redoc.html", "openapi.json"] {
         std::fs::copy(existing(apps_dir(&format!("openapi/{file}"))), site.join(file)).expect("copy a site file");
     }
@@ -94,6 +94,6 @@ async fn swagger_ui_and_redoc_render_a_spec_fetched_at_run_time_directly_and_thr
 }
 
 /// `encodeURIComponent` for a URL (what the scenario does for the same query).
-fn urlencode(text: &str) -> String {
+pub(super) fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
 }
