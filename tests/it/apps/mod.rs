@@ -13,6 +13,9 @@ mod django_admin;
 mod load_times;
 mod mkdocs;
 mod openapi;
+mod pdf_fixture;
+mod pdfjs;
+mod static_files;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
@@ -201,8 +204,12 @@ async fn probe(addr: SocketAddr, path: &str) -> Result<StatusCode, String> {
 /// Tandem in front of one app: `host` (a real-looking name, any port) resolves to the
 /// app's loopback address, and loopback upstreams are allowed.
 pub async fn tandem_for(host: &str, app: &AppProcess) -> Tandem {
+    tandem_at(host, app.addr).await
+}
+
+/// Tandem in front of an upstream at `addr` known to the browser as `host`.
+pub async fn tandem_at(host: &str, addr: SocketAddr) -> Tandem {
     let host = host.to_owned();
-    let addr = app.addr;
     Tandem::start(move |config| {
         config.allow_private_upstreams = true;
         config.resolve.insert(host, addr);
@@ -227,6 +234,20 @@ pub async fn static_server(name: &str, dir: &std::path::Path) -> AppProcess {
         command
     })
     .await
+}
+
+/// An npm app's installed package directory, under `node_modules` of
+/// `TANDEM_TEST_APPS_NPM` (else `.cache/apps-npm` of the repository); `probe`, a path in
+/// the package, must exist.
+pub fn npm_package(package: &str, probe: &str) -> PathBuf {
+    let dir = crate::support::installed_dir("TANDEM_TEST_APPS_NPM", ".cache/apps-npm");
+    let package_dir = dir.join("node_modules").join(package);
+    assert!(
+        package_dir.join(probe).exists(),
+        "npm {package} is not installed in {} (run scripts/test, which installs tests/apps/npm there)",
+        dir.display()
+    );
+    package_dir
 }
 
 /// `path` must name an existing file (a guard against a moved `tests/apps/` file).

@@ -3,34 +3,22 @@
 //! (`tests/apps/openapi/`) that their page fetches at run time from an absolute URL of the
 //! site's real host, all served as static files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{apps_dir, assert_only_tandem_cookies, existing, static_server, tandem_for};
+use super::{apps_dir, assert_only_tandem_cookies, existing, npm_package, static_server, tandem_for};
 use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the static server's port).
 pub(super) const HOST: &str = "api.example.test";
-
-/// The npm packages: `TANDEM_TEST_APPS_NPM`, else `.cache/apps-npm` of the repository.
-fn npm_modules() -> PathBuf {
-    let dir = crate::support::installed_dir("TANDEM_TEST_APPS_NPM", ".cache/apps-npm");
-    let modules = dir.join("node_modules");
-    assert!(
-        modules.join("swagger-ui-dist/swagger-ui-bundle.js").exists() && modules.join("redoc/bundles").is_dir(),
-        "swagger-ui-dist and redoc are not installed in {} (run scripts/test, which installs tests/apps/npm there)",
-        dir.display()
-    );
-    modules
-}
 
 /// The site: the two pages and the spec, and links to the two packages' files.
 pub(super) fn make_site(site: &Path) {
     for file in ["swagger.html", "redoc.html", "openapi.json"] {
         std::fs::copy(existing(apps_dir(&format!("openapi/{file}"))), site.join(file)).expect("copy a site file");
     }
-    let modules = npm_modules();
-    std::os::unix::fs::symlink(modules.join("swagger-ui-dist"), site.join("swagger-ui-dist")).expect("symlink");
-    std::os::unix::fs::symlink(modules.join("redoc/bundles"), site.join("redoc")).expect("symlink");
+    let swagger = npm_package("swagger-ui-dist", "swagger-ui-bundle.js");
+    std::os::unix::fs::symlink(swagger, site.join("swagger-ui-dist")).expect("symlink");
+    std::os::unix::fs::symlink(npm_package("redoc", "bundles").join("bundles"), site.join("redoc")).expect("symlink");
 }
 
 /// Runs the scenario against `base_url` (Tandem's `entry_url` first, if any).

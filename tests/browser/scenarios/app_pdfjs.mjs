@@ -1,0 +1,106 @@
+// The full pdf.js viewer (npm pdfjs-dist-viewer-min) opening a multi-page PDF of the
+// same site (`?file=`, a path: the viewer refuses a file of another origin by design),
+// as a reader uses it: the document is parsed in pdf.js's Web Worker, read by range
+// requests (the server offers them and trickles the full download), and every page is
+// shown by paging with the toolbar's "next" button. Run once directly and once through
+// Tandem by the same Rust test.
+//
+//   args: { base_url, entry_url?, viewer_path, pdf_path }
+//         base_url: the site's origin as the browser sees it (its own, or the session's
+//                   label for it); entry_url: Tandem's entry link, opened first when
+//                   given (it binds the browser and lands on the viewer);
+//         viewer_path: the viewer's path and query; pdf_path: the PDF's path.
+//   result: { pages_count, num_pages_label, pages: [{ number, heading, canvas_inked, text_spans }],
+//             worker: { real, urls }, pdf: { statuses, range_requests, ranged_206 },
+//             failed, http_errors, foreign_requests, runtime, cookies: [name] }
+//         pdf.statuses: the distinct statuses of the PDF's responses, sorted;
+//         failed: requests on the site's origin that failed (the PDF's full download,
+//         which pdf.js may cancel once ranges do, is left out); foreign_requests: URLs of
+//         requests to other origins (aborted).
+import { requireArgs } from './app_common.mjs';
+
+export default async function pdfjs(page, args, ctx) {
+  requireArgs('app_pdfjs', args, ['base_url', 'viewer_path', 'pdf_path']);
+  const base = new URL(args.base_url).origin;
+  const isPdf = (url) => url.origin === base && url.pathname === args.pdf_path;
+  const foreign = [];
+  const failed = [];
+  const httpErrors = [];
+  const workerUrls = [];
+  const pdfResponses = [];
+  page.on('worker', (worker) => {
+    const url = new URL(worker.url());
+    workerUrls.push(url.origin === base ? url.pathname : url.href);
+  });
+  page.on('requestfailed', (request) => {
+    const url = new URL(request.url());
+    if (url.origin === base && !(isPdf(url) && !request.headers().range)) failed.push(url.pathname);
+  });
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    if (url.origin === base && response.status() >= 400) httpErrors.push(`${response.status()} ${url.pathname}`);
+    if (isPdf(url)) pdfResponses.push({ status: response.status(), range: response.request().headers().range || null });
+  });
+  // Anything for another origin is listed and refused, so that nothing leaves the machine.
+  await page.route(
+    (url) => url.origin !== base && (url.protocol === 'http:' || url.protocol === 'https:'),
+    (route) => {
+      foreign.push(route.request().url());
+      return route.abort();
+    },
+  );
+
+  await page.goto(args.entry_url || `${base}${args.viewer_path}`, { waitUntil: 'load' });
+  const runtime = await page.evaluate(() => {
+    const marker = window[Symbol.for('tandem.runtime')];
+    return marker ? marker.version : null;
+  });
+  await ctx.waitFor(() => page.evaluate(() => window.PDFViewerApplication?.pdfDocument?.numPages > 0), 20000);
+  const first = await page.evaluate(() => ({
+    pages_count: PDFViewerApplication.pagesCount,
+    num_pages_label: document.getElementById('numPages').textContent.trim(),
+    real_worker: Boolean(PDFViewerApplication.pdfLoadingTask?._worker?._webWorker),
+  }));
+
+  // Page through the document with the toolbar, waiting for each page's canvas and text.
+  for (let number = 1; number <= first.pages_count; number++) {
+    if (number > 1) await page.click('#next');
+    await page.waitForSelector(`.page[data-page-number="${number}"] .canvasWrapper canvas`, { timeout: 15000 });
+    await page.waitForSelector(`.page[data-page-number="${number}"] .textLayer span`, { timeout: 15000 });
+  }
+  const pages = await page.evaluate(() =>
+    [...document.querySelectorAll('#viewer .page')].map((el) => {
+      const canvas = el.querySelector('.canvasWrapper canvas');
+      let inked = 0;
+      if (canvas && canvas.width > 0) {
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < pixels.length; i += 4) if (pixels[i + 3] > 0 && pixels[i] < 128) inked++;
+      }
+      const spans = [...el.querySelectorAll('.textLayer span')].map((s) => s.textContent).filter((t) => t.trim());
+      return {
+        number: Number(el.dataset.pageNumber),
+        heading: spans[0] || null,
+        canvas_inked: inked > 100,
+        text_spans: spans.length,
+      };
+    }),
+  );
+
+  const cookies = (await ctx.cookies()).map((c) => c.name).sort();
+  return {
+    pages_count: first.pages_count,
+    num_pages_label: first.num_pages_label,
+    pages,
+    worker: { real: first.real_worker, urls: workerUrls },
+    pdf: {
+      statuses: [...new Set(pdfResponses.map((r) => r.status))].sort(),
+      range_requests: pdfResponses.filter((r) => r.range).length,
+      ranged_206: pdfResponses.filter((r) => r.range && r.status === 206).length,
+    },
+    failed,
+    http_errors: httpErrors,
+    foreign_requests: foreign,
+    runtime,
+    cookies,
+  };
+}
