@@ -3,6 +3,9 @@
 // prints the original's native source for it (`function fetch() { [native code] }`).
 'use strict';
 
+/** Marks a global that has the runtime already (a symbol, so no enumerable global). */
+const RUNTIME_MARKER = Symbol.for('tandem.runtime');
+
 /** patched function → the native original it stands for (through patches of patches). */
 const ORIGINALS = new WeakMap();
 
@@ -18,11 +21,17 @@ function disguiseToString(win) {
   redefine(FunctionProto, 'toString', patched);
 }
 
-/** Replaces obj[name] keeping the property's attributes (enumerable, writable...). */
+/**
+ * Replaces obj[name] keeping the property's attributes (enumerable, writable...), where
+ * it is defined: on a worker's global scope `fetch` and `importScripts` live on
+ * `WorkerGlobalScope.prototype`, not on the global itself as on a window.
+ */
 function redefine(obj, name, value) {
-  const descriptor = Object.getOwnPropertyDescriptor(obj, name);
+  let owner = obj;
+  while (owner && !Object.prototype.hasOwnProperty.call(owner, name)) owner = Object.getPrototypeOf(owner);
+  const descriptor = owner && Object.getOwnPropertyDescriptor(owner, name);
   if (!descriptor || !descriptor.configurable) return false;
-  Object.defineProperty(obj, name, { ...descriptor, value });
+  Object.defineProperty(owner, name, { ...descriptor, value });
   return true;
 }
 

@@ -6,8 +6,6 @@
 // label, as soon as the page can reach it.
 'use strict';
 
-const RUNTIME_MARKER = Symbol.for('tandem.runtime');
-
 /** The location whose label `win` maps from: its own, or the parent's for `about:` windows. */
 function labelLocation(win) {
   let current = win;
@@ -37,6 +35,7 @@ function installRuntime(win, location) {
   const mapper = makeMapper(from);
   disguiseToString(win);
   patchNetwork(win, mapper.mapUrl);
+  patchWorkers(win, mapper.mapUrl, from.protocol + '//' + from.host);
   const mapAttribute = patchDom(win, mapper.mapUrl);
   patchCss(win, mapper.mapUrl);
   patchHtml(win, mapper.mapUrl, mapAttribute);

@@ -1,5 +1,5 @@
 //! Tandem's own paths on every label: the entry link that binds a browser to its
-//! session, the in-page runtime script, and the redirect to an origin's label that only
+//! session, the in-page runtime script and its worker part, and the redirect to an origin's label that only
 //! the server can compute (hashed fallback labels).
 
 use std::io::Write;
@@ -25,6 +25,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../../injector/runtime/label.js"),
     include_str!("../../injector/runtime/disguise.js"),
     include_str!("../../injector/runtime/network.js"),
+    include_str!("../../injector/runtime/workers.js"),
     include_str!("../../injector/runtime/dom.js"),
     include_str!("../../injector/runtime/html.js"),
     include_str!("../../injector/runtime/css.js"),
@@ -33,6 +34,20 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../../injector/runtime/main.js"),
     "})();\n"
 );
+/// The runtime's worker part: the URL mapper and the network and worker patches, set up
+/// in a worker's global scope. Served before every worker script (see
+/// `proxy::response`), and as `/__tandem/worker.js` for `blob:` workers to import.
+pub const WORKER_RUNTIME_JS: &str = concat!(
+    "// Tandem's worker runtime (injector/runtime/*.js).\n(function () {\n'use strict';\n",
+    include_str!("../../injector/runtime/label.js"),
+    include_str!("../../injector/runtime/disguise.js"),
+    include_str!("../../injector/runtime/network.js"),
+    include_str!("../../injector/runtime/workers.js"),
+    include_str!("../../injector/runtime/worker_main.js"),
+    "})();\n"
+);
+/// Before a module that a module worker imports: the worker part, as a module import.
+pub const WORKER_IMPORT_JS: &str = "import \"/__tandem/worker.js\";\n";
 const ENTRY_PREFIX: &str = "/__tandem/enter/";
 /// `?url=<absolute URL>`: redirects to that URL on its origin's label (see [`to_label`]).
 const TO_PATH: &str = "/__tandem/to";
@@ -54,7 +69,10 @@ pub fn local_response(
         return None;
     }
     if path == "/__tandem/runtime.js" {
-        return Some(Ok(runtime_response(parts)));
+        return Some(Ok(script_response(parts, &PAGE_RUNTIME)));
+    }
+    if path == "/__tandem/worker.js" {
+        return Some(Ok(script_response(parts, &WORKER_RUNTIME)));
     }
     if path == TO_PATH {
         return Some(to_label(app, parts, session));
@@ -66,27 +84,30 @@ pub fn local_response(
     })
 }
 
-/// The runtime as served: compressed once and given a validator once per process, so
-/// each page load costs a revalidation or a few kilobytes, not the whole script.
-struct ServedRuntime {
+/// A runtime script as served: compressed once and given a validator once per process,
+/// so each page load costs a revalidation or a few kilobytes, not the whole script.
+struct ServedScript {
+    text: &'static str,
     gzip: Bytes,
     etag: HeaderValue,
 }
 
-static SERVED_RUNTIME: LazyLock<ServedRuntime> = LazyLock::new(|| {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    // Writing to a Vec cannot fail.
-    let gzip = encoder.write_all(RUNTIME_JS.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
-    let digest = Sha256::digest(RUNTIME_JS.as_bytes());
-    let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    ServedRuntime {
-        gzip: Bytes::from(gzip),
-        etag: HeaderValue::from_str(&format!("\"{tag}\"")).unwrap_or(HeaderValue::from_static("\"runtime\"")),
+impl ServedScript {
+    fn new(text: &'static str) -> Self {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing to a Vec cannot fail.
+        let gzip = encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
+        let digest = Sha256::digest(text.as_bytes());
+        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let etag = HeaderValue::from_str(&format!("\"{tag}\"")).unwrap_or(HeaderValue::from_static("\"runtime\""));
+        ServedScript { text, gzip: Bytes::from(gzip), etag }
     }
-});
+}
 
-fn runtime_response(parts: &Parts) -> Response<Body> {
-    let served = &*SERVED_RUNTIME;
+static PAGE_RUNTIME: LazyLock<ServedScript> = LazyLock::new(|| ServedScript::new(RUNTIME_JS));
+static WORKER_RUNTIME: LazyLock<ServedScript> = LazyLock::new(|| ServedScript::new(WORKER_RUNTIME_JS));
+
+fn script_response(parts: &Parts, served: &ServedScript) -> Response<Body> {
     let header_text =
         |name| parts.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
     let fresh = header_text(header::IF_NONE_MATCH)
@@ -104,7 +125,7 @@ fn runtime_response(parts: &Parts) -> Response<Body> {
             response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             response
         }
-        (false, false) => Response::new(Body::from(RUNTIME_JS)),
+        (false, false) => Response::new(Body::from(served.text)),
     };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));

@@ -66,5 +66,5 @@ async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Resp
 
     let host = ctx.origin.host().to_owned();
     let rule_dropped = |name: &http::HeaderName| app.rules.drops_header(&host, name);
-    Ok(response::rewrite(&ctx, &parts.method, upstream_response, &app.limits, &rule_dropped))
+    Ok(response::rewrite(&ctx, &parts, upstream_response, &app.limits, &rule_dropped))
 }

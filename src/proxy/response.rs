@@ -1,18 +1,23 @@
 //! Phase 4: rewrite the response headers and pick the body's filter.
+//!
+//! A worker's script (`Sec-Fetch-Dest: worker`, `sharedworker` or `serviceworker`) gets
+//! the runtime's worker part in front of it, so the worker maps its own requests too.
 
 use axum::body::Body;
-use http::{HeaderValue, Method, Response, StatusCode, header};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use hyper::body::Incoming;
 
 use super::body::FilteredBody;
 use super::context::RequestContext;
+use super::entry::{WORKER_IMPORT_JS, WORKER_RUNTIME_JS};
 use crate::rewrite::headers::{ResponseContext, rewrite_response_headers};
 use crate::rewrite::{BodyKind, RewriteLimits, UrlRewriter, body_filter, body_kind};
 
 /// The browser's response: headers rewritten, body streamed through its filter.
 pub fn rewrite(
     ctx: &RequestContext,
-    method: &Method,
+    request: &Parts,
     upstream: Response<Incoming>,
     limits: &RewriteLimits,
     rule_dropped: &dyn Fn(&http::HeaderName) -> bool,
@@ -28,14 +33,20 @@ pub fn rewrite(
         &mut parts.headers,
         &ResponseContext { urls: &urls, jar: &ctx.session.jar, upstream_url: &ctx.upstream_url, rule_dropped },
     );
-    let has_body = *method != Method::HEAD
+    let has_body = request.method != Method::HEAD
         && !matches!(parts.status, StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)
         && !parts.status.is_informational();
+    let worker = worker_prefix(&request.headers);
+    if worker.is_some() || is_javascript(header_str(&parts.headers, header::CONTENT_TYPE)) {
+        // The browser's HTTP cache must not hand a worker the script without its prefix
+        // (or a page the script with it).
+        parts.headers.append(header::VARY, HeaderValue::from_static("Sec-Fetch-Dest"));
+    }
     // A partial body is a slice of a document, not one: it cannot be rewritten.
-    let kind = if parts.status == StatusCode::PARTIAL_CONTENT {
-        BodyKind::Opaque
-    } else {
-        body_kind(header_str(&parts.headers, header::CONTENT_TYPE))
+    let kind = match worker {
+        _ if parts.status == StatusCode::PARTIAL_CONTENT => BodyKind::Opaque,
+        Some(prefix) if parts.status.is_success() => BodyKind::Prefixed(prefix),
+        _ => body_kind(header_str(&parts.headers, header::CONTENT_TYPE)),
     };
     // Decided for HEAD too, so that its headers are those a GET would get.
     let filter = body_filter(
@@ -59,12 +70,30 @@ pub fn rewrite(
     Response::from_parts(parts, body)
 }
 
-fn header_str(headers: &http::HeaderMap, name: header::HeaderName) -> Option<&str> {
+/// What goes before a worker's script (dedicated, shared or service worker), `None` for
+/// other requests. A module a module worker imports (same destination, mode `cors`) is
+/// evaluated before the worker's own script: it imports the worker part, which the
+/// browser fetches and runs once per worker.
+fn worker_prefix(request: &HeaderMap) -> Option<&'static str> {
+    let header = |name| request.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let dest = header("sec-fetch-dest");
+    if !["worker", "sharedworker", "serviceworker"].iter().any(|d| dest.eq_ignore_ascii_case(d)) {
+        return None;
+    }
+    Some(if header("sec-fetch-mode").eq_ignore_ascii_case("cors") { WORKER_IMPORT_JS } else { WORKER_RUNTIME_JS })
+}
+
+fn is_javascript(content_type: Option<&str>) -> bool {
+    let essence = content_type.unwrap_or_default().split(';').next().unwrap_or_default().trim();
+    essence.to_ascii_lowercase().ends_with("javascript") || essence.eq_ignore_ascii_case("text/ecmascript")
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// A rewritten body is only semantically the upstream's: its validator becomes weak.
-fn weaken_etag(headers: &mut http::HeaderMap) {
+fn weaken_etag(headers: &mut HeaderMap) {
     if let Some(etag) = headers.get(header::ETAG).and_then(|v| v.to_str().ok()) {
         if !etag.starts_with("W/") {
             if let Ok(weak) = HeaderValue::from_str(&format!("W/{etag}")) {

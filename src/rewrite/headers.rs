@@ -104,6 +104,8 @@ pub fn rewrite_response_headers(headers: &mut HeaderMap, ctx: &ResponseContext<'
     map_each(headers, header::CONTENT_LOCATION, |v| ctx.urls.map_url(v));
     map_each(headers, HeaderName::from_static("refresh"), |v| rewrite_refresh(v, ctx.urls));
     map_each(headers, header::LINK, |v| rewrite_link(v, ctx.urls));
+    // A service worker's widest scope, when the server names it by absolute URL.
+    map_each(headers, HeaderName::from_static("service-worker-allowed"), |v| ctx.urls.map_url(v));
     map_each(headers, header::ACCESS_CONTROL_ALLOW_ORIGIN, |v| {
         // `*` and `null` mean the same under a label; an echoed origin becomes its label.
         (v != "*" && v != "null").then(|| ctx.urls.map_url(v)).flatten()

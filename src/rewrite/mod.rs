@@ -1,5 +1,5 @@
 //! Response rewriting: the URL mapper, the header rewriter and the body filters
-//! (content decoding, HTML and CSS).
+//! (content decoding, HTML, CSS, and the runtime's worker part before worker scripts).
 
 pub mod css;
 pub mod decode;
@@ -7,6 +7,7 @@ pub mod filter;
 pub mod headers;
 pub mod html;
 pub mod html_attrs;
+pub mod prefix;
 pub mod url;
 
 use decode::{Decoder, parse_content_encoding};
@@ -33,6 +34,8 @@ pub enum BodyKind {
     Html,
     /// A stylesheet.
     Css,
+    /// A worker's script: this text (the runtime's worker part) goes out before it.
+    Prefixed(&'static str),
     /// Anything else: streamed untouched.
     Opaque,
 }
@@ -81,6 +84,7 @@ pub fn body_filter(
             },
         )?),
         BodyKind::Css => Box::new(css::CssStreamRewriter::new(urls, limits.css_buffer)),
+        BodyKind::Prefixed(prefix) => Box::new(prefix::PrefixFilter::new(prefix)),
     };
     let codings = parse_content_encoding(content_encoding.unwrap_or(""))?;
     // Codings were applied in header order, so they are undone last to first.

@@ -16,3 +16,4 @@ mod sessions;
 mod upstream;
 mod upstream_failures;
 mod websocket;
+mod workers;

@@ -39,7 +39,7 @@ async fn runtime_unit_tests_pass_under_node() {
 }
 
 /// Where a page's run-time requests land: what each API sent, as `api.test` logged it.
-fn assert_recorded(world: &World, name: &str, host: &str, method: &str, origin: Option<&str>, body: &str) {
+pub(crate) fn assert_recorded(world: &World, name: &str, host: &str, method: &str, origin: Option<&str>, body: &str) {
     let records = world.upstream.records(name);
     assert_eq!(records.len(), 1, "{name}: expected one request, got {records:#?}");
     let seen = &records[0];

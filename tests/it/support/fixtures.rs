@@ -41,6 +41,7 @@ use tower::ServiceExt;
 
 use super::runtime_sites::{self, Record};
 use super::tls::TestPki;
+use super::worker_sites;
 
 /// Every host the fixture server answers for.
 /// (`app.test` and `api.test` are the runtime's sites, in `runtime_sites`.)
@@ -204,7 +205,7 @@ impl Sites {
             ("account.shop.test", account_shop()),
             ("accounts.test", accounts()),
             ("cdn.test", cdn()),
-            ("app.test", runtime_sites::app(shared.clone())),
+            ("app.test", runtime_sites::app(shared.clone()).merge(worker_sites::routes())),
             ("api.test", runtime_sites::api(shared.clone())),
             // A host without a direct label (hashed fallback): the same routes as api.test.
             ("under_score.test", runtime_sites::api(shared.clone())),

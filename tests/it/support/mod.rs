@@ -7,6 +7,7 @@ pub mod browser;
 pub mod fixtures;
 pub mod runtime_sites;
 pub mod tls;
+pub mod worker_sites;
 
 use std::future::Future;
 use std::net::SocketAddr;

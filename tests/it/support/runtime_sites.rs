@@ -34,6 +34,8 @@ pub struct Record {
     pub origin: Option<String>,
     /// Its body as text.
     pub body: String,
+    /// Its `Cookie` header, if any.
+    pub cookie: Option<String>,
 }
 
 fn origin_of(headers: &HeaderMap) -> Option<String> {
@@ -45,7 +47,7 @@ fn app_origin(scheme: Scheme) -> String {
     format!("{}://app.test", scheme.as_str())
 }
 
-fn html(body: String) -> Response {
+pub(crate) fn html(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
@@ -85,6 +87,7 @@ async fn record(
             method: method.clone(),
             origin: origin_of(&headers),
             body: String::from_utf8_lossy(&body).into_owned(),
+            cookie: headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).map(str::to_owned),
         };
         shared.records.lock().expect("record log").push(seen);
         let reply = serde_json::json!({ "host": host, "name": name, "method": method.as_str() });

@@ -1,0 +1,46 @@
+// Start-up in a worker's global scope (dedicated, shared or service worker), where the
+// server put this part before the worker's own script, or where a `blob:` worker
+// imported it from `/__tandem/worker.js`. The worker maps from its origin: the label it
+// was served from, or for a `blob:` worker the page's label, which the blob URL keeps.
+'use strict';
+
+/**
+ * In a service worker: requests for Tandem's own paths (`/__tandem/runtime.js`, the
+ * entry link, ...) never reach the site's fetch handlers, so a worker that answers
+ * everything from its cache or its router cannot break the page's runtime.
+ */
+function guardTandemPaths(scope, zone) {
+  if (typeof scope.ServiceWorkerGlobalScope !== 'function' || !(scope instanceof scope.ServiceWorkerGlobalScope)) {
+    return;
+  }
+  const tandemPath = (event) => {
+    try {
+      const url = new URL(event.request.url);
+      return url.pathname.startsWith('/__tandem/') && url.hostname.endsWith('.' + zone);
+    } catch (e) {
+      return false;
+    }
+  };
+  // Registered first and capturing, so it runs before any listener of the site's; with
+  // no `respondWith`, the browser fetches from the network (from Tandem) itself.
+  scope.addEventListener(
+    'fetch',
+    (event) => {
+      if (tandemPath(event)) event.stopImmediatePropagation();
+    },
+    true,
+  );
+}
+
+function installWorkerRuntime(scope) {
+  if (scope[RUNTIME_MARKER]) return;
+  Object.defineProperty(scope, RUNTIME_MARKER, { value: Object.freeze({ version: 1 }), enumerable: false });
+  const from = new URL(scope.location.origin);
+  const mapper = makeMapper(from);
+  disguiseToString(scope);
+  patchNetwork(scope, mapper.mapUrl);
+  patchWorkers(scope, mapper.mapUrl, from.origin);
+  guardTandemPaths(scope, mapper.zone);
+}
+
+installWorkerRuntime(self);

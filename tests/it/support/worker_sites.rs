@@ -1,0 +1,179 @@
+//! Fixture pages and scripts of `app.test` for the runtime's worker tests
+//! (`tests/it/workers.rs`), merged into the routes of `runtime_sites::app`:
+//!
+//! - `/workers`: starts a dedicated worker (classic, with `importScripts` and a nested
+//!   worker; and module), a shared worker and a `blob:` worker, each from an absolute
+//!   URL where the API allows one, and the cases of KNOWN_LIMITS.md (a `data:` worker, a
+//!   module worker's static import of another origin); sets the cookie `worker=yes`;
+//! - `/sw/page`: registers a service worker (absolute script URL and scope) whose fetch
+//!   handler answers `/sw/probe` with a fetch of its own and, like an app-shell router,
+//!   answers every path it does not know with its own 404.
+//!
+//! Every worker fetches `/record/<kind>-own` on its own origin and `/record/<kind>-api`
+//! on `api.test`, both by absolute URL, and posts back what it saw.
+
+use axum::Router;
+use axum::extract::{Extension, Path};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::StatusCode;
+use http::header;
+
+use super::fixtures::Scheme;
+use super::runtime_sites::html;
+
+/// The routes `runtime_sites::app` merges in.
+pub fn routes() -> Router {
+    Router::new()
+        .route("/workers", get(workers_page))
+        .route("/worker/{name}", get(worker_script))
+        .route("/sw/page", get(service_worker_page))
+        .route("/sw/sw.js", get(service_worker))
+}
+
+/// Worker code that defines `report()`: the two fetches of a worker of `kind`, then what
+/// the worker saw (replies, its own URL, globals that name Tandem).
+fn report_code(s: &str, kind: &str) -> String {
+    format!(
+        r#"const report = () => Promise.all([
+  fetch('{s}://app.test/record/{kind}-own', {{ method: 'POST', body: '{kind}-own-body' }}).then((r) => r.text()),
+  fetch('{s}://api.test/record/{kind}-api', {{ method: 'PUT', body: '{kind}-api-body' }}).then((r) => r.text()),
+]).then(
+  ([own, api]) => ({{ own, api, href: self.location.href, globals: Object.keys(self).filter((k) => /tandem/i.test(k)) }}),
+  (e) => ({{ error: String(e) }}),
+);
+"#
+    )
+}
+
+fn javascript(code: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], code).into_response()
+}
+
+/// The worker scripts of `/workers`.
+async fn worker_script(Extension(scheme): Extension<Scheme>, Path(name): Path<String>) -> Response {
+    let s = scheme.as_str();
+    let post = "report().then((r) => postMessage(r));";
+    let code = match name.as_str() {
+        "classic.js" => format!(
+            r#"{report}
+importScripts('{s}://app.test/worker/imported.js');
+const nested = new Promise((resolve) => {{
+  const worker = new Worker('{s}://app.test/worker/nested.js');
+  worker.onmessage = (e) => resolve(e.data);
+  worker.onerror = () => resolve({{ error: 'nested worker failed' }});
+}});
+Promise.all([report(), nested]).then(([r, nested]) => postMessage({{ ...r, imported: self.importedValue, nested }}));"#,
+            report = report_code(s, "classic")
+        ),
+        "imported.js" => "self.importedValue = 'imported';".to_owned(),
+        "nested.js" => format!("{}{post}", report_code(s, "nested")),
+        // Its static import's code runs before its own: the import needs the worker part too.
+        "module.js" => format!(
+            "import '/worker/module-dep.js';\n{}report().then(async (r) => postMessage({{ ...r, dep: await self.depReply }}));",
+            report_code(s, "module")
+        ),
+        "module-dep.js" => format!(
+            "self.depReply = fetch('{s}://api.test/record/module-dep', {{ method: 'POST', body: 'dep-body' }}).then((r) => r.text());"
+        ),
+        "module-static.js" => format!("import '{s}://api.test/worker/static.js';\n{post}"),
+        "shared.js" => format!(
+            "{}onconnect = (e) => {{ const port = e.ports[0]; report().then((r) => port.postMessage(r)); }};",
+            report_code(s, "shared")
+        ),
+        other => return (StatusCode::NOT_FOUND, format!("no worker script {other}")).into_response(),
+    };
+    javascript(code)
+}
+
+/// Starts every kind of worker in turn and reports what each posted back in `#out`.
+async fn workers_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    let post = "report().then((r) => postMessage(r));";
+    let blob_code = serde_json::to_string(&format!("{}{post}", report_code(s, "blob"))).unwrap_or_default();
+    let data_code = serde_json::to_string(&format!("{}{post}", report_code(s, "data"))).unwrap_or_default();
+    let page = html(format!(
+        r#"<!doctype html><html><head><title>Workers</title></head><body><pre id="out"></pre>
+<script>
+const run = (make) => new Promise((resolve) => {{
+  let worker;
+  try {{ worker = make(); }} catch (e) {{ resolve({{ error: 'constructor: ' + e }}); return; }}
+  (worker.port || worker).onmessage = (e) => resolve(e.data);
+  worker.onerror = () => resolve({{ error: 'worker failed to load' }});
+}});
+const blobUrl = (code) => URL.createObjectURL(new Blob([code], {{ type: 'text/javascript' }}));
+(async () => {{
+  const out = {{}};
+  out.classic = await run(() => new Worker('{s}://app.test/worker/classic.js'));
+  out.module = await run(() => new Worker('/worker/module.js', {{ type: 'module' }}));
+  out.shared = await run(() => new SharedWorker('{s}://app.test/worker/shared.js'));
+  const url = blobUrl({blob_code});
+  const blob = run(() => new Worker(url));
+  // Pages often revoke the URL at once: the worker must start all the same.
+  URL.revokeObjectURL(url);
+  out.blob = await blob;
+  out.data = await run(() => new Worker('data:text/javascript,' + encodeURIComponent({data_code})));
+  out.module_static = await run(() => new Worker('/worker/module-static.js', {{ type: 'module' }}));
+  const show = (f) => Function.prototype.toString.call(f);
+  out.disguise = {{ Worker: show(Worker), SharedWorker: show(SharedWorker), name: Worker.name, length: Worker.length }};
+  document.getElementById('out').textContent = JSON.stringify(out);
+}})();
+</script></body></html>"#
+    ));
+    let mut response = page;
+    response.headers_mut().insert(header::SET_COOKIE, http::HeaderValue::from_static("worker=yes; Path=/"));
+    response
+}
+
+/// A page a service worker controls. Not yet controlled: registers the worker (absolute
+/// URL and scope), waits until it controls the page, asks it for `/sw/probe` and asks for
+/// Tandem's runtime through it. Controlled (after a reload): the page's runtime, loaded
+/// through the worker, maps a fetch to `api.test`. Reports in `#out`.
+async fn service_worker_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    html(format!(
+        r#"<!doctype html><html><head><title>Service worker</title></head><body><pre id="out"></pre>
+<script>
+const text = (r) => r.text();
+const fail = (e) => 'error: ' + e;
+(async () => {{
+  const container = navigator.serviceWorker;
+  const out = {{ controlled: !!container.controller }};
+  if (!container.controller) {{
+    const controlled = new Promise((resolve) => container.addEventListener('controllerchange', resolve, {{ once: true }}));
+    const registration = await container.register('{s}://app.test/sw/sw.js', {{ scope: '{s}://app.test/sw/' }});
+    out.scope = registration.scope;
+    await controlled;
+    out.probe = await fetch('/sw/probe').then(text, fail);
+    out.runtime = await fetch('/__tandem/runtime.js').then(text, fail).then((t) => t.slice(0, 40));
+  }} else {{
+    out.fetch = await fetch('{s}://api.test/record/sw-page', {{ method: 'POST', body: 'sw-page-body' }}).then(text, fail);
+  }}
+  document.getElementById('out').textContent = JSON.stringify(out);
+}})();
+</script></body></html>"#
+    ))
+}
+
+/// The service worker: takes control at once; answers `/sw/probe` from a fetch of its own
+/// to an absolute URL of `api.test`; lets navigations and `/record/` through; answers
+/// everything else (as an app-shell router would) with its own 404.
+async fn service_worker(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    javascript(format!(
+        r#"self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', (event) => {{
+  const url = new URL(event.request.url);
+  if (url.pathname === '/sw/probe') {{
+    const reply = fetch('{s}://api.test/record/sw-fetch', {{ method: 'POST', body: 'sw-body' }})
+      .then((r) => r.text())
+      .then((t) => new Response('worker fetched ' + t), (e) => new Response('worker fetch failed: ' + e));
+    event.respondWith(reply);
+  }} else if (event.request.mode !== 'navigate' && !url.pathname.startsWith('/record/')) {{
+    event.respondWith(new Response('not found by the site worker', {{ status: 404 }}));
+  }}
+}});
+"#
+    ))
+}
