@@ -10,6 +10,7 @@
 mod cross_origin;
 mod datasette;
 mod django_admin;
+mod jupyterlite;
 mod load_times;
 mod mkdocs;
 mod openapi;
