@@ -10,9 +10,11 @@
 //                   given (it binds the browser and lands on the lab); lab_path: the
 //                   lab's path; code: the text typed into the first cell.
 //   result: { service_worker: { script, scope, claimed, after_reload, navigation_via_worker },
-//             notebook: { tab, kernel, prompt, output }, resource_origins,
+//             worker_runtime, notebook: { tab, kernel, prompt, output }, resource_origins,
 //             foreign_requests, runtime, cookies: [name] }
 //         script, scope: paths on base_url's origin (full URLs elsewhere);
+//         worker_runtime: for each service worker of the context, the version of
+//         Tandem's runtime in it, or null;
 //         resource_origins: the distinct origins of every resource the page loaded
 //         (performance entries: also those the service worker answered);
 //         foreign_requests: URLs of requests to other origins (aborted).
@@ -59,6 +61,16 @@ export default async function jupyterlite(page, args, ctx) {
     via_worker: performance.getEntriesByType('navigation')[0].workerStart > 0,
   }));
 
+  // Tandem's worker part, which the server puts before a service worker's script.
+  const workerRuntime = await Promise.all(
+    ctx.context.serviceWorkers().map((worker) =>
+      worker.evaluate(() => {
+        const marker = self[Symbol.for('tandem.runtime')];
+        return marker ? marker.version : null;
+      }),
+    ),
+  );
+
   // 3. A new notebook from the launcher's card of the echo kernel, and one cell run.
   const card = page.locator('.jp-LauncherCard[data-category="Notebook"]');
   await card.first().waitFor({ timeout: 30000 });
@@ -93,6 +105,7 @@ export default async function jupyterlite(page, args, ctx) {
       after_reload: afterReload.controller && local(afterReload.controller),
       navigation_via_worker: afterReload.via_worker,
     },
+    worker_runtime: workerRuntime,
     notebook,
     resource_origins: resourceOrigins.map((o) => (o === base ? 'base' : o)),
     foreign_requests: foreign,

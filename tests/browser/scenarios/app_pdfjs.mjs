@@ -11,8 +11,9 @@
 //                   given (it binds the browser and lands on the viewer);
 //         viewer_path: the viewer's path and query; pdf_path: the PDF's path.
 //   result: { pages_count, num_pages_label, pages: [{ number, heading, canvas_inked, text_spans }],
-//             worker: { real, urls }, pdf: { statuses, range_requests, ranged_206 },
+//             worker: { real, urls }, worker_runtime, pdf: { statuses, range_requests, ranged_206 },
 //             failed, http_errors, foreign_requests, runtime, cookies: [name] }
+//         worker_runtime: the version of Tandem's runtime in pdf.js's worker, or null;
 //         pdf.statuses: the distinct statuses of the PDF's responses, sorted;
 //         failed: requests on the site's origin that failed (the PDF's full download,
 //         which pdf.js may cancel once ranges do, is left out); foreign_requests: URLs of
@@ -26,12 +27,9 @@ export default async function pdfjs(page, args, ctx) {
   const foreign = [];
   const failed = [];
   const httpErrors = [];
-  const workerUrls = [];
+  const workers = [];
   const pdfResponses = [];
-  page.on('worker', (worker) => {
-    const url = new URL(worker.url());
-    workerUrls.push(url.origin === base ? url.pathname : url.href);
-  });
+  page.on('worker', (worker) => workers.push(worker));
   page.on('requestfailed', (request) => {
     const url = new URL(request.url());
     if (url.origin === base && !(isPdf(url) && !request.headers().range)) failed.push(url.pathname);
@@ -86,12 +84,24 @@ export default async function pdfjs(page, args, ctx) {
     }),
   );
 
+  const workerUrls = workers.map((worker) => {
+    const url = new URL(worker.url());
+    return url.origin === base ? url.pathname : url.href;
+  });
+  // Tandem's worker part, which the server puts before a worker's script.
+  const workerRuntime = workers.length
+    ? await workers[0].evaluate(() => {
+        const marker = self[Symbol.for('tandem.runtime')];
+        return marker ? marker.version : null;
+      })
+    : null;
   const cookies = (await ctx.cookies()).map((c) => c.name).sort();
   return {
     pages_count: first.pages_count,
     num_pages_label: first.num_pages_label,
     pages,
     worker: { real: first.real_worker, urls: workerUrls },
+    worker_runtime: workerRuntime,
     pdf: {
       statuses: [...new Set(pdfResponses.map((r) => r.status))].sort(),
       range_requests: pdfResponses.filter((r) => r.range).length,

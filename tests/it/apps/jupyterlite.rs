@@ -81,6 +81,7 @@ async fn jupyterlite_service_worker_controls_the_lab_and_a_cell_runs_directly_an
     expect("resource_origins", serde_json::json!(["base"]));
     expect("foreign_requests", serde_json::json!([]));
     expect("runtime", serde_json::Value::Null);
+    expect("worker_runtime", serde_json::json!([null]));
     let direct_served = server.served();
 
     let tandem = tandem_at(HOST, server.addr).await;
@@ -91,6 +92,11 @@ async fn jupyterlite_service_worker_controls_the_lab_and_a_cell_runs_directly_an
         assert_eq!(proxied[key], direct[key], "{key} differs through Tandem: {proxied:#}\ndirectly: {direct:#}");
     }
     assert!(proxied["runtime"].is_number(), "Tandem's runtime did not run in the lab: {proxied:#}");
+    assert_eq!(
+        proxied["worker_runtime"],
+        serde_json::json!([1]),
+        "Tandem's worker part is not in the service worker: {proxied:#}"
+    );
     assert_only_tandem_cookies(&proxied, "cookies", &session.cookie_name());
 
     let through_tandem = &server.served()[direct_served.len()..];

@@ -71,6 +71,7 @@ async fn pdfjs_viewer_renders_every_page_of_a_pdf_read_by_range_requests_in_its_
     expect("http_errors", serde_json::json!([]));
     expect("foreign_requests", serde_json::json!([]));
     expect("runtime", serde_json::Value::Null);
+    expect("worker_runtime", serde_json::Value::Null);
     assert!(direct["pdf"]["ranged_206"].as_u64() >= Some(1), "directly: pdf.js made no range request: {direct:#}");
     let direct_served = server.served();
     assert!(upstream_ranges(&direct_served) >= 1, "directly: no 206 at the upstream: {direct_served:#?}");
@@ -85,6 +86,7 @@ async fn pdfjs_viewer_renders_every_page_of_a_pdf_read_by_range_requests_in_its_
     assert!(proxied["pdf"]["ranged_206"].as_u64() >= Some(1), "through Tandem, no range request: {proxied:#}");
     assert_eq!(proxied["pdf"]["statuses"], direct["pdf"]["statuses"], "{proxied:#}");
     assert!(proxied["runtime"].is_number(), "Tandem's runtime did not run in the viewer: {proxied:#}");
+    assert_eq!(proxied["worker_runtime"], 1, "Tandem's worker part did not run in pdf.js's worker: {proxied:#}");
     assert_only_tandem_cookies(&proxied, "cookies", &session.cookie_name());
 
     // What reached the upstream through Tandem: the 206s, all under the real host name,
