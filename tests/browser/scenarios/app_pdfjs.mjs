@@ -5,14 +5,17 @@
 // shown by paging with the toolbar's "next" button. Run once directly and once through
 // Tandem by the same Rust test.
 //
-//   args: { base_url, entry_url?, viewer_path, pdf_path }
+//   args: { base_url, entry_url?, viewer_path, pdf_path, absolute_file_url? }
 //         base_url: the site's origin as the browser sees it (its own, or the session's
 //                   label for it); entry_url: Tandem's entry link, opened first when
 //                   given (it binds the browser and lands on the viewer);
-//         viewer_path: the viewer's path and query; pdf_path: the PDF's path.
+//         viewer_path: the viewer's path and query; pdf_path: the PDF's path;
+//         absolute_file_url: the PDF's absolute URL at the site's real host, opened last
+//         with the viewer when given.
 //   result: { pages_count, num_pages_label, pages: [{ number, heading, canvas_inked, text_spans }],
 //             worker: { real, urls }, worker_runtime, pdf: { statuses, range_requests, ranged_206 },
-//             failed, http_errors, foreign_requests, runtime, cookies: [name] }
+//             absolute_file: { pages, error }, failed, http_errors, foreign_requests, runtime,
+//             cookies: [name] }
 //         worker_runtime: the version of Tandem's runtime in pdf.js's worker, or null;
 //         pdf.statuses: the distinct statuses of the PDF's responses, sorted;
 //         failed: requests on the site's origin that failed (the PDF's full download,
@@ -95,6 +98,7 @@ export default async function pdfjs(page, args, ctx) {
         return marker ? marker.version : null;
       })
     : null;
+  const absoluteFile = args.absolute_file_url ? await openAbsoluteFile(page, base, args, ctx) : null;
   const cookies = (await ctx.cookies()).map((c) => c.name).sort();
   return {
     pages_count: first.pages_count,
@@ -107,10 +111,30 @@ export default async function pdfjs(page, args, ctx) {
       range_requests: pdfResponses.filter((r) => r.range).length,
       ranged_206: pdfResponses.filter((r) => r.range && r.status === 206).length,
     },
+    absolute_file: absoluteFile,
     failed,
     http_errors: httpErrors,
     foreign_requests: foreign,
     runtime,
     cookies,
   };
+}
+
+// The viewer again, given the PDF's absolute URL at the site's real host: the number of
+// pages it opened, or the message of the error it reported instead.
+async function openAbsoluteFile(page, base, args, ctx) {
+  let error = null;
+  const onConsole = (msg) => {
+    const line = msg.text().split('\n').find((l) => l.startsWith('Message: '));
+    if (msg.type() === 'error' && line) error = line.slice('Message: '.length);
+  };
+  page.on('console', onConsole);
+  const viewer = args.viewer_path.split('?')[0];
+  await page.goto(`${base}${viewer}?file=${encodeURIComponent(args.absolute_file_url)}`, { waitUntil: 'load' });
+  const pages = await ctx.waitFor(
+    () => error || page.evaluate(() => window.PDFViewerApplication?.pdfDocument?.numPages || 0),
+    20000,
+  );
+  page.off('console', onConsole);
+  return error ? { pages: null, error } : { pages, error: null };
 }
