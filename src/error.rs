@@ -20,6 +20,16 @@ pub enum ProxyError {
     /// Client: a path below `/__tandem/` that Tandem does not serve.
     #[error("there is nothing at this address")]
     NoSuchTandemPath,
+    /// Client: a path of Tandem's that only the label's own pages may use, asked by
+    /// another page (or without the runtime's header).
+    #[error("this address only answers the page's own scripts")]
+    NotOwnOrigin,
+    /// Client: a method the Tandem path does not take.
+    #[error("this address does not take that method")]
+    MethodNotAllowed,
+    /// Client: a body larger than the Tandem path takes.
+    #[error("request body larger than {0} bytes")]
+    TooLarge(usize),
     /// Client: a malformed request.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -39,7 +49,11 @@ impl ProxyError {
     pub fn status(&self) -> StatusCode {
         match self {
             ProxyError::UnknownSession | ProxyError::NoSuchTandemPath => StatusCode::NOT_FOUND,
-            ProxyError::NotBound | ProxyError::EntryUsed | ProxyError::NeverProxied(_) => StatusCode::FORBIDDEN,
+            ProxyError::NotBound | ProxyError::EntryUsed | ProxyError::NeverProxied(_) | ProxyError::NotOwnOrigin => {
+                StatusCode::FORBIDDEN
+            }
+            ProxyError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ProxyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ProxyError::Upstream(e) if e.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Upstream(_) => StatusCode::BAD_GATEWAY,
@@ -52,9 +66,10 @@ impl ProxyError {
         match self {
             ProxyError::UnknownSession => "Link expired",
             ProxyError::NotBound | ProxyError::EntryUsed => "Not part of this session",
+            ProxyError::NotOwnOrigin => "Not allowed",
             ProxyError::NeverProxied(_) => "Not available",
             ProxyError::NoSuchTandemPath => "Not found",
-            ProxyError::BadRequest(_) => "Bad request",
+            ProxyError::BadRequest(_) | ProxyError::MethodNotAllowed | ProxyError::TooLarge(_) => "Bad request",
             ProxyError::Upstream(e) if e.is_timeout() => "The site took too long to answer",
             ProxyError::Upstream(_) => "The site could not be reached",
             ProxyError::Internal(_) => "Something went wrong",

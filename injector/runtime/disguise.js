@@ -65,30 +65,39 @@ function patchConstructor(obj, name, mapArgs) {
   if (redefine(obj, name, patched)) redefine(original.prototype, 'constructor', patched);
 }
 
+/**
+ * Wraps the accessor obj[name]: `get(original, self)` does a read, `set(original, self,
+ * value)` a write (either may be null: that half stays as it is).
+ */
+function patchAccessor(proto, name, get, set) {
+  const descriptor = proto && Object.getOwnPropertyDescriptor(proto, name);
+  if (!descriptor || !descriptor.configurable) return;
+  const wrap = (original, call) => {
+    const patched = new Proxy(original, {
+      apply(target, self, args) {
+        return call(target, self, args);
+      },
+    });
+    ORIGINALS.set(patched, ORIGINALS.get(original) || original);
+    return patched;
+  };
+  const next = { ...descriptor };
+  if (get && descriptor.get) next.get = wrap(descriptor.get, (target, self) => get(target, self));
+  if (set && descriptor.set) {
+    // Without an argument the native setter throws its own TypeError.
+    next.set = wrap(descriptor.set, (target, self, args) =>
+      args.length ? set(target, self, args[0]) : Reflect.apply(target, self, args),
+    );
+  }
+  Object.defineProperty(proto, name, next);
+}
+
 /** Wraps the setter of an accessor property on a prototype: `map(value, self)` → new value. */
 function patchSetter(proto, name, map) {
-  const descriptor = proto && Object.getOwnPropertyDescriptor(proto, name);
-  if (!descriptor || !descriptor.set || !descriptor.configurable) return;
-  const original = descriptor.set;
-  const patched = new Proxy(original, {
-    apply(target, self, args) {
-      return Reflect.apply(target, self, args.length ? [map(args[0], self), ...args.slice(1)] : args);
-    },
-  });
-  ORIGINALS.set(patched, ORIGINALS.get(original) || original);
-  Object.defineProperty(proto, name, { ...descriptor, set: patched });
+  patchAccessor(proto, name, null, (set, self, value) => Reflect.apply(set, self, [map(value, self)]));
 }
 
 /** Wraps the getter of an accessor property on a prototype: `map(value, self)` → value read. */
 function patchGetter(proto, name, map) {
-  const descriptor = proto && Object.getOwnPropertyDescriptor(proto, name);
-  if (!descriptor || !descriptor.get || !descriptor.configurable) return;
-  const original = descriptor.get;
-  const patched = new Proxy(original, {
-    apply(target, self, args) {
-      return map(Reflect.apply(target, self, args), self);
-    },
-  });
-  ORIGINALS.set(patched, ORIGINALS.get(original) || original);
-  Object.defineProperty(proto, name, { ...descriptor, get: patched });
+  patchAccessor(proto, name, (get, self) => map(Reflect.apply(get, self, []), self), null);
 }

@@ -41,6 +41,8 @@ function installRuntime(win, location) {
   patchHtml(win, mapper.mapUrl, mapAttribute);
   patchNavigation(win, mapper.mapUrl, mapAttribute);
   patchMessages(win, mapper);
+  patchCookies(win, from);
+  patchIdentity(win, mapper, from);
   patchWindows(win, from);
 }
 

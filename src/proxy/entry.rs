@@ -1,6 +1,7 @@
 //! Tandem's own paths on every label: the entry link that binds a browser to its
-//! session, the in-page runtime script and its worker part, and the redirect to an origin's label that only
-//! the server can compute (hashed fallback labels).
+//! session, the in-page runtime script and its worker part, the redirect to an origin's
+//! label that only the server can compute (hashed fallback labels), and the page's
+//! cookies ([`super::cookie`]).
 
 use std::io::Write;
 use std::sync::{Arc, LazyLock};
@@ -8,10 +9,12 @@ use std::sync::{Arc, LazyLock};
 use axum::body::Body;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header, request::Parts};
+use hyper::body::Incoming;
 use sha2::{Digest, Sha256};
 use url::{Position, Url};
 
 use super::context::{TANDEM_PATH_PREFIX, is_bound};
+use super::cookie::{self, COOKIE_PATH};
 use crate::error::ProxyError;
 use crate::origin::UpstreamOrigin;
 use crate::origin::binding::set_cookie_value;
@@ -31,6 +34,8 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../../injector/runtime/css.js"),
     include_str!("../../injector/runtime/navigation.js"),
     include_str!("../../injector/runtime/message.js"),
+    include_str!("../../injector/runtime/cookie.js"),
+    include_str!("../../injector/runtime/identity.js"),
     include_str!("../../injector/runtime/main.js"),
     "})();\n"
 );
@@ -57,30 +62,36 @@ pub fn entry_path(token: &str) -> String {
     format!("{ENTRY_PREFIX}{token}")
 }
 
-/// Answers Tandem's own paths; `None` for every other path, which is proxied.
-pub fn local_response(
+/// Where a request goes: answered by Tandem itself, or proxied with its body.
+pub enum Route {
+    /// One of Tandem's own paths, answered.
+    Local(Result<Response<Body>, ProxyError>),
+    /// Any other path: to be proxied with this body.
+    Proxy(Incoming),
+}
+
+/// Answers Tandem's own paths; every other path is to be proxied.
+pub async fn local_response(
     app: &AppState,
     parts: &Parts,
+    body: Incoming,
     session: &Arc<ProxySession>,
     origin: &UpstreamOrigin,
-) -> Option<Result<Response<Body>, ProxyError>> {
+) -> Route {
     let path = parts.uri.path();
     if !path.starts_with(TANDEM_PATH_PREFIX) {
-        return None;
+        return Route::Proxy(body);
     }
-    if path == "/__tandem/runtime.js" {
-        return Some(Ok(script_response(parts, &PAGE_RUNTIME)));
-    }
-    if path == "/__tandem/worker.js" {
-        return Some(Ok(script_response(parts, &WORKER_RUNTIME)));
-    }
-    if path == TO_PATH {
-        return Some(to_label(app, parts, session));
-    }
-    // The whole prefix is Tandem's: nothing below it is ever sent upstream.
-    Some(match path.strip_prefix(ENTRY_PREFIX) {
-        Some(token) => enter(app, parts, session, origin, token),
-        None => Err(ProxyError::NoSuchTandemPath),
+    Route::Local(match path {
+        "/__tandem/runtime.js" => Ok(script_response(parts, &PAGE_RUNTIME)),
+        "/__tandem/worker.js" => Ok(script_response(parts, &WORKER_RUNTIME)),
+        TO_PATH => to_label(app, parts, session),
+        COOKIE_PATH => cookie::serve(app, parts, body, session, origin).await,
+        // The whole prefix is Tandem's: nothing below it is ever sent upstream.
+        _ => match path.strip_prefix(ENTRY_PREFIX) {
+            Some(token) => enter(app, parts, session, origin, token),
+            None => Err(ProxyError::NoSuchTandemPath),
+        },
     })
 }
 

@@ -1,7 +1,7 @@
 //! The proxy pipeline for requests to the content zone, one phase per file:
 //!
 //! 1. [`context`]: resolve the session and upstream origin from the label, check binding;
-//!    [`entry`] answers Tandem's own paths (entry link, runtime script);
+//!    [`entry`] answers Tandem's own paths (entry link, runtime script, [`cookie`]);
 //! 2. [`request`]: build the upstream request;
 //! 3. send it through [`crate::upstream`];
 //! 4. [`response`]: rewrite the response headers and pick the body filter;
@@ -12,6 +12,7 @@
 
 pub mod body;
 pub mod context;
+pub mod cookie;
 pub mod entry;
 pub mod error_page;
 pub mod request;
@@ -44,9 +45,10 @@ async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Resp
     let (parts, body) = request.into_parts();
 
     let (session, origin) = context::find_session(app, &parts)?;
-    if let Some(local) = entry::local_response(app, &parts, &session, &origin) {
-        return local;
-    }
+    let body = match entry::local_response(app, &parts, body, &session, &origin).await {
+        entry::Route::Local(answer) => return answer,
+        entry::Route::Proxy(body) => body,
+    };
     let ctx = context::resolve(app, &parts, session, origin)?;
 
     let body = if websocket { Body::empty() } else { Body::new(body) };

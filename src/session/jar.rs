@@ -1,11 +1,14 @@
 //! The server-side cookie jar of one session. Upstream cookies live here and never in
 //! the visitor's browser; `Domain=` cookies shared by `www.` and `api.` of a site keep
-//! working although each is served on a label of its own.
+//! working although each is served on a label of its own. Page scripts see and set the
+//! non-HttpOnly ones through Tandem's cookie endpoint, as `document.cookie` would.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use std::cmp::Reverse;
+
 use cookie::SameSite;
-use cookie_store::{CookieStore, RawCookie};
+use cookie_store::{CookieError, CookieStore, RawCookie};
 use publicsuffix::{List, Psl};
 use url::Url;
 
@@ -28,6 +31,23 @@ pub struct RequestSite {
 impl RequestSite {
     /// A first-party request: every cookie that matches the URL goes.
     pub const FIRST_PARTY: RequestSite = RequestSite { same_site: true, lax_navigation: true };
+}
+
+/// Why a cookie written by a page script was not stored.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScriptCookieRefused {
+    /// Not a cookie (`name=value` is missing).
+    #[error("unparsable")]
+    Unparsable,
+    /// Scripts cannot set HttpOnly cookies.
+    #[error("httponly")]
+    HttpOnly,
+    /// `Domain=` names a public suffix or a host the page is not on.
+    #[error("domain")]
+    Domain,
+    /// An HttpOnly cookie of that name, domain and path exists.
+    #[error("replaces-httponly")]
+    ReplacesHttpOnly,
 }
 
 /// One session's cookies.
@@ -53,15 +73,58 @@ impl CookieJar {
     /// Stores the cookies of one `Set-Cookie` header received for `url`.
     pub fn absorb(&self, url: &Url, set_cookie: &str) {
         let Ok(cookie) = RawCookie::parse(set_cookie.to_owned()) else { return };
-        if let Some(domain) = cookie.domain() {
-            let domain = domain.trim_start_matches('.').to_ascii_lowercase();
-            let is_suffix = self.suffixes.suffix(domain.as_bytes()).is_some_and(|s| s.as_bytes() == domain.as_bytes());
-            // Browsers refuse `Domain=<public suffix>` unless it is the host itself.
-            if is_suffix && url.host_str() != Some(domain.as_str()) {
-                return;
-            }
+        if self.domain_allowed(url, &cookie) {
+            let _ = self.store().insert_raw(&cookie, url);
         }
-        let _ = self.store().insert_raw(&cookie, url);
+    }
+
+    /// Browsers refuse `Domain=<public suffix>` unless it is the host itself.
+    fn domain_allowed(&self, url: &Url, cookie: &RawCookie<'_>) -> bool {
+        let Some(domain) = cookie.domain() else { return true };
+        let domain = domain.trim_start_matches('.').to_ascii_lowercase();
+        let is_suffix = self.suffixes.suffix(domain.as_bytes()).is_some_and(|s| s.as_bytes() == domain.as_bytes());
+        !is_suffix || url.host_str() == Some(domain.as_str())
+    }
+
+    /// Stores a cookie a script of the page at `url` wrote (`document.cookie = text`),
+    /// with the rules a browser applies to the non-HTTP API: `HttpOnly` is refused, and
+    /// so is replacing an HttpOnly cookie. A refused cookie is ignored, as browsers do.
+    pub fn set_from_script(&self, url: &Url, text: &str) -> Result<(), ScriptCookieRefused> {
+        let raw = RawCookie::parse(text.to_owned()).map_err(|_| ScriptCookieRefused::Unparsable)?;
+        if raw.http_only() == Some(true) {
+            return Err(ScriptCookieRefused::HttpOnly);
+        }
+        if !self.domain_allowed(url, &raw) {
+            return Err(ScriptCookieRefused::Domain);
+        }
+        let cookie = cookie_store::Cookie::try_from_raw_cookie(&raw, url).map_err(|_| ScriptCookieRefused::Domain)?;
+        let domain = cookie.domain.as_cow().ok_or(ScriptCookieRefused::Domain)?.into_owned();
+        let mut store = self.store();
+        let old = store.get_any(&domain, &String::from(&cookie.path), cookie.name());
+        if old.is_some_and(|old| old.http_only() == Some(true)) {
+            return Err(ScriptCookieRefused::ReplacesHttpOnly);
+        }
+        match store.insert(cookie.into_owned(), url) {
+            // An expired cookie deletes one that may not exist: nothing to store either way.
+            Ok(_) | Err(CookieError::Expired) => Ok(()),
+            Err(_) => Err(ScriptCookieRefused::Domain),
+        }
+    }
+
+    /// What `document.cookie` reads on the page at `url`: its non-HttpOnly cookies,
+    /// longer paths first as browsers list them.
+    pub fn script_cookies(&self, url: &Url) -> String {
+        let store = self.store();
+        let mut cookies: Vec<_> = store.matches(url).into_iter().filter(|c| c.http_only() != Some(true)).collect();
+        cookies.sort_by_key(|c| Reverse(String::from(&c.path).len()));
+        let pairs: Vec<String> = cookies
+            .iter()
+            .map(|c| match c.name_value() {
+                ("", value) => value.to_owned(),
+                (name, value) => format!("{name}={value}"),
+            })
+            .collect();
+        pairs.join("; ")
     }
 
     /// The `Cookie` header to send with a request for `url`, if any cookie matches and
@@ -158,6 +221,32 @@ mod tests {
         jar.absorb(&url("https://a.github.io/"), "evil=1; Domain=github.io");
         assert_eq!(jar.cookie_header(&url("https://b.co.uk/"), RequestSite::FIRST_PARTY), None);
         assert_eq!(jar.cookie_header(&url("https://b.github.io/"), RequestSite::FIRST_PARTY), None);
+    }
+
+    #[test]
+    fn scripts_see_and_set_only_non_http_only_cookies() {
+        let jar = CookieJar::new(public_suffix_list());
+        let page = url("https://www.shop.example/cart/view");
+        jar.absorb(&page, "sid=secret; Path=/; HttpOnly");
+        jar.absorb(&page, "theme=dark; Path=/");
+        assert_eq!(jar.script_cookies(&page), "theme=dark");
+        assert_eq!(jar.set_from_script(&page, "x=1; HttpOnly"), Err(ScriptCookieRefused::HttpOnly));
+        assert_eq!(jar.set_from_script(&page, "sid=stolen; Path=/"), Err(ScriptCookieRefused::ReplacesHttpOnly));
+        assert_eq!(jar.set_from_script(&page, "no pair"), Err(ScriptCookieRefused::Unparsable));
+        assert_eq!(jar.set_from_script(&page, "x=1; Domain=example"), Err(ScriptCookieRefused::Domain));
+        assert_eq!(jar.set_from_script(&page, "x=1; Domain=other.example"), Err(ScriptCookieRefused::Domain));
+        // Default path: the page's directory; a Domain cookie reaches the sibling host.
+        assert_eq!(jar.set_from_script(&page, "here=1"), Ok(()));
+        assert_eq!(jar.set_from_script(&page, "shared=2; Domain=shop.example; Path=/"), Ok(()));
+        assert_eq!(jar.script_cookies(&page).split("; ").next(), Some("here=1"));
+        assert_eq!(jar.script_cookies(&url("https://www.shop.example/")).matches('=').count(), 2);
+        let api = jar.cookie_header(&url("https://api.shop.example/"), RequestSite::FIRST_PARTY);
+        assert_eq!(api.as_deref(), Some("shared=2"));
+        // Expiring deletes; expiring a cookie that does not exist is no error.
+        assert_eq!(jar.set_from_script(&page, "here=; Max-Age=0"), Ok(()));
+        assert_eq!(jar.set_from_script(&page, "never=; Max-Age=0"), Ok(()));
+        assert!(!jar.script_cookies(&page).contains("here="), "{}", jar.script_cookies(&page));
+        assert_eq!(jar.cookie_header(&page, RequestSite::FIRST_PARTY).map(|h| h.contains("sid=secret")), Some(true));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! following redirects, so that tests can assert each hop.
 
 pub mod browser;
+pub mod cookie_sites;
 pub mod fixtures;
 pub mod runtime_sites;
 pub mod tls;

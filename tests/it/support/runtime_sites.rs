@@ -19,6 +19,7 @@ use axum::routing::{any, get};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 
+use super::cookie_sites;
 use super::fixtures::{Scheme, Shared};
 
 /// A request to `/record/{name}` as the upstream received it.
@@ -112,6 +113,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/limits", get(limits_page))
         .route("/frames", get(frames_page))
         .route("/record/{name}", any(record))
+        .merge(cookie_sites::app())
         .with_state(shared)
 }
 
@@ -501,6 +503,7 @@ pub fn api(shared: Arc<Shared>) -> Router {
         .route("/message-frame", get(message_frame))
         .route("/events", get(events))
         .route("/socket", get(socket))
+        .merge(cookie_sites::api())
         .with_state(shared)
 }
 
