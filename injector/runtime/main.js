@@ -40,10 +40,12 @@ function installRuntime(win, location) {
   patchCss(win, mapper.mapUrl);
   patchHtml(win, mapper.mapUrl, mapAttribute);
   patchNavigation(win, mapper.mapUrl, mapAttribute);
-  patchMessages(win, mapper);
+  const mapPostArgs = patchMessages(win, mapper);
   patchCookies(win, from);
   patchIdentity(win, mapper, from);
   patchWindows(win, from);
+  // Last: it wraps the windows patchWindows installs the runtime in.
+  patchWindowMessages(win, mapper, from, mapPostArgs);
 }
 
 /** Frames and popups of `win` get the runtime when the page first reaches their window. */

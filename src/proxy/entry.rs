@@ -36,6 +36,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../../injector/runtime/message.js"),
     include_str!("../../injector/runtime/cookie.js"),
     include_str!("../../injector/runtime/identity.js"),
+    include_str!("../../injector/runtime/windows.js"),
     include_str!("../../injector/runtime/main.js"),
     "})();\n"
 );

@@ -14,6 +14,7 @@ mod requests;
 mod rewriting;
 mod runtime;
 mod runtime_cookies;
+mod runtime_messages;
 mod sessions;
 mod upstream;
 mod upstream_failures;

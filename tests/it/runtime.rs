@@ -330,10 +330,8 @@ async fn css_urls_written_at_run_time_map_to_labels() {
 
 /// postMessage between app.test and an api.test frame: `MessageEvent.origin` reads as
 /// the real origin of the sender's label on both sides, and a real `targetOrigin` given
-/// to the window's own `postMessage` is mapped to its label, so the message arrives.
-/// Known limit (KNOWN_LIMITS.md): `otherWindow.postMessage(m, realOrigin)` to a
-/// cross-origin window goes through a function the runtime cannot patch, and the browser
-/// drops it (`up-real`, `down-real`); when that is fixed, this test fails.
+/// to the window's own `postMessage`, the frame's (`contentWindow`) or the parent's is
+/// mapped to its label, so the message arrives (more in `runtime_messages`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_message_speaks_real_origins() {
     let world = World::start().await;
@@ -346,6 +344,8 @@ async fn post_message_speaks_real_origins() {
             { "data": "self", "origin": "https://app.test" },
             { "data": "self-options", "origin": "https://app.test" },
             { "data": "up-star", "origin": "https://api.test" },
+            { "data": "up-real", "origin": "https://api.test" },
+            { "data": "frame got down-real from https://app.test", "origin": "https://api.test" },
             { "data": "frame got down-star from https://app.test", "origin": "https://api.test" },
         ]),
         "{out:#}"

@@ -19,8 +19,8 @@ use axum::routing::{any, get};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 
-use super::cookie_sites;
 use super::fixtures::{Scheme, Shared};
+use super::{cookie_sites, message_sites};
 
 /// A request to `/record/{name}` as the upstream received it.
 #[derive(Clone, Debug)]
@@ -114,6 +114,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/frames", get(frames_page))
         .route("/record/{name}", any(record))
         .merge(cookie_sites::app())
+        .merge(message_sites::app())
         .with_state(shared)
 }
 
@@ -504,6 +505,7 @@ pub fn api(shared: Arc<Shared>) -> Router {
         .route("/events", get(events))
         .route("/socket", get(socket))
         .merge(cookie_sites::api())
+        .merge(message_sites::api())
         .with_state(shared)
 }
 
