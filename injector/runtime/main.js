@@ -34,12 +34,14 @@ function installRuntime(win, location) {
   const from = location || labelLocation(win);
   const mapper = makeMapper(from);
   disguiseToString(win);
-  patchNetwork(win, mapper.mapUrl);
-  patchWorkers(win, mapper.mapUrl, from.protocol + '//' + from.host);
-  const mapAttribute = patchDom(win, mapper.mapUrl);
-  patchCss(win, mapper.mapUrl);
-  patchHtml(win, mapper.mapUrl, mapAttribute);
-  patchNavigation(win, mapper.mapUrl, mapAttribute);
+  // The mapper that also gives module imports the prefix map of each origin it maps to.
+  const mapUrl = patchModules(win, mapper, from);
+  patchNetwork(win, mapUrl);
+  patchWorkers(win, mapUrl, from.protocol + '//' + from.host);
+  const mapAttribute = patchDom(win, mapUrl);
+  patchCss(win, mapUrl);
+  patchHtml(win, mapUrl, mapAttribute);
+  patchNavigation(win, mapUrl, mapAttribute);
   const mapPostArgs = patchMessages(win, mapper);
   patchCookies(win, from);
   patchIdentity(win, mapper, from);

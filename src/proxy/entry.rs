@@ -29,6 +29,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../../injector/runtime/disguise.js"),
     include_str!("../../injector/runtime/network.js"),
     include_str!("../../injector/runtime/workers.js"),
+    include_str!("../../injector/runtime/modules.js"),
     include_str!("../../injector/runtime/dom.js"),
     include_str!("../../injector/runtime/html.js"),
     include_str!("../../injector/runtime/css.js"),

@@ -1,5 +1,5 @@
 //! The HTML rewriter: a lol_html pass that maps every URL-bearing attribute, rewrites
-//! inline CSS, removes what would break the page under its label (`integrity`, CSP in
+//! inline CSS and import maps, removes what would break the page under its label (`integrity`, CSP in
 //! `<meta>`), and puts the runtime script first in the document, before any page script.
 
 use std::borrow::Cow;
@@ -51,8 +51,11 @@ const URL_ATTRIBUTES: &[(&str, AttrKind)] = &[
 struct PageState {
     urls: UrlRewriter,
     base_seen: bool,
-    style_text: String,
-    style_passthrough: bool,
+    /// Text of the `<style>` or import map being held.
+    held_text: String,
+    held_passthrough: bool,
+    /// Whether the open `<script>` is an import map.
+    in_import_map: bool,
     css_buffer_limit: usize,
 }
 
@@ -78,7 +81,7 @@ pub struct HtmlOptions {
     pub header_encoding: Option<&'static encoding_rs::Encoding>,
     /// Memory the rewriter may hold before passing the rest through untouched.
     pub memory_limit: usize,
-    /// Largest `<style>` text buffered for rewriting.
+    /// Largest `<style>` or import map text buffered for rewriting.
     pub css_buffer_limit: usize,
 }
 
@@ -99,8 +102,9 @@ impl HtmlFilter {
         let state: Shared = Arc::new(Mutex::new(PageState {
             urls,
             base_seen: false,
-            style_text: String::new(),
-            style_passthrough: false,
+            held_text: String::new(),
+            held_passthrough: false,
+            in_import_map: false,
             css_buffer_limit: options.css_buffer_limit,
         }));
         let injected = Arc::new(AtomicBool::new(false));
@@ -126,7 +130,8 @@ impl HtmlFilter {
                 },
             ))
             .append_element_content_handler(selector("meta[http-equiv]", meta_handler(state.clone())))
-            .append_element_content_handler(selector("style", style_text_handler(state.clone())));
+            .append_element_content_handler(selector("style", text::style_handler(state.clone())))
+            .append_element_content_handler(selector("script", text::script_handler(state.clone())));
         let sink = SharedSink::default();
         Some(HtmlFilter { rewriter: Some(HtmlRewriter::new(settings, sink.clone())), sink })
     }
@@ -176,7 +181,7 @@ impl HtmlFilter {
 /// Every selector the rewriter uses, parsed once: building them for each response
 /// would cost more than rewriting a small page.
 static SELECTORS: LazyLock<HashMap<&'static str, Selector>> = LazyLock::new(|| {
-    ["*", "base[href]", "meta[http-equiv]", "style"]
+    ["*", "base[href]", "meta[http-equiv]", "style", "script"]
         .into_iter()
         // Our selectors are constants; the unit tests parse every one of them.
         .map(|css| (css, css.parse::<Selector>().unwrap_or_else(|e| panic!("built-in selector {css:?}: {e}"))))
@@ -286,37 +291,8 @@ fn meta_handler(state: Shared) -> ElementContentHandlers<'static> {
     })
 }
 
-/// `<style>` text arrives in pieces; it is held (up to a bound) and rewritten whole.
-fn style_text_handler(state: Shared) -> ElementContentHandlers<'static> {
-    ElementContentHandlers::default().text(move |chunk: &mut lol_html::html_content::TextChunk| {
-        let mut state = lock(&state);
-        let last = chunk.last_in_text_node();
-        if !state.style_passthrough {
-            if state.style_text.len() + chunk.as_str().len() > state.css_buffer_limit {
-                // Too big to hold: what was held goes out as it was, the rest streams.
-                let held = std::mem::take(&mut state.style_text);
-                chunk.before(&held, ContentType::Html);
-                state.style_passthrough = true;
-            } else {
-                state.style_text.push_str(chunk.as_str());
-                if last {
-                    let text = std::mem::take(&mut state.style_text);
-                    let mut css = String::with_capacity(text.len());
-                    if !rewrite_css(&text, &state.urls, &mut css) {
-                        css = text;
-                    }
-                    chunk.replace(&css, ContentType::Html);
-                } else {
-                    chunk.remove();
-                }
-            }
-        }
-        if last {
-            state.style_passthrough = false;
-        }
-        Ok(())
-    })
-}
+#[path = "html_text.rs"]
+mod text;
 
 #[cfg(test)]
 #[path = "html_tests.rs"]

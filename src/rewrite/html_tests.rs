@@ -148,6 +148,21 @@ fn inline_css_is_rewritten_in_attributes_and_style_elements() {
     assert!(out.contains("url(/rel.png)"), "{out}");
 }
 
+/// Import maps are rewritten whole whatever the chunking (`rewrite` re-runs every input
+/// at 1-byte and random split points); other scripts, even ones that look alike, are not.
+#[test]
+fn import_maps_get_label_urls_and_other_scripts_stay_as_they_are() {
+    let map = r#"{"imports": {"vue": "https://cdn.test/vue.js"}, "scopes": {"https://cdn.test/": {"a": "https://cdn.test/a.js"}}}"#;
+    let (out, urls) = rewrite(&format!(
+        r#"<head><script type=" ImportMap ">{map}</script><script>const m = {map};</script><script type=module>import "vue";</script>"#
+    ));
+    let cdn = origin(&urls, "https://cdn.test");
+    let expected = format!(r#"{{"imports":{{"vue":"{cdn}/vue.js"}},"scopes":{{"{cdn}/":{{"a":"{cdn}/a.js"}}}}}}"#);
+    assert!(out.contains(&format!(r#"<script type=" ImportMap ">{expected}</script>"#)), "{out}");
+    assert!(out.contains(&format!("<script>const m = {map};</script>")), "{out}");
+    assert!(out.contains(r#"<script type=module>import "vue";</script>"#), "{out}");
+}
+
 #[test]
 fn oversized_style_text_passes_through_untouched() {
     let urls = test_rewriter("https://shop.test/");

@@ -1,5 +1,5 @@
 //! Response rewriting: the URL mapper, the header rewriter and the body filters
-//! (content decoding, HTML, CSS, and the runtime's worker part before worker scripts).
+//! (content decoding, HTML, CSS, import maps, and the runtime's worker part before worker scripts).
 
 pub mod css;
 pub mod decode;
@@ -7,6 +7,7 @@ pub mod filter;
 pub mod headers;
 pub mod html;
 pub mod html_attrs;
+pub mod importmap;
 pub mod prefix;
 pub mod url;
 

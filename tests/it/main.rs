@@ -9,6 +9,7 @@ mod binding;
 mod browser;
 mod cookie_endpoint;
 mod cookies;
+mod modules;
 mod passthrough;
 mod requests;
 mod rewriting;

@@ -206,7 +206,7 @@ impl Sites {
             ("accounts.test", accounts()),
             ("cdn.test", cdn()),
             ("app.test", runtime_sites::app(shared.clone()).merge(worker_sites::routes())),
-            ("api.test", runtime_sites::api(shared.clone())),
+            ("api.test", runtime_sites::api(shared.clone()).merge(worker_sites::api_routes())),
             // A host without a direct label (hashed fallback): the same routes as api.test.
             ("under_score.test", runtime_sites::api(shared.clone())),
         ]);

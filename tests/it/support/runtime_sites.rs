@@ -54,7 +54,7 @@ pub(crate) fn html(body: String) -> Response {
 
 /// CORS headers as a careful API sets them: only for the app's real origin.
 /// (`under_score.test`, served over http only, grants it to `https://app.test` too.)
-fn allow_app(scheme: Scheme, headers: &HeaderMap, response: &mut Response) {
+pub(crate) fn allow_app(scheme: Scheme, headers: &HeaderMap, response: &mut Response) {
     let seen = origin_of(headers).unwrap_or_default();
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let allowed =

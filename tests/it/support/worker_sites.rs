@@ -1,5 +1,6 @@
-//! Fixture pages and scripts of `app.test` for the runtime's worker tests
-//! (`tests/it/workers.rs`), merged into the routes of `runtime_sites::app`:
+//! Fixture pages and scripts for the runtime's worker and module tests
+//! (`tests/it/workers.rs`), merged into the routes of `runtime_sites::app` (and, for
+//! `/module/{name}`, of `runtime_sites::api`):
 //!
 //! - `/workers`: starts a dedicated worker (classic, with `importScripts` and a nested
 //!   worker; and module), a shared worker and a `blob:` worker, each from an absolute
@@ -8,6 +9,9 @@
 //! - `/sw/page`: registers a service worker (absolute script URL and scope) whose fetch
 //!   handler answers `/sw/probe` with a fetch of its own and, like an app-shell router,
 //!   answers every path it does not know with its own 404.
+//! - `/modules`: module imports through a static import map, import maps inserted by
+//!   script and `import()` of absolute URLs; `/module/{name}` serves a module (CORS for
+//!   `app.test` only); sets the cookie `modules=yes`.
 //!
 //! Every worker fetches `/record/<kind>-own` on its own origin and `/record/<kind>-api`
 //! on `api.test`, both by absolute URL, and posts back what it saw.
@@ -16,11 +20,12 @@ use axum::Router;
 use axum::extract::{Extension, Path};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use http::HeaderMap;
 use http::StatusCode;
 use http::header;
 
 use super::fixtures::Scheme;
-use super::runtime_sites::html;
+use super::runtime_sites::{allow_app, html};
 
 /// The routes `runtime_sites::app` merges in.
 pub fn routes() -> Router {
@@ -29,6 +34,57 @@ pub fn routes() -> Router {
         .route("/worker/{name}", get(worker_script))
         .route("/sw/page", get(service_worker_page))
         .route("/sw/sw.js", get(service_worker))
+        .route("/modules", get(modules_page))
+        .route("/module/{name}", get(module))
+}
+
+/// The routes `runtime_sites::api` merges in.
+pub fn api_routes() -> Router {
+    Router::new().route("/module/{name}", get(module))
+}
+
+/// A module whose default export is its name.
+async fn module(Extension(scheme): Extension<Scheme>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+    let mut response = javascript(format!("export default {:?};", format!("module {name}")));
+    allow_app(scheme, &headers, &mut response);
+    response
+}
+
+/// Imports modules every way a page can: a static import through the server's import
+/// map, `import()` of an absolute URL of its own origin, of `api.test` once the page
+/// fetched from it, through import maps inserted by script (text then type, and type then
+/// text), and of an origin the page never reached (a known limit). Reports in `#out`.
+async fn modules_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    let mut response = html(format!(
+        r#"<!doctype html><html><head><title>Modules</title>
+<script type="importmap">{{"imports": {{"static-dep": "{s}://api.test/module/static"}}}}</script></head>
+<body><pre id="out"></pre>
+<script type="module">
+import staticDep from 'static-dep';
+const load = (specifier) => import(specifier).then((m) => m.default, (e) => 'error: ' + e.message);
+const insertMap = (imports, typeFirst) => {{
+  const script = document.createElement('script');
+  if (typeFirst) script.type = 'importmap';
+  script.textContent = JSON.stringify({{ imports }});
+  if (!typeFirst) script.type = 'importmap';
+  document.head.appendChild(script);
+}};
+const out = {{ static: staticDep }};
+out.own = await load('{s}://app.test/module/own');
+await fetch('{s}://api.test/record/module-fetch', {{ method: 'POST', body: 'module-body' }});
+out.learned = await load('{s}://api.test/module/learned');
+insertMap({{ 'inserted-dep': '{s}://api.test/module/inserted' }}, true);
+out.inserted = await load('inserted-dep');
+insertMap({{ 'late-dep': '{s}://api.test/module/late' }}, false);
+out.late = await load('late-dep');
+out.unknown = await load('{s}://cdn.test/module/unknown');
+out.maps = document.querySelectorAll('script[type=importmap]').length;
+document.getElementById('out').textContent = JSON.stringify(out);
+</script></body></html>"#
+    ));
+    response.headers_mut().insert(header::SET_COOKIE, http::HeaderValue::from_static("modules=yes; Path=/"));
+    response
 }
 
 /// Worker code that defines `report()`: the two fetches of a worker of `kind`, then what
