@@ -29,6 +29,7 @@ fn response_headers_are_mapped_absorbed_and_dropped() {
     headers.insert("strict-transport-security", HeaderValue::from_static("max-age=1"));
     headers.insert("access-control-allow-origin", HeaderValue::from_static("https://shop.test"));
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    headers.insert("service-worker-allowed", HeaderValue::from_static("https://shop.test/app/"));
     headers.insert("connection", HeaderValue::from_static("x-private"));
     headers.insert("x-private", HeaderValue::from_static("1"));
     let jar = &urls.mapping().session.jar;
@@ -46,6 +47,8 @@ fn response_headers_are_mapped_absorbed_and_dropped() {
         format!("<{}/a.css>; rel=preload; as=style, </b.js>; rel=preload", label_origin(&urls, "https://cdn.test"))
     );
     assert_eq!(headers["access-control-allow-origin"], label_origin(&urls, "https://shop.test"));
+    // A service worker's widest scope stays on the label its script is served from.
+    assert_eq!(headers["service-worker-allowed"], format!("{}/app/", label_origin(&urls, "https://shop.test")));
     for gone in [
         "set-cookie",
         "content-security-policy",

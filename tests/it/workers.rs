@@ -52,9 +52,11 @@ async fn workers_requests_reach_the_upstream_they_name() {
     let result = run_scenario("runtime_page", &serde_json::json!({ "proxy_url": session.proxy_url })).await;
     let out = &result["out"];
     let app = Some("https://app.test");
-    for kind in ["classic", "nested", "module", "shared", "blob"] {
-        let seen = &out[if kind == "nested" { "classic" } else { kind }];
-        let seen = if kind == "nested" { &seen["nested"] } else { seen };
+    for kind in ["classic", "nested", "module", "shared", "blob", "blob-module"] {
+        let seen = match kind {
+            "nested" => &out["classic"]["nested"],
+            other => &out[other.replace('-', "_")],
+        };
         assert!(seen["error"].is_null(), "{kind}: {out:#}");
         assert_recorded(&world, &format!("{kind}-own"), "app.test", "POST", app, &format!("{kind}-own-body"));
         assert_recorded(&world, &format!("{kind}-api"), "api.test", "PUT", app, &format!("{kind}-api-body"));
@@ -66,7 +68,7 @@ async fn workers_requests_reach_the_upstream_they_name() {
         assert_eq!(reply["host"], "api.test", "{kind}: {out:#}");
         assert_eq!(seen["globals"], serde_json::json!([]), "{kind}: {out:#}");
         let href = seen["href"].as_str().unwrap_or_default();
-        let expected = if kind == "blob" { "blob:http://" } else { "http://" };
+        let expected = if kind.starts_with("blob") { "blob:http://" } else { "http://" };
         assert!(href.starts_with(expected) && href.contains(&format!(".{ZONE}:")), "{kind}: {href}");
     }
     assert_eq!(out["classic"]["imported"], "imported", "{out:#}");

@@ -147,6 +147,8 @@ async fn workers_page(Extension(scheme): Extension<Scheme>) -> Response {
     let s = scheme.as_str();
     let post = "report().then((r) => postMessage(r));";
     let blob_code = serde_json::to_string(&format!("{}{post}", report_code(s, "blob"))).unwrap_or_default();
+    let blob_module_code =
+        serde_json::to_string(&format!("{}{post}", report_code(s, "blob-module"))).unwrap_or_default();
     let data_code = serde_json::to_string(&format!("{}{post}", report_code(s, "data"))).unwrap_or_default();
     let page = html(format!(
         r#"<!doctype html><html><head><title>Workers</title></head><body><pre id="out"></pre>
@@ -168,6 +170,7 @@ const blobUrl = (code) => URL.createObjectURL(new Blob([code], {{ type: 'text/ja
   // Pages often revoke the URL at once: the worker must start all the same.
   URL.revokeObjectURL(url);
   out.blob = await blob;
+  out.blob_module = await run(() => new Worker(blobUrl({blob_module_code}), {{ type: 'module' }}));
   out.data = await run(() => new Worker('data:text/javascript,' + encodeURIComponent({data_code})));
   out.module_static = await run(() => new Worker('/worker/module-static.js', {{ type: 'module' }}));
   const show = (f) => Function.prototype.toString.call(f);
