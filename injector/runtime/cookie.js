@@ -28,11 +28,11 @@ function patchCookies(win, from) {
     if (cached === null) Reflect.apply(later, win, [() => (cached = null)]);
     cached = lastKnown = text;
   };
+  const endpoint = () => from.protocol + '//' + from.host + COOKIE_PATH + '?path=' + encodeURIComponent(from.pathname);
   function ask(method, body) {
     const xhr = new XHR();
-    const endpoint = from.protocol + '//' + from.host + COOKIE_PATH + '?path=' + encodeURIComponent(from.pathname);
     try {
-      Reflect.apply(open, xhr, [method, endpoint, false]);
+      Reflect.apply(open, xhr, [method, endpoint(), false]);
       Reflect.apply(setHeader, xhr, ['X-Tandem-Cookie', '1']);
       Reflect.apply(send, xhr, [body]);
     } catch (e) {
@@ -52,4 +52,55 @@ function patchCookies(win, from) {
     (get, self) => (ours(self) ? (cached === null ? ask('GET', null) : cached) : Reflect.apply(get, self, [])),
     (set, self, value) => (ours(self) ? void ask('POST', String(value)) : Reflect.apply(set, self, [value])),
   );
+  patchCookieStore(win, endpoint, () => (cached = null));
+}
+
+/**
+ * The async `cookieStore` API on the same endpoint: names and values as
+ * `document.cookie` sees them (the items carry no other attribute), writes composed as
+ * `document.cookie` strings. `change` events never fire.
+ */
+function patchCookieStore(win, endpoint, forget) {
+  const proto = win.CookieStore && win.CookieStore.prototype;
+  const fetch = win.fetch && (ORIGINALS.get(win.fetch) || win.fetch);
+  if (!proto || !fetch) return;
+  const request = (method, body) => {
+    forget();
+    const init = { method, body, headers: { 'X-Tandem-Cookie': '1' }, credentials: 'same-origin' };
+    return Reflect.apply(fetch, win, [endpoint(), init]).then((response) => response.text());
+  };
+  const items = (text) =>
+    text
+      .split('; ')
+      .filter((pair) => pair !== '')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        return eq < 0 ? { name: '', value: pair } : { name: pair.slice(0, eq), value: pair.slice(eq + 1) };
+      });
+  // get/getAll(name) or ({name}); set(name, value) or ({name, value, ...}); delete(name) or ({name, ...}).
+  const options = (args) => (args[0] !== null && typeof args[0] === 'object' ? args[0] : { name: args[0], value: args[1] });
+  const write = (o, value, tail) => {
+    let text = String(o.name) + '=' + value + '; Path=' + (o.path || '/');
+    if (o.domain) text += '; Domain=' + o.domain;
+    return request('POST', text + tail).then(() => undefined);
+  };
+  const ours = (self) => self === win.cookieStore;
+  const all = (args) =>
+    request('GET').then((text) => {
+      const name = args.length ? options(args).name : undefined;
+      return items(text).filter((item) => name === undefined || item.name === String(name));
+    });
+  const methods = {
+    getAll: (args) => all(args),
+    get: (args) => all(args).then((list) => list[0] || null),
+    set: (args) => {
+      const o = options(args);
+      const expires = o.expires === undefined || o.expires === null ? '' : '; Expires=' + new Date(o.expires).toUTCString();
+      return write(o, String(o.value), expires + '; SameSite=' + (o.sameSite || 'strict'));
+    },
+    delete: (args) => write(options(args), '', '; Max-Age=0'),
+  };
+  for (const [name, run] of Object.entries(methods)) {
+    patchMethod(proto, name, (native, self, args) => (ours(self) ? run(args) : Reflect.apply(native, self, args)));
+  }
 }

@@ -17,8 +17,9 @@ fn names(text: &serde_json::Value) -> Vec<String> {
 
 /// A page reads the jar's non-HttpOnly cookies and writes its own, which go upstream
 /// with its next request; HttpOnly is refused both ways; 50 reads in one task cost one
-/// round trip; a second tab and a reload see the same cookies; another label cannot
-/// read or plant them; and the browser's own jar holds nothing but Tandem's cookie.
+/// round trip; a second tab and a reload see the same cookies, and so does `cookieStore`;
+/// another label cannot read or plant them; and the browser's own jar holds nothing but
+/// Tandem's cookie.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn document_cookie_is_the_jars_for_every_tab_and_never_the_browsers() {
     let world = World::start().await;
@@ -29,7 +30,8 @@ async fn document_cookie_is_the_jars_for_every_tab_and_never_the_browsers() {
         { "name": "second", "url": read("second"), "tab": "second" },
         { "name": "reload", "url": read("reload") },
         { "name": "plant", "url": session.url("https://api.test/cookie/plant") },
-        { "name": "check", "url": read("check") },
+        { "name": "store", "url": session.url("https://app.test/cookie/page?mode=store&name=store") },
+        { "name": "check", "url": format!("{}&measure=1", read("check")) },
     ]);
     let result = run_scenario("runtime_cookies", &serde_json::json!({ "steps": steps })).await;
 
@@ -55,12 +57,25 @@ async fn document_cookie_is_the_jars_for_every_tab_and_never_the_browsers() {
         assert_eq!(names(&result[step]["out"]["cookie"]), ["js", "local", "visible"], "{step}: {result:#}");
     }
 
+    // cookieStore goes through the same jar.
+    let store = &result["store"]["out"];
+    assert_eq!(names(&store["after_set"]), ["js", "local", "store", "visible"], "{store:#}");
+    assert_eq!(store["get"], serde_json::json!({ "name": "store", "value": "one" }), "{store:#}");
+    assert_eq!(store["all"], serde_json::json!(["js", "local", "store", "visible"]), "{store:#}");
+    assert_eq!(names(&store["after_delete"]), ["js", "local", "visible"], "{store:#}");
+    assert_eq!(store["disguise"], "function set() { [native code] }", "{store:#}");
+    assert_eq!(upstream_cookies(&world, "store-set"), ["js", "secret", "store", "visible"]);
+
     let plant = &result["plant"]["out"];
     assert_eq!(plant["cors_post"], "refused: TypeError", "{plant:#}");
     assert_eq!(plant["cors_read"], "refused: TypeError", "{plant:#}");
     assert_eq!(plant["own"], "", "api.test has no cookies, and Domain=app.test was refused: {plant:#}");
     assert_eq!(names(&result["check"]["out"]["cookie"]), ["js", "local", "visible"], "{result:#}");
     assert_eq!(upstream_cookies(&world, "check"), ["js", "secret", "visible"]);
+    // What a read costs when it is not cached: one synchronous round trip to Tandem.
+    let check = &result["check"];
+    assert_eq!(check["cookie_gets"], 21, "one read per task: {check:#}");
+    eprintln!("document.cookie read, uncached: median {} ms", check["out"]["read_ms"]);
 
     let browser = result["browser_cookies"].as_array().expect("browser cookies");
     assert_eq!(browser.len(), 1, "only Tandem's binding cookie: {browser:?}");

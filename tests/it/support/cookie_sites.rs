@@ -29,6 +29,8 @@ pub fn api<S: Clone + Send + Sync + 'static>() -> Router<S> {
 /// (allowed, HttpOnly, replacing the HttpOnly one, default path) and reads 50 times in
 /// one task. `?mode=read&name=N`: reads only. Either ends with a fetch of
 /// `/record/cookie-<mode or name>`, whose Cookie header shows what went upstream.
+/// `?mode=store&name=N`: the `cookieStore` API sets, reads and deletes a cookie.
+/// `&measure=1` also times 20 reads, each in a task of its own (`read_ms`, the median).
 async fn cookie_page(Query(query): Query<HashMap<String, String>>) -> Response {
     let write = query.get("mode").map(String::as_str) == Some("write");
     let name = if write { "write" } else { query.get("name").map(String::as_str).unwrap_or("read") };
@@ -45,16 +47,42 @@ out.loop_same = same;
 out.parsed = new DOMParser().parseFromString('<p>', 'text/html').cookie;
 const d = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
 const show = (f) => Function.prototype.toString.call(f);
-out.disguise = { get: show(d.get), set: show(d.set), name: d.get.name };"#
+out.disguise = { get: show(d.get), set: show(d.set), name: d.get.name };
+const measured = null;"#
+    } else if query.get("mode").map(String::as_str) == Some("store") {
+        r#"const measured = (async () => {
+  await cookieStore.set('store', 'one');
+  out.after_set = document.cookie;
+  out.get = await cookieStore.get('store');
+  out.all = (await cookieStore.getAll()).map((c) => c.name).sort();
+  await fetch('/record/cookie-store-set');
+  await cookieStore.delete('store');
+  out.after_delete = document.cookie;
+  out.disguise = Function.prototype.toString.call(CookieStore.prototype.set);
+})();"#
+    } else if query.contains_key("measure") {
+        // 20 reads, each in a task of its own (the cache lasts one task): a round trip each.
+        r#"out.cookie = document.cookie;
+const times = [];
+const measured = (async () => {
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const start = performance.now();
+    void document.cookie;
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  out.read_ms = times[10];
+})();"#
     } else {
-        "out.cookie = document.cookie;"
+        "out.cookie = document.cookie; const measured = null;"
     };
     let mut response = html(format!(
         r#"<!doctype html><html><head><title>Cookies</title></head><body><pre id="out"></pre>
 <script>
 const out = {{}};
 {script}
-fetch('/record/cookie-{name}').then(() => {{
+Promise.resolve(measured).then(() => fetch('/record/cookie-{name}')).then(() => {{
   document.getElementById('out').textContent = JSON.stringify(out);
 }});
 </script></body></html>"#
