@@ -4,15 +4,21 @@
 // Relative URLs need nothing: each label keeps its upstream's paths.
 'use strict';
 
-function patchNetwork(win, mapUrl) {
-  const NativeRequest = win.Request;
-  // A string, or anything with a URL in its string form (URL objects, Location, ...).
-  // Request objects are left alone: the patched Request constructor already mapped them.
-  const mapInput = (input) => {
-    if (input === undefined || input === null || input instanceof NativeRequest) return input;
+/**
+ * Maps a URL argument: a string, or anything with a URL in its string form (URL objects,
+ * Location, ...). Request objects are left alone: the patched Request constructor
+ * already mapped them.
+ */
+function urlArgMapper(mapUrl, NativeRequest) {
+  return (input) => {
+    if (input === undefined || input === null || (NativeRequest && input instanceof NativeRequest)) return input;
     const mapped = mapUrl(input);
     return mapped === null ? input : mapped;
   };
+}
+
+function patchNetwork(win, mapUrl) {
+  const mapInput = urlArgMapper(mapUrl, win.Request);
   const mapFirst = (args) => (args.length ? [mapInput(args[0]), ...args.slice(1)] : args);
 
   patchMethod(win, 'fetch', (fetch, self, args) => Reflect.apply(fetch, self, mapFirst(args)));
@@ -28,4 +34,6 @@ function patchNetwork(win, mapUrl) {
   }
   patchConstructor(win, 'EventSource', mapFirst);
   patchConstructor(win, 'WebSocket', mapFirst);
+  // A redirect a service worker answers with (or any script builds) is followed as is.
+  patchMethod(win.Response, 'redirect', (redirect, self, args) => Reflect.apply(redirect, self, mapFirst(args)));
 }

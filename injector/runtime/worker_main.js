@@ -32,6 +32,15 @@ function guardTandemPaths(scope, zone) {
   );
 }
 
+/** In a service worker: windows it opens or navigates go to labels. */
+function patchClients(scope, mapUrl) {
+  const mapInput = urlArgMapper(mapUrl);
+  const mapFirst = (method, self, args) =>
+    Reflect.apply(method, self, args.length ? [mapInput(args[0]), ...args.slice(1)] : args);
+  patchMethod(scope.Clients && scope.Clients.prototype, 'openWindow', mapFirst);
+  patchMethod(scope.WindowClient && scope.WindowClient.prototype, 'navigate', mapFirst);
+}
+
 function installWorkerRuntime(scope) {
   if (scope[RUNTIME_MARKER]) return;
   Object.defineProperty(scope, RUNTIME_MARKER, { value: Object.freeze({ version: 1 }), enumerable: false });
@@ -40,6 +49,7 @@ function installWorkerRuntime(scope) {
   disguiseToString(scope);
   patchNetwork(scope, mapper.mapUrl);
   patchWorkers(scope, mapper.mapUrl, from.origin);
+  patchClients(scope, mapper.mapUrl);
   guardTandemPaths(scope, mapper.zone);
 }
 

@@ -15,11 +15,7 @@ const SCRIPT_BLOB = /^$|javascript|ecmascript/i;
  * origin is `labelOrigin` (e.g. `http://<label>.<zone>:port`).
  */
 function patchWorkers(scope, mapUrl, labelOrigin) {
-  const mapInput = (input) => {
-    if (input === undefined || input === null) return input;
-    const mapped = mapUrl(input);
-    return mapped === null ? input : mapped;
-  };
+  const mapInput = urlArgMapper(mapUrl);
   const wrapBlob = blobWrapper(scope, labelOrigin);
   // new Worker(url, {type, name}); new SharedWorker(url, name | options).
   const mapWorkerArgs = (args) => {

@@ -107,6 +107,9 @@ async fn a_service_worker_stays_in_the_session_and_cannot_take_tandems_paths() {
     assert!(probe.starts_with("worker fetched {"), "{result:#}");
     assert_recorded(&world, "sw-fetch", "api.test", "POST", Some("https://app.test"), "sw-body");
     assert_eq!(first["runtime"], "// Tandem's in-page runtime (injector/ru", "{result:#}");
+    // A redirect the worker answers with is followed to the label (307: method and body kept).
+    assert!(first["redirect"].as_str().unwrap_or_default().contains("sw-redirect"), "{result:#}");
+    assert_recorded(&world, "sw-redirect", "api.test", "POST", Some("https://app.test"), "redirect-body");
     assert_eq!(world.upstream.requests_to("app.test", "/sw/sw.js").len(), 1, "{result:#}");
 
     // Reloaded under the worker's control: the runtime came through and maps the page's fetch.

@@ -205,6 +205,7 @@ const fail = (e) => 'error: ' + e;
     await controlled;
     out.probe = await fetch('/sw/probe').then(text, fail);
     out.runtime = await fetch('/__tandem/runtime.js').then(text, fail).then((t) => t.slice(0, 40));
+    out.redirect = await fetch('/sw/redirect', {{ method: 'POST', body: 'redirect-body' }}).then(text, fail);
   }} else {{
     out.fetch = await fetch('{s}://api.test/record/sw-page', {{ method: 'POST', body: 'sw-page-body' }}).then(text, fail);
   }}
@@ -215,7 +216,7 @@ const fail = (e) => 'error: ' + e;
 }
 
 /// The service worker: takes control at once; answers `/sw/probe` from a fetch of its own
-/// to an absolute URL of `api.test`; lets navigations and `/record/` through; answers
+/// to an absolute URL of `api.test` and `/sw/redirect` with a redirect there; lets navigations and `/record/` through; answers
 /// everything else (as an app-shell router would) with its own 404.
 async fn service_worker(Extension(scheme): Extension<Scheme>) -> Response {
     let s = scheme.as_str();
@@ -229,6 +230,8 @@ self.addEventListener('fetch', (event) => {{
       .then((r) => r.text())
       .then((t) => new Response('worker fetched ' + t), (e) => new Response('worker fetch failed: ' + e));
     event.respondWith(reply);
+  }} else if (url.pathname === '/sw/redirect') {{
+    event.respondWith(Response.redirect('{s}://api.test/record/sw-redirect', 307));
   }} else if (event.request.mode !== 'navigate' && !url.pathname.startsWith('/record/')) {{
     event.respondWith(new Response('not found by the site worker', {{ status: 404 }}));
   }}
