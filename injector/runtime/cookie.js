@@ -44,8 +44,10 @@ function patchCookies(win, from) {
   }
 
   // Only this window's document: other documents (DOMParser, createHTMLDocument) have
-  // no cookies, and sandboxed documents throw, as the native accessor says.
-  const ours = (self) => self === win.document && win.origin !== 'null';
+  // no cookies, and sandboxed documents throw, as the native accessor says. (Read now:
+  // a page's `var origin` would replace `window.origin`.)
+  const opaque = win.origin === 'null';
+  const ours = (self) => self === win.document && !opaque;
   patchAccessor(
     Doc,
     'cookie',

@@ -98,3 +98,19 @@ async fn document_domain_and_referrer_read_as_real() {
     // The frame's referrer is its parent (cross-origin: the origin only, by default policy).
     assert_eq!(out["frame"], serde_json::json!({ "referrer": "https://app.test/", "domain": "api.test" }), "{out:#}");
 }
+
+/// Documents limits (KNOWN_LIMITS.md), asserting today's behaviour: a nameless cookie
+/// (`document.cookie = "value"`) is dropped where browsers keep it, `cookieStore`
+/// change events never fire, and a frame of another site reads (and could set) its
+/// `SameSite=Strict` cookie, which a browser would refuse in a cross-site frame. When
+/// one is fixed, this test fails: move the case up and out of KNOWN_LIMITS.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn known_limits_nameless_cookies_cookie_store_events_and_cross_site_frames() {
+    let world = World::start().await;
+    let session = world.tandem.create_session("https://app.test/cookie/limits").await;
+    let result = run_scenario("runtime_page", &serde_json::json!({ "proxy_url": session.proxy_url })).await;
+    let out = &result["out"];
+    assert_eq!(out["nameless"], "", "a browser reads `nameless`: {out:#}");
+    assert_eq!(out["changes"], 0, "a browser fires a change event: {out:#}");
+    assert_eq!(out["frame_cookie"], "strict=1", "a browser hides it in a cross-site frame: {out:#}");
+}

@@ -17,12 +17,18 @@ fn html(body: String) -> Response {
 
 /// Routes merged into `app.test`.
 pub fn app<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/cookie/page", get(cookie_page)).route("/identity", get(identity_page))
+    Router::new()
+        .route("/cookie/page", get(cookie_page))
+        .route("/cookie/limits", get(limits_page))
+        .route("/identity", get(identity_page))
 }
 
 /// Routes merged into `api.test`.
 pub fn api<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/cookie/plant", get(plant_page)).route("/identity-frame", get(identity_frame))
+    Router::new()
+        .route("/cookie/plant", get(plant_page))
+        .route("/cookie/strict-frame", get(strict_frame))
+        .route("/identity-frame", get(identity_frame))
 }
 
 /// `?mode=write`: sets an HttpOnly and a visible cookie by header, then reads, writes
@@ -152,4 +158,45 @@ parent.postMessage({ referrer: document.referrer, domain: document.domain }, '*'
 </script></body></html>"#
             .to_owned(),
     )
+}
+
+/// What still differs from a browser (KNOWN_LIMITS.md): a nameless cookie, a
+/// `cookieStore` change event, and a `SameSite=Strict` cookie of a cross-site frame.
+async fn limits_page(Extension(scheme): Extension<Scheme>) -> Response {
+    let s = scheme.as_str();
+    html(format!(
+        r#"<!doctype html><html><head><title>Cookie limits</title></head><body><pre id="out"></pre>
+<script>
+const out = {{}};
+document.cookie = 'nameless';
+out.nameless = document.cookie;
+let changes = 0;
+cookieStore.addEventListener('change', () => changes++);
+const frameCookie = new Promise((resolve) => window.addEventListener('message', (e) => resolve(e.data)));
+const frame = document.createElement('iframe');
+frame.src = '{s}://api.test/cookie/strict-frame';
+document.body.appendChild(frame);
+(async () => {{
+  await cookieStore.set('watched', '1');
+  out.frame_cookie = await frameCookie;
+  // The frame's answer took a round trip after the set: a change event would be in.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  out.changes = changes;
+  document.getElementById('out').textContent = JSON.stringify(out);
+}})();
+</script></body></html>"#
+    ))
+}
+
+/// Sets a `SameSite=Strict` cookie while framed by another site, and tells its parent
+/// what `document.cookie` reads.
+async fn strict_frame() -> Response {
+    let mut response = html(
+        r#"<!doctype html><html><head><title>Strict</title></head><body><script>
+parent.postMessage(document.cookie, '*');
+</script></body></html>"#
+            .to_owned(),
+    );
+    response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("strict=1; SameSite=Strict; Path=/"));
+    response
 }
