@@ -157,13 +157,15 @@ function patchHtml(win, mapUrl, mapAttribute) {
     attributes: true,
     attributeFilter: [...Object.keys(URL_ATTRIBUTES), 'style'],
   };
-  observer.observe(win.document, watched);
+  const watch = (doc) => observer.observe(doc, watched);
+  watch(win.document);
   // Shadow roots (open or closed) are not part of the document's subtree: watch each.
   patchMethod(Element, 'attachShadow', (attach, self, args) => {
     const root = Reflect.apply(attach, self, args);
     observer.observe(root, watched);
     return root;
   });
+  return watch;
 }
 
 if (typeof module === 'object' && module.exports) {

@@ -4,7 +4,8 @@
 // A direct label is `<session><h|s><port if not default>-<host>`, the host with `-`
 // written as `--` and `.` as `-`. Origins that do not fit in 63 characters, or whose
 // host is not a plain LDH name (IPv6 literals, underscores), need the server's hashed
-// fallback label: the runtime sends such URLs to `/__tandem/to`, which redirects there.
+// fallback label: the runtime sends such URLs to `/__tandem/to`, which redirects there
+// (WebSockets, which follow no redirect, to `/__tandem/ws`, which connects them).
 'use strict';
 
 const SESSION_ID_LEN = 8;
@@ -98,10 +99,11 @@ function makeMapper(location) {
     const websocket = scheme === 'ws' || scheme === 'wss';
     if (!target) {
       // Only the server knows a hashed fallback label: it redirects there (307) from the
-      // page's own label. WebSockets follow no redirects and stay as they are.
-      if (!origin || websocket || directOnly) return null;
-      const to = location.protocol + '//' + location.host + '/__tandem/to?url=';
-      return to + encodeURIComponent(scheme + '://' + afterSlashes);
+      // page's own label. A WebSocket follows no redirect: the server connects it.
+      if (!origin || directOnly) return null;
+      const own = websocket ? (contentSecure ? 'wss://' : 'ws://') + location.host + '/__tandem/ws?url='
+        : location.protocol + '//' + location.host + '/__tandem/to?url=';
+      return own + encodeURIComponent(scheme + '://' + afterSlashes);
     }
     const end = afterSlashes.search(/[/?#\\]/);
     // `https:///host/x` is `https://host/x` to browsers: take the parser's path then.

@@ -74,8 +74,6 @@ test('absolute web URLs map to their label, the rest kept as written', () => {
     // Already inside the zone: the page built it from its own location.
     `http://${SID}s-shop-test.proxy.localhost:8080/x`,
     'http://proxy.localhost:8080/',
-    // A WebSocket without a direct label: it would not follow the server's redirect.
-    'ws://under_score.test/',
   ]) {
     assert.equal(mapUrl(kept), null, kept);
   }
@@ -83,6 +81,9 @@ test('absolute web URLs map to their label, the rest kept as written', () => {
   const to = `http://${SID}s-shop-test.proxy.localhost:8080/__tandem/to?url=`;
   assert.equal(mapUrl('http://[::1]:8080/'), to + encodeURIComponent('http://[::1]:8080/'));
   assert.equal(mapUrl('http://under_score.test/a?b=1'), to + encodeURIComponent('http://under_score.test/a?b=1'));
+  // A WebSocket follows no redirect: the server connects it from /__tandem/ws.
+  const ws = `ws://${SID}s-shop-test.proxy.localhost:8080/__tandem/ws?url=`;
+  assert.equal(mapUrl('wss://under_score.test/s?x=1'), ws + encodeURIComponent('wss://under_score.test/s?x=1'));
 });
 
 test('the context comes from the location', () => {

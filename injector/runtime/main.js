@@ -3,34 +3,29 @@
 // session id, the zone is the host minus the label, scheme and port are the zone's.
 // A same-origin window with no label of its own (an `about:blank` or `srcdoc` frame, a
 // `window.open()` popup) gets the same runtime, mapped from its parent's (or opener's)
-// label, as soon as the page can reach it.
+// label, as soon as the page can reach it (frames.js).
 'use strict';
-
-/** The location whose label `win` maps from: its own, or the parent's for `about:` windows. */
-function labelLocation(win) {
-  let current = win;
-  for (let hops = 0; hops < 16 && current; hops++) {
-    try {
-      if (current.location.protocol !== 'about:') return current.location;
-      const next = current.parent !== current ? current.parent : current.opener;
-      if (!next || next === current) break;
-      current = next;
-    } catch (e) {
-      break;
-    }
-  }
-  return win.location;
-}
 
 /** Installs the runtime into `win` (idempotent); a cross-origin window is left alone. */
 function installRuntime(win, location) {
+  let installed;
   try {
-    if (!win || win[RUNTIME_MARKER]) return;
+    installed = win && win[RUNTIME_MARKER];
+    if (!win) return;
   } catch (e) {
     return;
   }
-  // Non-enumerable and keyed by a symbol: the page's own globals look as they did.
-  Object.defineProperty(win, RUNTIME_MARKER, { value: Object.freeze({ version: 1 }), enumerable: false });
+  if (installed) {
+    // A frame's initial window is reused when it loads a page of the same origin: its
+    // patches stay, but the safety net must watch the new document.
+    if (typeof installed.watch === 'function') installed.watch(win.document);
+    return;
+  }
+  // Marked first, so that a window is never patched twice. Non-enumerable and keyed by
+  // a symbol: the page's own globals look as they did.
+  let watch = () => {};
+  const marker = { version: 1, watch: (doc) => watch(doc) };
+  Object.defineProperty(win, RUNTIME_MARKER, { value: Object.freeze(marker), enumerable: false });
   const from = location || labelLocation(win);
   const mapper = makeMapper(from);
   disguiseToString(win);
@@ -40,7 +35,7 @@ function installRuntime(win, location) {
   patchWorkers(win, mapUrl, from.protocol + '//' + from.host);
   const mapAttribute = patchDom(win, mapUrl);
   patchCss(win, mapUrl);
-  patchHtml(win, mapUrl, mapAttribute);
+  watch = patchHtml(win, mapUrl, mapAttribute);
   patchNavigation(win, mapUrl, mapAttribute);
   const mapPostArgs = patchMessages(win, mapper);
   patchCookies(win, from);
@@ -48,28 +43,6 @@ function installRuntime(win, location) {
   patchWindows(win, from);
   // Last: it wraps the windows patchWindows installs the runtime in.
   patchWindowMessages(win, mapper, from, mapPostArgs);
-}
-
-/** Frames and popups of `win` get the runtime when the page first reaches their window. */
-function patchWindows(win, location) {
-  // The page gets its window whatever happens to the runtime there.
-  const install = (child) => {
-    try {
-      if (child && child !== win) installRuntime(child, location);
-    } catch (e) {
-      // A window closing under us: nothing to patch.
-    }
-    return child;
-  };
-  for (const iface of ['HTMLIFrameElement', 'HTMLFrameElement', 'HTMLObjectElement']) {
-    const proto = win[iface] && win[iface].prototype;
-    patchGetter(proto, 'contentWindow', install);
-    patchGetter(proto, 'contentDocument', (doc) => {
-      if (doc) install(doc.defaultView);
-      return doc;
-    });
-  }
-  patchMethod(win, 'open', (open, self, args) => install(Reflect.apply(open, self, args)));
 }
 
 installRuntime(window);

@@ -60,12 +60,24 @@ pub fn is_bound(parts: &Parts, session: &ProxySession) -> bool {
     binding::is_bound(cookies, &session.id, session.binding_token())
 }
 
-/// Builds the context of a bound request to be proxied.
+/// Builds the context of a bound request to be proxied to its label's origin.
 pub fn resolve(
     app: &AppState,
     parts: &Parts,
     session: Arc<ProxySession>,
     origin: UpstreamOrigin,
+) -> Result<RequestContext, ProxyError> {
+    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    resolve_to(app, parts, session, origin, path_and_query)
+}
+
+/// Builds the context of a bound request to be proxied to `path_and_query` on `origin`.
+pub fn resolve_to(
+    app: &AppState,
+    parts: &Parts,
+    session: Arc<ProxySession>,
+    origin: UpstreamOrigin,
+    path_and_query: &str,
 ) -> Result<RequestContext, ProxyError> {
     let mapping = app.mapping(session.clone());
     let credentialed = is_bound(parts, &session);
@@ -75,7 +87,6 @@ pub fn resolve(
     if app.rules.never_proxy(origin.host()) {
         return Err(ProxyError::NeverProxied(origin.host().to_owned()));
     }
-    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let upstream_url = Url::parse(&origin.serialize())
         .and_then(|base| base.join(path_and_query))
         .map_err(|e| ProxyError::BadRequest(format!("bad request target: {e}")))?;

@@ -7,7 +7,8 @@
 //! 4. [`response`]: rewrite the response headers and pick the body filter;
 //! 5. [`body`]: stream the body through the synchronous filter.
 //!
-//! WebSocket handshakes take the same road and are then joined in [`websocket`];
+//! WebSocket handshakes take the same road (also to the URL a [`websocket::FALLBACK_PATH`]
+//! request names) and are then joined in [`websocket`];
 //! failures become an [`error_page`].
 
 pub mod body;
@@ -42,14 +43,19 @@ pub async fn handle(app: &AppState, request: Request<Incoming>) -> Response<Body
 async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
     let websocket = websocket::is_upgrade(request.headers());
     let browser_upgrade = websocket.then(|| hyper::upgrade::on(&mut request));
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
 
     let (session, origin) = context::find_session(app, &parts)?;
-    let body = match entry::local_response(app, &parts, body, &session, &origin).await {
-        entry::Route::Local(answer) => return answer,
-        entry::Route::Proxy(body) => body,
+    let (ctx, body) = match websocket::fallback_context(app, &mut parts, &session) {
+        Some(ctx) => (ctx?, body),
+        None => {
+            let body = match entry::local_response(app, &parts, body, &session, &origin).await {
+                entry::Route::Local(answer) => return answer,
+                entry::Route::Proxy(body) => body,
+            };
+            (context::resolve(app, &parts, session, origin)?, body)
+        }
     };
-    let ctx = context::resolve(app, &parts, session, origin)?;
 
     let body = if websocket { Body::empty() } else { Body::new(body) };
     let upstream_request = request::build(&ctx, &parts, body, websocket)?;

@@ -1,13 +1,26 @@
 //! WebSocket upgrades: the handshake goes upstream like any request (Origin translated,
 //! cookies from the jar), and after both sides switch protocols the two connections are
-//! joined byte for byte.
+//! joined byte for byte. A WebSocket to an origin whose label only the server can
+//! compute comes through [`FALLBACK_PATH`] on the page's own label.
+
+use std::sync::Arc;
 
 use axum::body::Body;
-use http::{HeaderMap, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header, request::Parts};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
+use url::{Position, Url};
 
-use super::context::RequestContext;
+use super::context::{self, RequestContext, is_bound};
+use crate::error::ProxyError;
+use crate::origin::UpstreamOrigin;
+use crate::server::AppState;
+use crate::session::ProxySession;
+
+/// `?url=<ws: or wss: URL>` on a page's own label: the runtime cannot compute hashed
+/// fallback labels (IPv6 literals, underscores, long hosts) and a WebSocket follows no
+/// redirect, so the handshake comes here and goes up to the URL it names.
+pub const FALLBACK_PATH: &str = "/__tandem/ws";
 
 /// Whether the request asks to switch to WebSocket.
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -55,4 +68,33 @@ pub fn switching_protocols(ctx: &RequestContext, upstream: Response<hyper::body:
     }
     parts.headers.remove(header::SET_COOKIE);
     Response::from_parts(parts, Body::empty())
+}
+
+/// For a WebSocket handshake to [`FALLBACK_PATH`], the context of the connection to the
+/// URL it names; `None` for every other request. Bound browsers only, like every
+/// handshake; the upstream sees the page's real origin and the jar's cookies for the
+/// target, and the SSRF guard judges the target's addresses as for any upstream.
+pub fn fallback_context(
+    app: &AppState,
+    parts: &mut Parts,
+    session: &Arc<ProxySession>,
+) -> Option<Result<RequestContext, ProxyError>> {
+    if parts.uri.path() != FALLBACK_PATH || !is_upgrade(&parts.headers) {
+        return None;
+    }
+    if !is_bound(parts, session) {
+        return Some(Err(ProxyError::NotBound));
+    }
+    let target = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "url")
+        .and_then(|(_, value)| Url::parse(&value).ok())
+        .filter(|url| matches!(url.scheme(), "ws" | "wss"))
+        .and_then(|url| Some((UpstreamOrigin::from_url(&url)?, url)));
+    let Some((origin, target)) = target else { return Some(Err(ProxyError::NoSuchTandemPath)) };
+    // The browser calls this request same-origin (it went to the page's own label); to
+    // a label of the target's own it would have said same-site, which lets the jar judge
+    // `SameSite` from the page's real origin, as for any other request between labels.
+    parts.headers.insert("sec-fetch-site", HeaderValue::from_static("same-site"));
+    let path_and_query = &target[Position::BeforePath..Position::AfterQuery];
+    Some(context::resolve_to(app, parts, session.clone(), origin, path_and_query))
 }

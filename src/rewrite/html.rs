@@ -1,6 +1,8 @@
 //! The HTML rewriter: a lol_html pass that maps every URL-bearing attribute, rewrites
 //! inline CSS and import maps, removes what would break the page under its label (`integrity`, CSP in
 //! `<meta>`), and puts the runtime script first in the document, before any page script.
+//! An `<iframe srcdoc>` holds a document of its own: it goes through a rewriter of the
+//! same kind (see `html_handlers.rs`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,7 +16,7 @@ use lol_html::{AsciiCompatibleEncoding, MemorySettings, OutputSink, Selector};
 
 use super::css::rewrite_css;
 use super::filter::{BodyFilter, FilterError};
-use super::html_attrs::{decode_entities, escape_attribute, rewrite_refresh, rewrite_srcset, rewrite_url_list};
+use super::html_attrs::{decode_entities, escape_attribute, rewrite_srcset, rewrite_url_list};
 use super::url::{UrlMap, UrlRewriter};
 
 /// The tag that loads the in-page runtime; root-relative so every label serves it.
@@ -56,7 +58,10 @@ struct PageState {
     held_passthrough: bool,
     /// Whether the open `<script>` is an import map.
     in_import_map: bool,
-    css_buffer_limit: usize,
+    /// The bounds this document was given, also for the documents its `srcdoc`s hold.
+    options: HtmlOptions,
+    /// How many `srcdoc` documents this one is nested in.
+    nesting: usize,
 }
 
 type Shared = Arc<Mutex<PageState>>;
@@ -76,6 +81,7 @@ impl OutputSink for SharedSink {
 }
 
 /// Settings of one HTML rewrite.
+#[derive(Clone, Copy)]
 pub struct HtmlOptions {
     /// Encoding from the `Content-Type` header, if it named one.
     pub header_encoding: Option<&'static encoding_rs::Encoding>,
@@ -95,6 +101,11 @@ impl HtmlFilter {
     /// A rewriter for one document whose URLs `urls` maps. Returns `None` for encodings
     /// lol_html cannot parse (not ASCII-compatible), which must pass through untouched.
     pub fn new(urls: UrlRewriter, options: &HtmlOptions) -> Option<Self> {
+        Self::nested(urls, options, 0)
+    }
+
+    /// A rewriter for a document held in the `srcdoc` of `nesting` documents.
+    fn nested(urls: UrlRewriter, options: &HtmlOptions, nesting: usize) -> Option<Self> {
         let encoding = match options.header_encoding {
             Some(e) => AsciiCompatibleEncoding::new(e)?,
             None => AsciiCompatibleEncoding::utf_8(),
@@ -105,7 +116,8 @@ impl HtmlFilter {
             held_text: String::new(),
             held_passthrough: false,
             in_import_map: false,
-            css_buffer_limit: options.css_buffer_limit,
+            options: *options,
+            nesting,
         }));
         let injected = Arc::new(AtomicBool::new(false));
         let settings = Settings::new_send()
@@ -119,7 +131,7 @@ impl HtmlFilter {
                     .with_graceful_bail_out_on_memory_limit_exceeded(true),
             )
             // <base> is read before the generic handler maps its href.
-            .append_element_content_handler(selector("base[href]", base_handler(state.clone())))
+            .append_element_content_handler(selector("base[href]", handlers::base_handler(state.clone())))
             .append_element_content_handler(selector("*", element_handler(state.clone(), injected.clone())))
             .append_document_content_handler(DocumentContentHandlers::default().end(
                 move |end: &mut lol_html::html_content::DocumentEnd| {
@@ -129,7 +141,7 @@ impl HtmlFilter {
                     Ok(())
                 },
             ))
-            .append_element_content_handler(selector("meta[http-equiv]", meta_handler(state.clone())))
+            .append_element_content_handler(selector("meta[http-equiv]", handlers::meta_handler(state.clone())))
             .append_element_content_handler(selector("style", text::style_handler(state.clone())))
             .append_element_content_handler(selector("script", text::script_handler(state.clone())));
         let sink = SharedSink::default();
@@ -223,6 +235,12 @@ fn element_handler(state: Shared, injected: Arc<AtomicBool>) -> ElementContentHa
                 has_integrity = true;
                 continue;
             }
+            if name == "srcdoc" && el.tag_name() == "iframe" {
+                if let Some(document) = handlers::rewrite_srcdoc(&lock(&state), &decode_entities(&attribute.value())) {
+                    mapped.push(("srcdoc", document));
+                }
+                continue;
+            }
             let Some(&(name, kind)) = URL_ATTRIBUTES.iter().find(|(n, _)| *n == name) else { continue };
             let raw = attribute.value();
             let value = decode_entities(&raw);
@@ -259,37 +277,8 @@ fn set_mapped(el: &mut lol_html::send::Element, name: &str, value: &str) {
     let _ = el.set_attribute(name, &escape_attribute(value));
 }
 
-fn base_handler(state: Shared) -> ElementContentHandlers<'static> {
-    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
-        let mut state = lock(&state);
-        // Only the first <base href> counts; the generic href handler maps its value.
-        if !state.base_seen {
-            state.base_seen = true;
-            if let Some(href) = el.get_attribute("href") {
-                state.urls.set_base(&decode_entities(&href));
-            }
-        }
-        Ok(())
-    })
-}
-
-fn meta_handler(state: Shared) -> ElementContentHandlers<'static> {
-    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
-        let Some(equiv) = el.get_attribute("http-equiv") else { return Ok(()) };
-        let equiv = equiv.trim();
-        if equiv.eq_ignore_ascii_case("content-security-policy") {
-            el.remove();
-        } else if equiv.eq_ignore_ascii_case("refresh") {
-            if let Some(content) = el.get_attribute("content") {
-                let mapped = rewrite_refresh(&decode_entities(&content), &lock(&state).urls);
-                if let Some(mapped) = mapped {
-                    set_mapped(el, "content", &mapped);
-                }
-            }
-        }
-        Ok(())
-    })
-}
+#[path = "html_handlers.rs"]
+mod handlers;
 
 #[path = "html_text.rs"]
 mod text;

@@ -225,3 +225,58 @@ fn saved_real_pages_rewrite_identically_at_any_chunking() {
     }
     assert!(seen >= 5, "expected the saved pages in {}", dir.display());
 }
+
+/// `html` written as an attribute value in double quotes.
+fn quoted(html: &str) -> String {
+    html.replace('&', "&amp;").replace('"', "&quot;")
+}
+
+#[test]
+fn iframe_srcdoc_is_rewritten_as_a_page_with_the_runtime_first() {
+    let inner = r#"<!doctype html><p title="a &amp; b">x</p><img src="https://img.test/a.png"><script>run()</script>"#;
+    let html =
+        format!(r#"<p>top<iframe id=f srcdoc="{}"></iframe><div srcdoc="{}"></div>"#, quoted(inner), quoted(inner));
+    let (out, urls) = rewrite(&html);
+    let img = origin(&urls, "https://img.test");
+    let expected = format!(
+        r#"<!doctype html>{RUNTIME_SCRIPT_TAG}<p title="a &amp; b">x</p><img src="{img}/a.png"><script>run()</script>"#
+    );
+    assert!(out.contains(&format!(r#"<iframe id=f srcdoc="{}">"#, quoted(&expected))), "{out}");
+    // Only an iframe's srcdoc is a document.
+    assert!(out.contains(&format!(r#"<div srcdoc="{}">"#, quoted(inner))), "{out}");
+}
+
+#[test]
+fn nested_srcdocs_are_rewritten_down_to_a_bound() {
+    // Each level holds the previous one as its srcdoc, quoted once more.
+    let levels = 7;
+    let mut html = r#"<img src="https://img.test/deep.png">"#.to_owned();
+    for _ in 0..levels {
+        html = format!(r#"<iframe srcdoc="{}"></iframe>"#, quoted(&html));
+    }
+    let (out, urls) = rewrite(&html);
+    let img = origin(&urls, "https://img.test");
+    // Unwind the levels: the first ones got the runtime, the deepest kept their markup.
+    let mut document = out;
+    let mut rewritten = 0;
+    for _ in 0..levels {
+        let start = document.find(r#"srcdoc=""#).expect("srcdoc") + r#"srcdoc=""#.len();
+        let end = start + document[start..].find('"').expect("closing quote");
+        document = decode_entities(&document[start..end]).into_owned();
+        rewritten += usize::from(document.contains(RUNTIME_SCRIPT_TAG));
+    }
+    assert_eq!(rewritten, 4, "{document}");
+    assert_eq!(document, r#"<img src="https://img.test/deep.png">"#);
+    assert!(!document.contains(&img));
+}
+
+#[test]
+fn a_srcdoc_past_the_memory_limit_passes_through_untouched() {
+    let urls = test_rewriter("https://shop.test/");
+    let huge = format!(r#"<img src="https://img.test/a.png">{}"#, "x".repeat(256 * 1024));
+    let html = format!(r#"<a href="https://a.test/">1</a><iframe srcdoc="{}"></iframe>"#, quoted(&huge));
+    let opts = HtmlOptions { memory_limit: 64 * 1024, ..options(None) };
+    let out = String::from_utf8(rewrite_with(&urls, html.as_bytes(), &opts, &[4096, 70_000])).expect("utf-8");
+    assert!(out.ends_with(&format!(r#"<iframe srcdoc="{}"></iframe>"#, quoted(&huge))), "the tail is the input");
+    assert!(out.contains(&origin(&urls, "https://a.test")), "the start is still rewritten");
+}

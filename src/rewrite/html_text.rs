@@ -46,7 +46,7 @@ fn hold(state: &Shared, chunk: &mut TextChunk, rewrite: impl Fn(&str, &UrlRewrit
     let mut state = lock(state);
     let last = chunk.last_in_text_node();
     if !state.held_passthrough {
-        if state.held_text.len() + chunk.as_str().len() > state.css_buffer_limit {
+        if state.held_text.len() + chunk.as_str().len() > state.options.css_buffer_limit {
             let held = std::mem::take(&mut state.held_text);
             chunk.before(&held, ContentType::Html);
             state.held_passthrough = true;

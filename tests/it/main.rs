@@ -9,6 +9,7 @@ mod binding;
 mod browser;
 mod cookie_endpoint;
 mod cookies;
+mod frames;
 mod modules;
 mod passthrough;
 mod requests;

@@ -13,7 +13,7 @@ use crate::support::{Visitor, World, bounded, cookie_names};
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Opens `ws://<label of upstream>` through Tandem with the given `Origin` and `Cookie`.
-async fn connect(
+pub(crate) async fn connect(
     world: &World,
     visitor: &Visitor,
     upstream: &str,

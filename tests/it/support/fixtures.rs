@@ -39,6 +39,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
+use super::frame_sites;
 use super::runtime_sites::{self, Record};
 use super::tls::TestPki;
 use super::worker_sites;
@@ -205,10 +206,10 @@ impl Sites {
             ("account.shop.test", account_shop()),
             ("accounts.test", accounts()),
             ("cdn.test", cdn()),
-            ("app.test", runtime_sites::app(shared.clone()).merge(worker_sites::routes())),
+            ("app.test", runtime_sites::app(shared.clone()).merge(worker_sites::routes()).merge(frame_sites::app())),
             ("api.test", runtime_sites::api(shared.clone()).merge(worker_sites::api_routes())),
             // A host without a direct label (hashed fallback): the same routes as api.test.
-            ("under_score.test", runtime_sites::api(shared.clone())),
+            ("under_score.test", runtime_sites::api(shared.clone()).merge(frame_sites::fallback_api())),
         ]);
         Sites { shared, by_host }
     }

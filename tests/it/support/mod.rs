@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod cookie_sites;
 pub mod fixtures;
+pub mod frame_sites;
 pub mod message_sites;
 pub mod runtime_sites;
 pub mod tls;

@@ -48,6 +48,7 @@ fn app_origin(scheme: Scheme) -> String {
     format!("{}://app.test", scheme.as_str())
 }
 
+/// An HTML page of `body`.
 pub(crate) fn html(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
@@ -470,8 +471,8 @@ Promise.all([blankFetch, explicitFetch, srcdocDone, popupFetch]).then(([blank, e
     ))
 }
 
-/// What still escapes the runtime (see KNOWN_LIMITS.md): `location.href =` in an
-/// `about:blank` frame (no `navigate` event there to map it), a style property rendered at once by a forced layout, and an image whose src is an Attr
+/// What still escapes the runtime (see KNOWN_LIMITS.md): `location.href =` on an
+/// `about:blank` frame, from its parent or its own script (no `navigate` event there), a style property rendered at once by a forced layout, and an image whose src is an Attr
 /// node in a declarative shadow root. Reports in `#out` when done.
 async fn limits_page(Extension(scheme): Extension<Scheme>) -> Response {
     let s = scheme.as_str();
@@ -486,6 +487,8 @@ shadowImg.setAttributeNode(shadowAttr);
 document.getElementById('declarative').shadowRoot.appendChild(shadowImg);
 const frame = document.body.appendChild(document.createElement('iframe'));
 frame.contentWindow.location.href = '{s}://api.test/record/limit-frame-href';
+const inner = document.body.appendChild(document.createElement('iframe'));
+inner.contentWindow.eval("location.href = '{s}://api.test/record/limit-frame-inner-href'");
 const styled = document.body.appendChild(document.createElement('div'));
 styled.style.cssText = 'width: 10px; height: 10px';
 styled.style.backgroundImage = 'url({s}://api.test/record/limit-style-layout)';
