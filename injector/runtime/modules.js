@@ -2,7 +2,8 @@
 // browser resolves their specifiers through import maps, and Chromium merges every
 // import map a document adds. So the runtime adds one small map per origin it meets,
 // mapping that real origin's URL prefix to its label: the page's own origin at once,
-// then each origin the URL mapper maps a URL to (a fetch, an attribute, an import map).
+// then each origin the URL mapper maps a URL to (a fetch, an attribute, an import map)
+// or meets as a label URL already (attributes of the server's HTML).
 // Import maps the page inserts by script get their URLs mapped as the server maps
 // those in its HTML (src/rewrite/importmap.rs).
 'use strict';
@@ -80,9 +81,12 @@ function patchModules(win, mapper, from) {
     seen.add(origin);
     addPrefixMap(origin);
   }
+  const labelUrl = new RegExp('^https?://[^/?#]*\\.' + mapper.zone.replace(/[.]/g, '\\.') + '(?::[0-9]+)?(?:[/?#]|$)', 'i');
   const mapUrl = (raw, directOnly) => {
     const mapped = mapper.mapUrl(raw, directOnly);
     if (mapped !== null) learn(mapped);
+    // A label URL already (the server's HTML, seen by the observer): its origin counts too.
+    else if (typeof raw === 'string' && labelUrl.test(raw)) learn(raw);
     return mapped;
   };
   learn(from.protocol + '//' + from.host);

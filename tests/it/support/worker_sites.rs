@@ -52,14 +52,15 @@ async fn module(Extension(scheme): Extension<Scheme>, Path(name): Path<String>, 
 
 /// Imports modules every way a page can: a static import through the server's import
 /// map, `import()` of an absolute URL of its own origin, of `api.test` once the page
-/// fetched from it, through import maps inserted by script (text then type, and type then
-/// text), and of an origin the page never reached (a known limit). Reports in `#out`.
+/// fetched from it, of `cdn.test` named only in the server's HTML (an image), through
+/// import maps inserted by script (text then type, and type then text), and of an origin
+/// the page never reached (a known limit). Reports in `#out`.
 async fn modules_page(Extension(scheme): Extension<Scheme>) -> Response {
     let s = scheme.as_str();
     let mut response = html(format!(
         r#"<!doctype html><html><head><title>Modules</title>
 <script type="importmap">{{"imports": {{"static-dep": "{s}://api.test/module/static"}}}}</script></head>
-<body><pre id="out"></pre>
+<body><pre id="out"></pre><img src="{s}://cdn.test/logo.png" alt="">
 <script type="module">
 import staticDep from 'static-dep';
 const load = (specifier) => import(specifier).then((m) => m.default, (e) => 'error: ' + e.message);
@@ -78,7 +79,8 @@ insertMap({{ 'inserted-dep': '{s}://api.test/module/inserted' }}, true);
 out.inserted = await load('inserted-dep');
 insertMap({{ 'late-dep': '{s}://api.test/module/late' }}, false);
 out.late = await load('late-dep');
-out.unknown = await load('{s}://cdn.test/module/unknown');
+out.from_html = await load('{s}://cdn.test/module/from-html');
+out.unknown = await load('{s}://accounts.test/module/unknown');
 out.maps = document.querySelectorAll('script[type=importmap]').length;
 document.getElementById('out').textContent = JSON.stringify(out);
 </script></body></html>"#
