@@ -104,13 +104,18 @@ function patchModules(win, mapper, from) {
     const own = ScriptProto && Object.prototype.hasOwnProperty.call(ScriptProto, name);
     patchSetter(own ? ScriptProto : inherited && inherited.prototype, name, mapText);
   }
-  // The type set last: the text already there is mapped first.
-  patchSetter(Script && Script.prototype, 'type', (value, self) => {
-    if (String(value).trim().toLowerCase() === 'importmap') {
+  // The type set last (property or attribute): the text already there is mapped first.
+  const typed = (self, value) => {
+    if (self instanceof Script && String(value).trim().toLowerCase() === 'importmap') {
       const mapped = mapImportMap(mapUrl, textOf.get.call(self));
       if (mapped !== null) textOf.set.call(self, mapped);
     }
     return value;
+  };
+  patchSetter(Script && Script.prototype, 'type', (value, self) => typed(self, value));
+  patchMethod(win.Element.prototype, 'setAttribute', (set, self, args) => {
+    if (args.length > 1 && String(args[0]).toLowerCase() === 'type') typed(self, args[1]);
+    return Reflect.apply(set, self, args);
   });
   return mapUrl;
 }

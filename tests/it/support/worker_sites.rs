@@ -53,7 +53,7 @@ async fn module(Extension(scheme): Extension<Scheme>, Path(name): Path<String>, 
 /// Imports modules every way a page can: a static import through the server's import
 /// map, `import()` of an absolute URL of its own origin, of `api.test` once the page
 /// fetched from it, of `cdn.test` named only in the server's HTML (an image), through
-/// import maps inserted by script (text then type, and type then text), and of an origin
+/// import maps inserted by script (type then text; text then `setAttribute('type')`), and of an origin
 /// the page never reached (a known limit). Reports in `#out`.
 async fn modules_page(Extension(scheme): Extension<Scheme>) -> Response {
     let s = scheme.as_str();
@@ -68,7 +68,7 @@ const insertMap = (imports, typeFirst) => {{
   const script = document.createElement('script');
   if (typeFirst) script.type = 'importmap';
   script.textContent = JSON.stringify({{ imports }});
-  if (!typeFirst) script.type = 'importmap';
+  if (!typeFirst) script.setAttribute('type', 'importmap');
   document.head.appendChild(script);
 }};
 const out = {{ static: staticDep }};
