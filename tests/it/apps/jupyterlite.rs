@@ -11,15 +11,15 @@ use super::{apps_dir, assert_only_tandem_cookies, existing, run_to_completion, t
 use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the static server's port).
-const HOST: &str = "lite.example.test";
+pub(super) const HOST: &str = "lite.example.test";
 /// The lab's page.
-const LAB_PATH: &str = "/lab/index.html";
+pub(super) const LAB_PATH: &str = "/lab/index.html";
 /// What the test types into the first cell (the echo kernel answers it back).
 const CODE: &str = "grey heron, little egret";
 
 /// Builds the site into `dir/site`, working in `dir/lite` (the build keeps its state
 /// next to its configuration: never in `tests/apps`).
-fn build(dir: &Path) -> std::path::PathBuf {
+pub(super) fn build(dir: &Path) -> std::path::PathBuf {
     let lite = dir.join("lite");
     std::fs::create_dir(&lite).expect("lite dir");
     for file in ["jupyter_lite_config.json", "jupyter-lite.json"] {

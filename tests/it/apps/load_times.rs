@@ -8,13 +8,19 @@
 //!
 //! `TANDEM_LOAD_RUNS` sets the runs per series (default 7).
 
+use std::net::SocketAddr;
+
 use tempfile::TempDir;
 
 use super::datasette::{self, Datasette, make_db};
 use super::django_admin::{self, Django};
-use super::{AppProcess, mkdocs, openapi, static_server, tandem_for};
+use super::static_files::StaticFiles;
+use super::{jupyterlite, mkdocs, openapi, pdfjs, static_server, tandem_at};
 use crate::support::Tandem;
 use crate::support::browser::run_scenario;
+
+/// The time one load may take on a loaded machine, for the harness's overall bound.
+const LOAD_BOUND_MS: u64 = 15_000;
 
 /// One page to load, directly and through Tandem, and what shows that the app rendered it.
 struct Target {
@@ -26,22 +32,22 @@ struct Target {
 }
 
 impl Target {
-    /// `path` of the app `server`, which Tandem (started here) serves as `host`.
+    /// `path` of the app at `addr`, which Tandem (started here) serves as `host`.
     async fn new(
         name: &'static str,
         host: &str,
-        server: &AppProcess,
+        addr: SocketAddr,
         path: &str,
         ready: &'static str,
         tandems: &mut Vec<Tandem>,
     ) -> Target {
-        let tandem = tandem_for(host, server).await;
+        let tandem = tandem_at(host, addr).await;
         let upstream = format!("http://{host}");
         let session = tandem.create_session(&format!("{upstream}{path}")).await;
         tandems.push(tandem);
         Target {
             name,
-            direct_url: format!("{}{path}", server.direct_url()),
+            direct_url: format!("http://{addr}{path}"),
             proxied_url: format!("{}{path}", session.origin(&upstream)),
             entry_url: session.proxy_url,
             ready,
@@ -86,7 +92,7 @@ async fn page_load_times_directly_and_through_tandem() {
         Target::new(
             "Django admin login",
             django_admin::HOST,
-            &django.server,
+            django.server.addr,
             "/admin/login/",
             "#id_username",
             &mut tandems,
@@ -98,8 +104,15 @@ async fn page_load_times_directly_and_through_tandem() {
     let datasette = Datasette::start(&db).await;
     let table = "table.rows-and-columns tbody tr";
     targets.push(
-        Target::new("Datasette table", datasette::HOST, &datasette.server, datasette::TABLE_PATH, table, &mut tandems)
-            .await,
+        Target::new(
+            "Datasette table",
+            datasette::HOST,
+            datasette.server.addr,
+            datasette::TABLE_PATH,
+            table,
+            &mut tandems,
+        )
+        .await,
     );
 
     // material's instant navigation wants `site_url` to name the port the browser sees:
@@ -113,7 +126,7 @@ async fn page_load_times_directly_and_through_tandem() {
     let mut docs_target = Target::new(
         "mkdocs-material home",
         mkdocs::HOST,
-        &docs_for_tandem,
+        docs_for_tandem.addr,
         "/",
         "article.md-content__inner h1",
         &mut tandems,
@@ -133,7 +146,7 @@ async fn page_load_times_directly_and_through_tandem() {
         ("redoc", "redoc.html", "[data-section-id^=\"operation/\"] h2"),
     ] {
         let path = format!("/{page}?spec={spec}");
-        let mut target = Target::new(name, openapi::HOST, &openapi_server, &path, ready, &mut tandems).await;
+        let mut target = Target::new(name, openapi::HOST, openapi_server.addr, &path, ready, &mut tandems).await;
         // The spec's absolute URL names the site's real host: directly, its own address.
         target.direct_url = format!("{}/{page}?spec={}", openapi_server.direct_url(), {
             openapi::urlencode(&format!("{}/openapi.json", openapi_server.direct_url()))
@@ -141,8 +154,34 @@ async fn page_load_times_directly_and_through_tandem() {
         targets.push(target);
     }
 
+    let pdf_site = dir.path().join("pdf");
+    std::fs::create_dir(&pdf_site).expect("site dir");
+    pdfjs::make_site(&pdf_site);
+    let pdf_server = StaticFiles::start(&pdf_site, None).await;
+    let first_page = ".page[data-page-number=\"1\"] .textLayer span";
+    targets.push(
+        Target::new("pdf.js viewer", pdfjs::HOST, pdf_server.addr, pdfjs::VIEWER_PATH, first_page, &mut tandems).await,
+    );
+
+    let lite_server = StaticFiles::start(&jupyterlite::build(dir.path()), None).await;
+    let launcher = ".jp-LauncherCard[data-category=\"Notebook\"]";
+    targets.push(
+        Target::new(
+            "JupyterLite lab",
+            jupyterlite::HOST,
+            lite_server.addr,
+            jupyterlite::LAB_PATH,
+            launcher,
+            &mut tandems,
+        )
+        .await,
+    );
+
     let sides: Vec<serde_json::Value> = targets.iter().flat_map(Target::sides).collect();
-    let result = run_scenario("app_load_times", &serde_json::json!({ "runs": runs, "targets": sides })).await;
+    // Bounded per load (a cold and a warm series per side), not by the usual 90 s.
+    let timeout_ms = 60_000 + sides.len() as u64 * runs * 2 * LOAD_BOUND_MS;
+    let args = serde_json::json!({ "runs": runs, "targets": sides, "timeout_ms": timeout_ms });
+    let result = run_scenario("app_load_times", &args).await;
     let rows = result.as_array().expect("one result per side");
 
     println!("\nMedian of {runs} loads, milliseconds (load event / app rendered):\n");

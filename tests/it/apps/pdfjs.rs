@@ -16,16 +16,16 @@ use super::{assert_only_tandem_cookies, npm_package, tandem_at};
 use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the static server's port).
-const HOST: &str = "pdf.example.test";
+pub(super) const HOST: &str = "pdf.example.test";
 /// The pages of the PDF.
 const PAGES: usize = 6;
 /// Where the site has the PDF.
 const PDF_PATH: &str = "/docs/birds.pdf";
 /// The viewer with the PDF.
-const VIEWER_PATH: &str = "/pdfjs/web/viewer.html?file=%2Fdocs%2Fbirds.pdf";
+pub(super) const VIEWER_PATH: &str = "/pdfjs/web/viewer.html?file=%2Fdocs%2Fbirds.pdf";
 
 /// The site: the viewer's build (a link into the package) and the PDF.
-fn make_site(site: &Path) {
+pub(super) fn make_site(site: &Path) {
     let viewer = npm_package("pdfjs-dist-viewer-min", "build/minified/web/viewer.html");
     std::os::unix::fs::symlink(viewer.join("build/minified"), site.join("pdfjs")).expect("symlink");
     std::fs::create_dir(site.join("docs")).expect("docs dir");
