@@ -25,6 +25,18 @@ import { requireArgs } from './app_common.mjs';
 
 export default async function pdfjs(page, args, ctx) {
   requireArgs('app_pdfjs', args, ['base_url', 'viewer_path', 'pdf_path']);
+  // A failure names its step and the page's last console errors.
+  const consoleErrors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text().split('\n').slice(0, 3).join(' '));
+  });
+  const step = async (name, run) => {
+    try {
+      return await run();
+    } catch (e) {
+      throw new Error(`app_pdfjs: ${name}: ${e.message}; console errors: ${JSON.stringify(consoleErrors.slice(-5))}`);
+    }
+  };
   const base = new URL(args.base_url).origin;
   const isPdf = (url) => url.origin === base && url.pathname === args.pdf_path;
   const foreign = [];
@@ -56,7 +68,9 @@ export default async function pdfjs(page, args, ctx) {
     const marker = window[Symbol.for('tandem.runtime')];
     return marker ? marker.version : null;
   });
-  await ctx.waitFor(() => page.evaluate(() => window.PDFViewerApplication?.pdfDocument?.numPages > 0), 20000);
+  await step('the document loads', () =>
+    ctx.waitFor(() => page.evaluate(() => window.PDFViewerApplication?.pdfDocument?.numPages > 0), 30000),
+  );
   const first = await page.evaluate(() => ({
     pages_count: PDFViewerApplication.pagesCount,
     num_pages_label: document.getElementById('numPages').textContent.trim(),
@@ -65,9 +79,11 @@ export default async function pdfjs(page, args, ctx) {
 
   // Page through the document with the toolbar, waiting for each page's canvas and text.
   for (let number = 1; number <= first.pages_count; number++) {
-    if (number > 1) await page.click('#next');
-    await page.waitForSelector(`.page[data-page-number="${number}"] .canvasWrapper canvas`, { timeout: 15000 });
-    await page.waitForSelector(`.page[data-page-number="${number}"] .textLayer span`, { timeout: 15000 });
+    await step(`page ${number} renders`, async () => {
+      if (number > 1) await page.click('#next');
+      await page.waitForSelector(`.page[data-page-number="${number}"] .canvasWrapper canvas`, { timeout: 20000 });
+      await page.waitForSelector(`.page[data-page-number="${number}"] .textLayer span`, { timeout: 20000 });
+    });
   }
   const pages = await page.evaluate(() =>
     [...document.querySelectorAll('#viewer .page')].map((el) => {
@@ -98,7 +114,9 @@ export default async function pdfjs(page, args, ctx) {
         return marker ? marker.version : null;
       })
     : null;
-  const absoluteFile = args.absolute_file_url ? await openAbsoluteFile(page, base, args, ctx) : null;
+  const absoluteFile = args.absolute_file_url
+    ? await step('the absolute file URL', () => openAbsoluteFile(page, base, args, ctx))
+    : null;
   const cookies = (await ctx.cookies()).map((c) => c.name).sort();
   return {
     pages_count: first.pages_count,
