@@ -18,9 +18,9 @@
 //             cookies: [name] }
 //         worker_runtime: the version of Tandem's runtime in pdf.js's worker, or null;
 //         pdf.statuses: the distinct statuses of the PDF's responses, sorted;
-//         failed: requests on the site's origin that failed (the PDF's full download,
-//         which pdf.js may cancel once ranges do, is left out); foreign_requests: URLs of
-//         requests to other origins (aborted).
+//         failed: requests on the site's origin that failed before the absolute file's
+//         step (but for those the page cancelled); foreign_requests: URLs of requests to
+//         other origins (aborted).
 import { requireArgs } from './app_common.mjs';
 
 export default async function pdfjs(page, args, ctx) {
@@ -45,9 +45,13 @@ export default async function pdfjs(page, args, ctx) {
   const workers = [];
   const pdfResponses = [];
   page.on('worker', (worker) => workers.push(worker));
+  // Requests the page cancelled (the viewer's reload, the next step's navigation, pdf.js
+  // dropping its full download once ranges do) are no failure of the site or the proxy.
+  let watchFailures = true;
   page.on('requestfailed', (request) => {
     const url = new URL(request.url());
-    if (url.origin === base && !(isPdf(url) && !request.headers().range)) failed.push(url.pathname);
+    const cancelled = request.failure()?.errorText === 'net::ERR_ABORTED';
+    if (watchFailures && url.origin === base && !cancelled) failed.push(url.pathname);
   });
   page.on('response', (response) => {
     const url = new URL(response.url());
@@ -63,14 +67,12 @@ export default async function pdfjs(page, args, ctx) {
     },
   );
 
-  await page.goto(args.entry_url || `${base}${args.viewer_path}`, { waitUntil: 'load' });
+  const loaded = () => page.evaluate(() => window.PDFViewerApplication?.pdfDocument?.numPages || 0);
+  await step('the document loads', () => openViewer(page, ctx, args.entry_url || `${base}${args.viewer_path}`, loaded));
   const runtime = await page.evaluate(() => {
     const marker = window[Symbol.for('tandem.runtime')];
     return marker ? marker.version : null;
   });
-  await step('the document loads', () =>
-    ctx.waitFor(() => page.evaluate(() => window.PDFViewerApplication?.pdfDocument?.numPages > 0), 30000),
-  );
   const first = await page.evaluate(() => ({
     pages_count: PDFViewerApplication.pagesCount,
     num_pages_label: document.getElementById('numPages').textContent.trim(),
@@ -114,6 +116,7 @@ export default async function pdfjs(page, args, ctx) {
         return marker ? marker.version : null;
       })
     : null;
+  watchFailures = false;
   const absoluteFile = args.absolute_file_url
     ? await step('the absolute file URL', () => openAbsoluteFile(page, base, args, ctx))
     : null;
@@ -148,11 +151,34 @@ async function openAbsoluteFile(page, base, args, ctx) {
   };
   page.on('console', onConsole);
   const viewer = args.viewer_path.split('?')[0];
-  await page.goto(`${base}${viewer}?file=${encodeURIComponent(args.absolute_file_url)}`, { waitUntil: 'load' });
-  const pages = await ctx.waitFor(
-    () => error || page.evaluate(() => window.PDFViewerApplication?.pdfDocument?.numPages || 0),
-    20000,
+  const url = `${base}${viewer}?file=${encodeURIComponent(args.absolute_file_url)}`;
+  const pages = await openViewer(page, ctx, url, async () =>
+    error ? -1 : page.evaluate(() => window.PDFViewerApplication?.pdfDocument?.numPages || 0),
   );
   page.off('console', onConsole);
   return error ? { pages: null, error } : { pages, error: null };
+}
+
+// Opens the viewer at `url` and waits until `settled()` gives a truthy value, which it
+// returns. The viewer starts on DOMContentLoaded and throws "The `container` must be
+// absolutely positioned." when viewer.css, linked after its script, has not applied yet:
+// a race of the viewer's own, directly or not, on a loaded machine. The page is then
+// loaded again, twice at most.
+async function openViewer(page, ctx, url, settled) {
+  for (let attempt = 1; ; attempt++) {
+    let raced = false;
+    const onError = (err) => {
+      if (/must be absolutely positioned/.test(err.message)) raced = true;
+    };
+    page.on('pageerror', onError);
+    try {
+      if (attempt === 1) await page.goto(url, { waitUntil: 'load' });
+      else await page.reload({ waitUntil: 'load' });
+      const value = await ctx.waitFor(async () => (raced ? 'raced' : settled()), 30000);
+      if (value !== 'raced') return value;
+    } finally {
+      page.off('pageerror', onError);
+    }
+    if (attempt === 3) throw new Error('the viewer lost the race with its stylesheet on three loads');
+  }
 }
