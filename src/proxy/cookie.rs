@@ -104,23 +104,23 @@ async fn read_text(body: Incoming) -> Result<String, ProxyError> {
 /// parent of it (the zone); they meant the real host, or its site. Any other domain is
 /// left for the jar to judge against the real host.
 fn real_domain(text: &str, label_host: &str, zone: &str, page: &Url, site: Option<&str>) -> String {
+    let real_of = |value: &str| {
+        let domain = value.trim().trim_start_matches('.').to_ascii_lowercase();
+        if domain == label_host {
+            page.host_str()
+        } else if label_host.ends_with(&format!(".{domain}")) && zone.ends_with(&domain) {
+            site
+        } else {
+            None
+        }
+    };
     let mut fields = text.split(';');
     let mut out = fields.next().unwrap_or_default().to_owned();
     for field in fields {
         out.push(';');
-        let Some((name, value)) = field.split_once('=') else {
-            out.push_str(field);
-            continue;
-        };
-        let domain = value.trim().trim_start_matches('.').to_ascii_lowercase();
-        let parent_of_label = label_host.ends_with(&format!(".{domain}")) && zone.ends_with(&domain);
-        let real = match name.trim().eq_ignore_ascii_case("domain") {
-            true if domain == label_host => page.host_str(),
-            true if parent_of_label => site,
-            _ => None,
-        };
-        match real {
-            Some(real) => {
+        let domain = field.split_once('=').filter(|(name, _)| name.trim().eq_ignore_ascii_case("domain"));
+        match domain.and_then(|(name, value)| Some((name, real_of(value)?))) {
+            Some((name, real)) => {
                 out.push_str(name);
                 out.push('=');
                 out.push_str(real);

@@ -4,16 +4,13 @@
 
 use axum::Router;
 use axum::extract::{Extension, Query};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use http::header::{self, HeaderValue};
 use std::collections::HashMap;
 
 use super::fixtures::Scheme;
-
-fn html(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-}
+use super::runtime_sites::html;
 
 /// Routes merged into `app.test`.
 pub fn app<S: Clone + Send + Sync + 'static>() -> Router<S> {
