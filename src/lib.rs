@@ -9,6 +9,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod injector;
 pub mod origin;
 pub mod proxy;
 pub mod rewrite;

@@ -45,7 +45,12 @@ function mapStyleAttribute(mapUrl, value) {
   return mapped === decoded ? value : mapped.replace(/"/g, '&quot;');
 }
 
-const RUNTIME_TAG = '<script src="/__tandem/runtime.js"></script>';
+// The runtime's URL as this page loaded it (versioned, so a srcdoc frame takes it from the
+// cache); the plain path where there is no document (unit tests).
+const RUNTIME_SRC =
+  (typeof document !== 'undefined' && document.currentScript && document.currentScript.getAttribute('src')) ||
+  '/__tandem/runtime.js';
+const RUNTIME_TAG = `<script src="${RUNTIME_SRC}"></script>`;
 
 /** A srcdoc document's markup loading the runtime before anything else (after a doctype). */
 function withRuntime(markup) {

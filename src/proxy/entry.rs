@@ -3,59 +3,22 @@
 //! label that only the server can compute (hashed fallback labels), and the page's
 //! cookies ([`super::cookie`]).
 
-use std::io::Write;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use axum::body::Body;
-use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header, request::Parts};
 use hyper::body::Incoming;
-use sha2::{Digest, Sha256};
 use url::{Position, Url};
 
 use super::context::{TANDEM_PATH_PREFIX, is_bound};
 use super::cookie::{self, COOKIE_PATH};
 use crate::error::ProxyError;
+use crate::injector::{PAGE_RUNTIME, PAGE_RUNTIME_PATH, Script, WORKER_RUNTIME, WORKER_RUNTIME_PATH};
 use crate::origin::UpstreamOrigin;
 use crate::origin::binding::set_cookie_value;
 use crate::server::AppState;
 use crate::session::{Entry, ProxySession};
 
-/// The runtime injected first into every proxied page: the parts in `injector/runtime/`,
-/// concatenated inside one function so that none of their names becomes a global.
-pub const RUNTIME_JS: &str = concat!(
-    "// Tandem's in-page runtime (injector/runtime/*.js).\n(function () {\n'use strict';\n",
-    include_str!("../../injector/runtime/label.js"),
-    include_str!("../../injector/runtime/disguise.js"),
-    include_str!("../../injector/runtime/network.js"),
-    include_str!("../../injector/runtime/workers.js"),
-    include_str!("../../injector/runtime/modules.js"),
-    include_str!("../../injector/runtime/dom.js"),
-    include_str!("../../injector/runtime/html.js"),
-    include_str!("../../injector/runtime/css.js"),
-    include_str!("../../injector/runtime/navigation.js"),
-    include_str!("../../injector/runtime/message.js"),
-    include_str!("../../injector/runtime/cookie.js"),
-    include_str!("../../injector/runtime/identity.js"),
-    include_str!("../../injector/runtime/windows.js"),
-    include_str!("../../injector/runtime/frames.js"),
-    include_str!("../../injector/runtime/main.js"),
-    "})();\n"
-);
-/// The runtime's worker part: the URL mapper and the network and worker patches, set up
-/// in a worker's global scope. Served before every worker script (see
-/// `proxy::response`), and as `/__tandem/worker.js` for `blob:` workers to import.
-pub const WORKER_RUNTIME_JS: &str = concat!(
-    "// Tandem's worker runtime (injector/runtime/*.js).\n(function () {\n'use strict';\n",
-    include_str!("../../injector/runtime/label.js"),
-    include_str!("../../injector/runtime/disguise.js"),
-    include_str!("../../injector/runtime/network.js"),
-    include_str!("../../injector/runtime/workers.js"),
-    include_str!("../../injector/runtime/worker_main.js"),
-    "})();\n"
-);
-/// Before a module that a module worker imports: the worker part, as a module import.
-pub const WORKER_IMPORT_JS: &str = "import \"/__tandem/worker.js\";\n";
 const ENTRY_PREFIX: &str = "/__tandem/enter/";
 /// `?url=<absolute URL>`: redirects to that URL on its origin's label (see [`to_label`]).
 const TO_PATH: &str = "/__tandem/to";
@@ -86,8 +49,8 @@ pub async fn local_response(
         return Route::Proxy(body);
     }
     Route::Local(match path {
-        "/__tandem/runtime.js" => Ok(script_response(parts, &PAGE_RUNTIME)),
-        "/__tandem/worker.js" => Ok(script_response(parts, &WORKER_RUNTIME)),
+        PAGE_RUNTIME_PATH => Ok(script_response(parts, &PAGE_RUNTIME)),
+        WORKER_RUNTIME_PATH => Ok(script_response(parts, &WORKER_RUNTIME)),
         TO_PATH => to_label(app, parts, session),
         COOKIE_PATH => cookie::serve(app, parts, body, session, origin).await,
         // The whole prefix is Tandem's: nothing below it is ever sent upstream.
@@ -98,30 +61,8 @@ pub async fn local_response(
     })
 }
 
-/// A runtime script as served: compressed once and given a validator once per process,
-/// so each page load costs a revalidation or a few kilobytes, not the whole script.
-struct ServedScript {
-    text: &'static str,
-    gzip: Bytes,
-    etag: HeaderValue,
-}
-
-impl ServedScript {
-    fn new(text: &'static str) -> Self {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        // Writing to a Vec cannot fail.
-        let gzip = encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
-        let digest = Sha256::digest(text.as_bytes());
-        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        let etag = HeaderValue::from_str(&format!("\"{tag}\"")).unwrap_or(HeaderValue::from_static("\"runtime\""));
-        ServedScript { text, gzip: Bytes::from(gzip), etag }
-    }
-}
-
-static PAGE_RUNTIME: LazyLock<ServedScript> = LazyLock::new(|| ServedScript::new(RUNTIME_JS));
-static WORKER_RUNTIME: LazyLock<ServedScript> = LazyLock::new(|| ServedScript::new(WORKER_RUNTIME_JS));
-
-fn script_response(parts: &Parts, served: &ServedScript) -> Response<Body> {
+/// A runtime script: a versioned URL is cached for good, any other revalidated each time.
+fn script_response(parts: &Parts, served: &Script) -> Response<Body> {
     let header_text =
         |name| parts.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
     let fresh = header_text(header::IF_NONE_MATCH)
@@ -143,7 +84,8 @@ fn script_response(parts: &Parts, served: &ServedScript) -> Response<Body> {
     };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let cache = if served.is_named_by(parts.uri.query()) { "public, max-age=31536000, immutable" } else { "no-cache" };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.insert(header::ETAG, served.etag.clone());
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

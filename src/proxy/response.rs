@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 
 use super::body::FilteredBody;
 use super::context::RequestContext;
-use super::entry::{WORKER_IMPORT_JS, WORKER_RUNTIME_JS};
+use crate::injector::{WORKER_RUNTIME_JS, worker_import};
 use crate::rewrite::headers::{ResponseContext, rewrite_response_headers};
 use crate::rewrite::{BodyKind, RewriteLimits, UrlRewriter, body_filter, body_kind};
 
@@ -80,7 +80,7 @@ fn worker_prefix(request: &HeaderMap) -> Option<&'static str> {
     if !["worker", "sharedworker", "serviceworker"].iter().any(|d| dest.eq_ignore_ascii_case(d)) {
         return None;
     }
-    Some(if header("sec-fetch-mode").eq_ignore_ascii_case("cors") { WORKER_IMPORT_JS } else { WORKER_RUNTIME_JS })
+    Some(if header("sec-fetch-mode").eq_ignore_ascii_case("cors") { worker_import() } else { WORKER_RUNTIME_JS })
 }
 
 fn is_javascript(content_type: Option<&str>) -> bool {

@@ -18,9 +18,7 @@ use super::css::rewrite_css;
 use super::filter::{BodyFilter, FilterError};
 use super::html_attrs::{decode_entities, escape_attribute, rewrite_srcset, rewrite_url_list};
 use super::url::{UrlMap, UrlRewriter};
-
-/// The tag that loads the in-page runtime; root-relative so every label serves it.
-pub const RUNTIME_SCRIPT_TAG: &str = r#"<script src="/__tandem/runtime.js"></script>"#;
+use crate::injector::page_script_tag;
 
 /// How an attribute's value carries URLs.
 #[derive(Clone, Copy)]
@@ -136,7 +134,7 @@ impl HtmlFilter {
             .append_document_content_handler(DocumentContentHandlers::default().end(
                 move |end: &mut lol_html::html_content::DocumentEnd| {
                     if !injected.load(Ordering::Relaxed) {
-                        end.append(RUNTIME_SCRIPT_TAG, ContentType::Html);
+                        end.append(page_script_tag(), ContentType::Html);
                     }
                     Ok(())
                 },
@@ -218,11 +216,11 @@ fn element_handler(state: Shared, injected: Arc<AtomicBool>) -> ElementContentHa
             match el.tag_name().as_str() {
                 "html" => {}
                 "head" => {
-                    el.prepend(RUNTIME_SCRIPT_TAG, ContentType::Html);
+                    el.prepend(page_script_tag(), ContentType::Html);
                     injected.store(true, Ordering::Relaxed);
                 }
                 _ => {
-                    el.before(RUNTIME_SCRIPT_TAG, ContentType::Html);
+                    el.before(page_script_tag(), ContentType::Html);
                     injected.store(true, Ordering::Relaxed);
                 }
             }

@@ -46,7 +46,7 @@ fn origin(urls: &UrlRewriter, real: &str) -> String {
 
 #[test]
 fn runtime_comes_first_in_head_whatever_the_document_starts_with() {
-    let tag = RUNTIME_SCRIPT_TAG;
+    let tag = page_script_tag();
     for (input, expected) in [
         (
             "<!doctype html><html><head><title>t</title><script>1</script></head>",
@@ -219,7 +219,7 @@ fn saved_real_pages_rewrite_identically_at_any_chunking() {
             let input = std::fs::read(&path).expect("read");
             let urls = test_rewriter("http://127.0.0.1:8000/");
             let out = rewrite_everywhere(&urls, &input, &options(None));
-            assert!(String::from_utf8_lossy(&out).contains(RUNTIME_SCRIPT_TAG), "{}", path.display());
+            assert!(String::from_utf8_lossy(&out).contains(page_script_tag()), "{}", path.display());
             seen += 1;
         }
     }
@@ -238,9 +238,9 @@ fn iframe_srcdoc_is_rewritten_as_a_page_with_the_runtime_first() {
         format!(r#"<p>top<iframe id=f srcdoc="{}"></iframe><div srcdoc="{}"></div>"#, quoted(inner), quoted(inner));
     let (out, urls) = rewrite(&html);
     let img = origin(&urls, "https://img.test");
-    let expected = format!(
-        r#"<!doctype html>{RUNTIME_SCRIPT_TAG}<p title="a &amp; b">x</p><img src="{img}/a.png"><script>run()</script>"#
-    );
+    let tag = page_script_tag();
+    let expected =
+        format!(r#"<!doctype html>{tag}<p title="a &amp; b">x</p><img src="{img}/a.png"><script>run()</script>"#);
     assert!(out.contains(&format!(r#"<iframe id=f srcdoc="{}">"#, quoted(&expected))), "{out}");
     // Only an iframe's srcdoc is a document.
     assert!(out.contains(&format!(r#"<div srcdoc="{}">"#, quoted(inner))), "{out}");
@@ -263,7 +263,7 @@ fn nested_srcdocs_are_rewritten_down_to_a_bound() {
         let start = document.find(r#"srcdoc=""#).expect("srcdoc") + r#"srcdoc=""#.len();
         let end = start + document[start..].find('"').expect("closing quote");
         document = decode_entities(&document[start..end]).into_owned();
-        rewritten += usize::from(document.contains(RUNTIME_SCRIPT_TAG));
+        rewritten += usize::from(document.contains(page_script_tag()));
     }
     assert_eq!(rewritten, 4, "{document}");
     assert_eq!(document, r#"<img src="https://img.test/deep.png">"#);

@@ -237,8 +237,9 @@ async fn a_request_without_credentials_from_a_label_of_the_session_goes_up_witho
     assert_refusal_page(&world.tandem.send(navigation).await, StatusCode::FORBIDDEN, "has not joined");
 }
 
-/// The runtime is served gzipped to browsers that take it, with a validator, so a page
-/// load costs a revalidation rather than the whole script.
+/// The runtime is served gzipped to browsers that take it, with a validator; pages load it
+/// by a versioned URL that is cached for good, so a page load after the first costs no
+/// request for it at all, while the plain URL (or an old version) is revalidated.
 #[tokio::test]
 async fn the_runtime_is_served_compressed_and_revalidated() {
     use std::io::Read;
@@ -268,4 +269,21 @@ async fn the_runtime_is_served_compressed_and_revalidated() {
         .send(visitor.request(Method::GET, &url).header(header::ACCEPT_ENCODING, "gzip;q=0"), Body::empty())
         .await;
     assert_eq!(refused.header(header::CONTENT_ENCODING), None);
+    assert_eq!(plain.header(header::CACHE_CONTROL), Some("no-cache"));
+
+    let tag = tandem::injector::page_script_tag();
+    let path = tag.split('"').nth(1).expect("the tag's src");
+    let versioned = visitor
+        .send(visitor.request(Method::GET, &visitor.url(&format!("https://shop.test{path}"))), Body::empty())
+        .await;
+    assert_eq!(versioned.status, StatusCode::OK);
+    assert_eq!(versioned.body, plain.body);
+    assert_eq!(versioned.header(header::CACHE_CONTROL), Some("public, max-age=31536000, immutable"));
+    let old = visitor.send(visitor.request(Method::GET, &format!("{url}?v=0123456789abcdef")), Body::empty()).await;
+    assert_eq!(old.body, plain.body);
+    assert_eq!(
+        old.header(header::CACHE_CONTROL),
+        Some("no-cache"),
+        "an old version's URL would keep old pages' runtime"
+    );
 }

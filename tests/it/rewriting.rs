@@ -6,8 +6,7 @@ use http::{Method, StatusCode, header};
 
 use crate::support::fixtures::{CP1251_PAGE, REAL_PAGES, compressed_page};
 use crate::support::{Reply, World, cookie_names};
-
-const RUNTIME_TAG: &str = r#"<script src="/__tandem/runtime.js"></script>"#;
+use tandem::injector::page_script_tag;
 
 fn assert_no_length_after_rewrite(reply: &Reply) {
     assert_eq!(reply.header(header::CONTENT_LENGTH), None, "a rewritten body kept the upstream's Content-Length");
@@ -26,7 +25,8 @@ async fn html_urls_lead_to_labels_and_the_runtime_comes_first_in_head() {
         let reply = visitor.get(&visitor.landing).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         let page = reply.text();
-        assert!(page.contains(&format!("<head>{RUNTIME_TAG}<title>Shop</title>")), "runtime not first in head: {page}");
+        let tag = page_script_tag();
+        assert!(page.contains(&format!("<head>{tag}<title>Shop</title>")), "runtime not first in head: {page}");
         assert_eq!(page.matches("/__tandem/runtime.js").count(), 1, "{page}");
         for expected in [
             format!(r#"<link rel="stylesheet" href="{cdn}/app.css">"#),
@@ -137,7 +137,7 @@ async fn gzip_and_brotli_pages_are_decoded_and_rewritten() {
         assert_eq!(reply.header(header::CONTENT_ENCODING), None, "{coding}: the body is sent decoded");
         assert_no_length_after_rewrite(&reply);
         let expected = compressed_page("https", coding)
-            .replace("<head>", &format!("<head>{RUNTIME_TAG}"))
+            .replace("<head>", &format!("<head>{}", page_script_tag()))
             .replace("https://cdn.test", &session.origin("https://cdn.test/"))
             .replace("https://shop.test", &session.origin("https://shop.test/"));
         assert!(reply.text() == expected, "{coding}: got\n{}\nexpected\n{expected}", reply.text());
@@ -155,7 +155,7 @@ async fn gzip_and_brotli_pages_are_decoded_and_rewritten() {
 /// tag and the absolute links, which lead to labels.
 fn expected_cp1251(session: &crate::support::Session) -> Vec<u8> {
     let replacements = [
-        ("<head>".to_owned(), format!("<head>{RUNTIME_TAG}")),
+        ("<head>".to_owned(), format!("<head>{}", page_script_tag())),
         ("http://127.0.0.1:18805/".to_owned(), format!("{}/", session.origin("http://127.0.0.1:18805/"))),
         ("https://example.ru/".to_owned(), format!("{}/", session.origin("https://example.ru/"))),
         // Protocol-relative: the page was fetched over https.
@@ -258,7 +258,7 @@ async fn real_pages_come_through_whole() {
     let world = World::start().await;
     let visitor = world.tandem.visitor("https://shop.test/").await;
     for (name, page) in REAL_PAGES {
-        let mut expected = replace_bytes(page, b"<head>", format!("<head>{RUNTIME_TAG}").as_bytes());
+        let mut expected = replace_bytes(page, b"<head>", format!("<head>{}", page_script_tag()).as_bytes());
         if name.starts_with("datasette") {
             // Links in attributes only: the same URLs in text stay as they are.
             for origin in ["http://127.0.0.1:18802", "https://example.com", "https://datasette.io"] {

@@ -18,7 +18,7 @@ async fn worker_scripts_are_served_with_the_worker_part_first() {
     let visitor = world.tandem.visitor("https://app.test/workers").await;
     let url = visitor.url("https://app.test/worker/module.js");
     let runtime = "// Tandem's worker runtime";
-    let import = "import \"/__tandem/worker.js\";\n";
+    let import = tandem::injector::worker_import();
     for (dest, mode, prefix) in [
         ("worker", "same-origin", Some(runtime)),
         ("sharedworker", "same-origin", Some(runtime)),

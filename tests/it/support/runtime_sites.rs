@@ -176,7 +176,7 @@ const steps = {{
   out.instance_of = new WebSocket('{ws}://api.test/socket') instanceof WebSocket && WebSocket.OPEN === 1
     && new Request('/x') instanceof Request && Request.prototype.constructor === Request;
   out.globals = Object.keys(window).filter((k) => /tandem/i.test(k));
-  out.runtime_tags = document.querySelectorAll('script[src="/__tandem/runtime.js"]').length;
+  out.runtime_tags = document.querySelectorAll('script[src^="/__tandem/runtime.js"]').length;
   document.getElementById('out').textContent = JSON.stringify(out);
 }})();
 </script></body></html>"#
