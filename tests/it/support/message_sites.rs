@@ -21,7 +21,7 @@ pub fn api<S: Clone + Send + Sync + 'static>() -> Router<S> {
 
 /// Opens an api.test frame (keeping its window from before it loaded) and an api.test
 /// popup; each says it is ready to the app's real origin, and the app answers it with
-/// api.test's real origin. Also posts through `window.frames[0]`, which the runtime
+/// api.test's real origin (the popup through `event.source` and `event.origin`). Also posts through `window.frames[0]`, which the runtime
 /// cannot reach. Reports what arrived, and whether `event.source` is the window the
 /// page holds.
 async fn windows_page(Extension(scheme): Extension<Scheme>) -> Response {
@@ -49,7 +49,8 @@ window.addEventListener('message', (e) => {{
   }}
   if (e.data === 'popup-ready') {{
     out.popup_source = e.source === popup;
-    popup.postMessage({{ to: 'popup' }}, {{ targetOrigin: api }});
+    // The usual answer: to the sender, at the origin the event names (real).
+    e.source.postMessage({{ to: 'popup' }}, {{ targetOrigin: e.origin }});
   }}
   // The known limits have had the time the answers took twice over.
   if (got.length === 4) setTimeout(report, 500);
