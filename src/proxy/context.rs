@@ -54,6 +54,14 @@ pub fn find_session(app: &AppState, parts: &Parts) -> Result<(Arc<ProxySession>,
     Ok((session, origin))
 }
 
+/// The value of the query parameter `name` (the first, decoded): Tandem's own paths take
+/// their arguments this way.
+pub fn query_param(parts: &Parts, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
 /// Whether the request carries the session's binding cookie.
 pub fn is_bound(parts: &Parts, session: &ProxySession) -> bool {
     let cookies = parts.headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok());

@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use url::Url;
 
-use super::context::{is_bound, request_host};
+use super::context::{is_bound, query_param, request_host};
 use crate::error::ProxyError;
 use crate::origin::{UpstreamOrigin, strip_port};
 use crate::server::AppState;
@@ -43,9 +43,7 @@ pub async fn serve(
         return Err(ProxyError::NotBound);
     }
     let label_host = own_origin_only(app, parts, session, origin)?;
-    let path = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-        .find(|(name, _)| name == "path")
-        .map(|(_, value)| value.into_owned())
+    let path = query_param(parts, "path")
         .filter(|path| path.starts_with('/'))
         .ok_or_else(|| ProxyError::BadRequest("`path` (the page's path, from /) is required".into()))?;
     // The path only: `//other.host/` must not name another origin's cookies.

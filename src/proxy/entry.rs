@@ -10,7 +10,7 @@ use http::{HeaderValue, Response, StatusCode, header, request::Parts};
 use hyper::body::Incoming;
 use url::{Position, Url};
 
-use super::context::{TANDEM_PATH_PREFIX, is_bound};
+use super::context::{TANDEM_PATH_PREFIX, is_bound, query_param};
 use super::cookie::{self, COOKIE_PATH};
 use crate::error::ProxyError;
 use crate::injector::{PAGE_RUNTIME, PAGE_RUNTIME_PATH, Script, WORKER_RUNTIME, WORKER_RUNTIME_PATH};
@@ -109,10 +109,8 @@ fn to_label(app: &AppState, parts: &Parts, session: &Arc<ProxySession>) -> Resul
     if !is_bound(parts, session) {
         return Err(ProxyError::NotBound);
     }
-    let target = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-        .find(|(name, _)| name == "url")
-        .and_then(|(_, value)| Url::parse(&value).ok())
-        .ok_or(ProxyError::NoSuchTandemPath)?;
+    let target =
+        query_param(parts, "url").and_then(|value| Url::parse(&value).ok()).ok_or(ProxyError::NoSuchTandemPath)?;
     let origin = UpstreamOrigin::from_url(&target).ok_or(ProxyError::NoSuchTandemPath)?;
     let mapping = app.mapping(session.clone());
     // Hosts never proxied are left as they are, as the page's own URL mapper would.

@@ -85,9 +85,8 @@ pub fn fallback_context(
     if !is_bound(parts, session) {
         return Some(Err(ProxyError::NotBound));
     }
-    let target = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-        .find(|(name, _)| name == "url")
-        .and_then(|(_, value)| Url::parse(&value).ok())
+    let target = context::query_param(parts, "url")
+        .and_then(|value| Url::parse(&value).ok())
         .filter(|url| matches!(url.scheme(), "ws" | "wss"))
         .and_then(|url| Some((UpstreamOrigin::from_url(&url)?, url)));
     let Some((origin, target)) = target else { return Some(Err(ProxyError::NoSuchTandemPath)) };
