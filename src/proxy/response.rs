@@ -12,7 +12,7 @@ use super::body::FilteredBody;
 use super::context::RequestContext;
 use crate::injector::{WORKER_RUNTIME_JS, worker_import};
 use crate::rewrite::headers::{ResponseContext, rewrite_response_headers};
-use crate::rewrite::{BodyKind, RewriteLimits, UrlRewriter, body_filter, body_kind};
+use crate::rewrite::{BodyKind, RewriteLimits, UrlRewriter, body_filter, body_kind, mime_essence};
 
 /// The browser's response: headers rewritten, body streamed through its filter.
 pub fn rewrite(
@@ -84,7 +84,7 @@ fn worker_prefix(request: &HeaderMap) -> Option<&'static str> {
 }
 
 fn is_javascript(content_type: Option<&str>) -> bool {
-    let essence = content_type.unwrap_or_default().split(';').next().unwrap_or_default().trim();
+    let essence = mime_essence(content_type.unwrap_or_default());
     essence.to_ascii_lowercase().ends_with("javascript") || essence.eq_ignore_ascii_case("text/ecmascript")
 }
 

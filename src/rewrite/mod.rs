@@ -44,7 +44,7 @@ pub enum BodyKind {
 /// Classifies a body by its `Content-Type`.
 pub fn body_kind(content_type: Option<&str>) -> BodyKind {
     let Some(content_type) = content_type else { return BodyKind::Opaque };
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let essence = mime_essence(content_type);
     if essence.eq_ignore_ascii_case("text/html") || essence.eq_ignore_ascii_case("application/xhtml+xml") {
         BodyKind::Html
     } else if essence.eq_ignore_ascii_case("text/css") {
@@ -52,6 +52,11 @@ pub fn body_kind(content_type: Option<&str>) -> BodyKind {
     } else {
         BodyKind::Opaque
     }
+}
+
+/// A `Content-Type`'s type and subtype, without parameters (case as written).
+pub fn mime_essence(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or_default().trim()
 }
 
 /// The encoding a `Content-Type`'s `charset` parameter names, if any.
