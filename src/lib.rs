@@ -16,4 +16,5 @@ pub mod rewrite;
 pub mod rules;
 pub mod server;
 pub mod session;
+pub mod store;
 pub mod upstream;
