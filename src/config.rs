@@ -35,6 +35,12 @@ pub const DEFAULT_CSS_BUFFER: usize = 256 * 1024;
 pub const DEFAULT_MAX_DECOMPRESSION_RATIO: u64 = 200;
 /// Largest JSON body the REST API reads.
 pub const DEFAULT_MAX_API_BODY: usize = 64 * 1024;
+/// Attempts to deliver one webhook, the first included.
+pub const DEFAULT_WEBHOOK_ATTEMPTS: u32 = 5;
+/// Wait after a webhook's first failed attempt; doubled after each further failure.
+pub const DEFAULT_WEBHOOK_FIRST_RETRY_MS: u64 = 1_000;
+/// Time one webhook attempt may take until the receiver's response headers.
+pub const DEFAULT_WEBHOOK_TIMEOUT_MS: u64 = 10_000;
 /// Environment variables with the `TANDEM_` prefix that are not configuration keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["TANDEM_CONFIG", "TANDEM_LOG"];
 const ENV_PREFIX: &str = "TANDEM_";
@@ -73,6 +79,13 @@ pub struct Config {
     pub max_decompression_ratio: u64,
     /// Largest REST request body, in bytes.
     pub max_api_body: usize,
+    /// Attempts to deliver one webhook (at least 1).
+    pub webhook_attempts: u32,
+    /// Wait after a webhook's first failed attempt, in milliseconds; it doubles after each
+    /// further failure, up to `webhook::MAX_RETRY_DELAY`.
+    pub webhook_first_retry_ms: u64,
+    /// Time one webhook attempt may take, in milliseconds.
+    pub webhook_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -93,6 +106,9 @@ impl Default for Config {
             css_buffer: DEFAULT_CSS_BUFFER,
             max_decompression_ratio: DEFAULT_MAX_DECOMPRESSION_RATIO,
             max_api_body: DEFAULT_MAX_API_BODY,
+            webhook_attempts: DEFAULT_WEBHOOK_ATTEMPTS,
+            webhook_first_retry_ms: DEFAULT_WEBHOOK_FIRST_RETRY_MS,
+            webhook_timeout_ms: DEFAULT_WEBHOOK_TIMEOUT_MS,
         }
     }
 }
@@ -169,6 +185,9 @@ impl Config {
         }
         if self.max_decompression_ratio == 0 {
             return Err("max_decompression_ratio must be at least 1".into());
+        }
+        if self.webhook_attempts == 0 || self.webhook_timeout_ms == 0 {
+            return Err("webhook_attempts and webhook_timeout_ms must be at least 1".into());
         }
         Ok(())
     }
@@ -248,6 +267,16 @@ mod tests {
         let err =
             Config::load(None, env(&[("TANDEM_CONTENT_ORIGIN", "http://localhost:8080")])).expect_err("same host");
         assert!(err.to_string().contains("different hosts"), "{err}");
+    }
+
+    #[test]
+    fn webhooks_need_an_attempt_and_a_timeout() {
+        let c = Config::load(None, env(&[])).expect("defaults load");
+        assert_eq!((c.webhook_attempts, c.webhook_first_retry_ms, c.webhook_timeout_ms), (5, 1000, 10_000));
+        for (key, value) in [("TANDEM_WEBHOOK_ATTEMPTS", "0"), ("TANDEM_WEBHOOK_TIMEOUT_MS", "0")] {
+            let err = Config::load(None, env(&[(key, value)])).expect_err("zero refused");
+            assert!(err.to_string().contains("webhook_"), "{err}");
+        }
     }
 
     #[test]

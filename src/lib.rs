@@ -3,7 +3,8 @@
 //! A request enters [`server`], is matched to a session and an upstream origin
 //! ([`origin`], [`session`]), goes up through [`upstream`] and comes back down through
 //! the [`rewrite`] filters, driven phase by phase by [`proxy`]. The REST API lives in
-//! [`api`]; start-up and settings in [`config`].
+//! [`api`]; start-up and settings in [`config`]; webhooks to integrators go out
+//! through [`webhook`].
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -18,3 +19,4 @@ pub mod server;
 pub mod session;
 pub mod store;
 pub mod upstream;
+pub mod webhook;

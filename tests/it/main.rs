@@ -20,5 +20,6 @@ mod runtime_messages;
 mod sessions;
 mod upstream;
 mod upstream_failures;
+mod webhooks;
 mod websocket;
 mod workers;
