@@ -35,7 +35,7 @@ const PAGES: &[&str] = &[
 fn rewriter() -> UrlRewriter {
     let base = Url::parse("http://127.0.0.1:8000/").expect("url");
     let registry = SessionRegistry::new(public_suffix_list());
-    let session = registry.create(base.clone(), None);
+    let session = registry.create(base.clone(), "bench".to_owned(), 0);
     let zone = Arc::new(ContentOrigin::new(&Url::parse("http://proxy.localhost:8080").expect("url")));
     UrlRewriter::new(Mapping { session, zone, rules: Arc::new(Rules::default()) }, base)
 }

@@ -41,6 +41,15 @@ pub const DEFAULT_WEBHOOK_ATTEMPTS: u32 = 5;
 pub const DEFAULT_WEBHOOK_FIRST_RETRY_MS: u64 = 1_000;
 /// Time one webhook attempt may take until the receiver's response headers.
 pub const DEFAULT_WEBHOOK_TIMEOUT_MS: u64 = 10_000;
+/// A visitor whose pages all closed stays online this long (following a link closes
+/// one page before the next one connects).
+pub const DEFAULT_VISITOR_GRACE_MS: u64 = 10_000;
+/// A co-browsing session whose agents all left ends unless one is back within this time.
+pub const DEFAULT_SESSION_GRACE_MS: u64 = 30_000;
+/// How long a watch link can be opened after it was issued.
+pub const DEFAULT_WATCH_LINK_TTL_SECS: u64 = 120;
+/// Records older than this are purged.
+pub const DEFAULT_RETENTION_DAYS: u64 = 30;
 /// Environment variables with the `TANDEM_` prefix that are not configuration keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["TANDEM_CONFIG", "TANDEM_LOG"];
 const ENV_PREFIX: &str = "TANDEM_";
@@ -86,6 +95,16 @@ pub struct Config {
     pub webhook_first_retry_ms: u64,
     /// Time one webhook attempt may take, in milliseconds.
     pub webhook_timeout_ms: u64,
+    /// How long a visitor with no page open stays online, in milliseconds.
+    pub visitor_grace_ms: u64,
+    /// How long a session waits for an agent to come back before it ends, in milliseconds.
+    pub session_grace_ms: u64,
+    /// Lifetime of a watch link, in seconds.
+    pub watch_link_ttl_secs: u64,
+    /// Most co-browsing sessions at once; watch links beyond it are refused with 402.
+    pub max_ongoing_sessions: Option<usize>,
+    /// Days records are kept.
+    pub retention_days: u64,
 }
 
 impl Default for Config {
@@ -109,6 +128,11 @@ impl Default for Config {
             webhook_attempts: DEFAULT_WEBHOOK_ATTEMPTS,
             webhook_first_retry_ms: DEFAULT_WEBHOOK_FIRST_RETRY_MS,
             webhook_timeout_ms: DEFAULT_WEBHOOK_TIMEOUT_MS,
+            visitor_grace_ms: DEFAULT_VISITOR_GRACE_MS,
+            session_grace_ms: DEFAULT_SESSION_GRACE_MS,
+            watch_link_ttl_secs: DEFAULT_WATCH_LINK_TTL_SECS,
+            max_ongoing_sessions: None,
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -183,6 +207,9 @@ impl Config {
         if self.control_origin.host_str() == self.content_origin.host_str() {
             return Err("control_origin and content_origin must have different hosts".into());
         }
+        if self.watch_link_ttl_secs == 0 || self.retention_days == 0 {
+            return Err("watch_link_ttl_secs and retention_days must be at least 1".into());
+        }
         if self.max_decompression_ratio == 0 {
             return Err("max_decompression_ratio must be at least 1".into());
         }
@@ -195,6 +222,14 @@ impl Config {
     /// Connect timeout as a duration.
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_millis(self.connect_timeout_ms)
+    }
+
+    /// The grace periods of live state.
+    pub fn live_settings(&self) -> crate::live::LiveSettings {
+        crate::live::LiveSettings {
+            visitor_grace: Duration::from_millis(self.visitor_grace_ms),
+            session_grace: Duration::from_millis(self.session_grace_ms),
+        }
     }
 
     /// Response-header timeout as a duration.

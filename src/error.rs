@@ -78,6 +78,7 @@ impl ProxyError {
 }
 
 /// Why a REST call failed; serialized as `{"status":"error","error":code,"message":...}`.
+/// 500s say no more than "internal error" to the caller; the log has the cause.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Client: missing or wrong API key.
@@ -103,6 +104,21 @@ pub enum ApiError {
     /// Client: the route exists with other methods.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// Client: no visitor has that short id.
+    #[error("the visitor does not exist")]
+    VisitorNotFound,
+    /// Client: no agent matches the lookup.
+    #[error("agent not found")]
+    AgentNotFound,
+    /// Client: the visitor is online and cannot be deleted.
+    #[error("the visitor is online; it can be deleted once it is offline")]
+    VisitorOnline,
+    /// Client: the configured limit of ongoing sessions is reached.
+    #[error("this session would go over the limit of {0} ongoing sessions")]
+    SessionLimit(usize),
+    /// Ours: the records failed.
+    #[error("internal error: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl ApiError {
@@ -115,6 +131,50 @@ impl ApiError {
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::VisitorNotFound => (StatusCode::NOT_FOUND, "visitor_not_found"),
+            ApiError::AgentNotFound => (StatusCode::NOT_FOUND, "agent_not_found"),
+            ApiError::VisitorOnline => (StatusCode::CONFLICT, "visitor_online"),
+            ApiError::SessionLimit(_) => (StatusCode::PAYMENT_REQUIRED, "session_limit_reached"),
+            ApiError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        }
+    }
+}
+
+/// Why a watch link or a viewer page was refused; shown to the agent as a page.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// Client: the token is not one Tandem signed.
+    #[error("this watch link is not valid")]
+    Forged,
+    /// Client: the token's time is up.
+    #[error("this watch link has expired; ask for a new one")]
+    Expired,
+    /// Client: the link was opened before, in another browser.
+    #[error("this watch link has already been used; ask for a new one")]
+    AlreadyUsed,
+    /// Client: the viewer page without the credential its link gave.
+    #[error("this browser has not opened a watch link for this session")]
+    NotAgent,
+    /// Client: the session the link joined is over.
+    #[error("this co-browsing session has ended")]
+    SessionEnded,
+    /// Client: the visitor was deleted.
+    #[error("this visitor no longer exists")]
+    VisitorGone,
+    /// Ours: the records failed.
+    #[error("internal error: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl WatchError {
+    /// The status code and the page's title.
+    pub fn status_and_title(&self) -> (StatusCode, &'static str) {
+        match self {
+            WatchError::Forged | WatchError::NotAgent => (StatusCode::FORBIDDEN, "Not a valid watch link"),
+            WatchError::Expired | WatchError::AlreadyUsed => (StatusCode::GONE, "Watch link no longer valid"),
+            WatchError::SessionEnded => (StatusCode::GONE, "Session ended"),
+            WatchError::VisitorGone => (StatusCode::NOT_FOUND, "Visitor not found"),
+            WatchError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
         }
     }
 }

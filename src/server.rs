@@ -2,7 +2,9 @@
 //! to the proxy, everything else to the control side (REST API).
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -15,15 +17,31 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::config::Config;
-use crate::origin::{ContentOrigin, strip_port};
+use crate::live::{Live, now_millis};
+use crate::origin::{ContentOrigin, SessionId, strip_port};
 use crate::rewrite::{Mapping, RewriteLimits};
 use crate::rules::{Rules, RulesError};
 use crate::session::jar::public_suffix_list;
 use crate::session::{ProxySession, SessionRegistry};
+use crate::store::{SqliteStore, Store, StoreError};
 use crate::upstream::{UpstreamClient, UpstreamSettings, UpstreamSetupError};
+use crate::watch::WatchTokens;
+use crate::webhook::WebhookSender;
 
 /// File in the data directory that keeps the generated API key.
 const API_KEY_FILE: &str = "api_key";
+/// File in the data directory that keeps the key signing watch links.
+const WATCH_KEY_FILE: &str = "watch_key";
+/// The records' database in the data directory.
+const DATABASE_FILE: &str = "tandem.db";
+/// How often changed proxy sessions are saved to the records.
+const SAVE_INTERVAL: Duration = Duration::from_secs(2);
+/// How often records past their retention are purged.
+const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// The address a request's connection came from (a request extension).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub SocketAddr);
 
 /// Everything request handlers share.
 pub struct AppState {
@@ -41,12 +59,49 @@ pub struct AppState {
     pub api_key: String,
     /// Bounds of body rewriting.
     pub limits: RewriteLimits,
+    /// Who is online and which co-browsing sessions go on; the records behind them.
+    pub live: Arc<Live>,
+    /// Signs and checks watch links.
+    pub watch_tokens: WatchTokens,
 }
 
 impl AppState {
     /// The URL mapping of one session.
     pub fn mapping(&self, session: Arc<ProxySession>) -> Mapping {
         Mapping { session, zone: self.zone.clone(), rules: self.rules.clone() }
+    }
+
+    /// Runs `job` on the records, off the async workers.
+    pub async fn records<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.live.store().clone();
+        tokio::task::spawn_blocking(move || job(store.as_ref()))
+            .await
+            .map_err(|e| StoreError::Interrupted(e.to_string()))?
+    }
+
+    /// A session Tandem no longer had in memory (it restarted), from the records.
+    pub async fn restore_session(&self, id: &SessionId) -> Option<Arc<ProxySession>> {
+        let key = id.to_string();
+        match self.records(move |s| s.proxy_session(&key)).await {
+            Ok(record) => self.sessions.adopt(record?),
+            Err(e) => {
+                tracing::error!(error = %e, "could not read a proxy session from the records");
+                None
+            }
+        }
+    }
+
+    /// Saves the proxy sessions whose tokens or labels changed.
+    fn save_proxy_sessions(&self) {
+        for session in self.sessions.take_unsaved() {
+            let (id, entry, labels) = (session.id.to_string(), session.entry_token(), session.fallback_labels_json());
+            self.live
+                .writer()
+                .write("proxy session", move |s| s.save_proxy_session_state(&id, entry.as_deref(), "", &labels));
+        }
     }
 }
 
@@ -59,6 +114,9 @@ pub enum StartError {
     /// The upstream TLS settings are invalid.
     #[error("upstream TLS settings: {0}")]
     Upstream(#[from] UpstreamSetupError),
+    /// The records could not be opened.
+    #[error("records: {0}")]
+    Store(#[from] StoreError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     File {
@@ -94,14 +152,21 @@ impl App {
         })?;
         let api_key = match &config.api_key {
             Some(key) => key.clone(),
-            None => load_or_create_api_key(&config.data_dir)?,
+            None => load_or_create_secret(&config.data_dir, API_KEY_FILE)?,
         };
+        let watch_key = load_or_create_secret(&config.data_dir, WATCH_KEY_FILE)?;
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir.join(DATABASE_FILE))?);
+        let webhooks = WebhookSender::new(upstream.clone(), &config);
+        let live = Live::new(store, webhooks, config.live_settings())
+            .map_err(|source| StartError::File { path: "store writer thread".into(), source })?;
         let state = Arc::new(AppState {
             zone: Arc::new(ContentOrigin::new(&config.content_origin)),
             sessions: SessionRegistry::new(public_suffix_list()),
             upstream,
             rules,
             api_key,
+            live,
+            watch_tokens: WatchTokens::new(watch_key.as_bytes()),
             limits: RewriteLimits {
                 html_memory: config.html_rewriter_memory,
                 css_buffer: config.css_buffer,
@@ -133,11 +198,41 @@ impl App {
         );
     }
 
+    /// Rebuilds live state from the records and starts the background work: saving
+    /// proxy sessions, purging old records.
+    fn start_background(&self) -> Result<(), StoreError> {
+        self.state.live.restore()?;
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(SAVE_INTERVAL);
+            loop {
+                every.tick().await;
+                state.save_proxy_sessions();
+            }
+        });
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(PURGE_INTERVAL);
+            let retention = Duration::from_secs(state.config.retention_days * 24 * 3600);
+            loop {
+                every.tick().await;
+                let cutoff = now_millis() - retention.as_millis() as i64;
+                match state.records(move |s| s.purge(cutoff)).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "old records purged"),
+                    Err(e) => tracing::error!(error = %e, "purging old records failed"),
+                }
+            }
+        });
+        Ok(())
+    }
+
     /// Serves connections from `listener` until the future is dropped.
     pub async fn serve(self, listener: TcpListener) -> io::Result<()> {
+        self.start_background().map_err(io::Error::other)?;
         let app = Arc::new(self);
         loop {
-            let (stream, _) = match listener.accept().await {
+            let (stream, peer) = match listener.accept().await {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of descriptors and similar: keep serving the connections we have.
@@ -148,7 +243,8 @@ impl App {
             };
             let app = app.clone();
             tokio::spawn(async move {
-                let service = service_fn(move |request| {
+                let service = service_fn(move |mut request: Request<Incoming>| {
+                    request.extensions_mut().insert(ClientAddr(peer));
                     let app = app.clone();
                     async move { Ok::<_, std::convert::Infallible>(app.dispatch(request).await) }
                 });
@@ -179,8 +275,9 @@ impl App {
     }
 }
 
-fn load_or_create_api_key(data_dir: &std::path::Path) -> Result<String, StartError> {
-    let path = data_dir.join(API_KEY_FILE);
+/// A secret kept in `file` of the data directory, made on first start.
+fn load_or_create_secret(data_dir: &std::path::Path, file: &str) -> Result<String, StartError> {
+    let path = data_dir.join(file);
     let file_error = |source| StartError::File { path: path.display().to_string(), source };
     match std::fs::read_to_string(&path) {
         Ok(key) if !key.trim().is_empty() => return Ok(key.trim().to_owned()),

@@ -46,3 +46,4 @@ function installRuntime(win, location) {
 }
 
 installRuntime(window);
+startPresence(window, makeMapper(window.location).zone);

@@ -1,31 +1,87 @@
-//! The REST API on the control origin. Every `/v1.3` route needs `X-Api-Key`; every
-//! answer is JSON with `"status"`.
+//! The REST API on the control origin, one file per resource. Every `/v1.3` route
+//! needs `X-Api-Key`; every answer is JSON with `"status"`; the OpenAPI document at
+//! `/v1.3/openapi.json` is generated from the handlers themselves.
 
+mod account;
 mod proxy_sessions;
+mod sessions;
+mod user_agent;
+pub mod views;
+mod visitors;
+mod watch_url;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
+use http::request::Parts;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::origin::binding::secrets_match;
 use crate::server::AppState;
+use crate::store::Metadata;
 
-/// The control side's routes.
+/// Most entries in `identities` or `tags`, and the longest of them.
+const MAX_LABELS: usize = 50;
+const MAX_LABEL_LEN: usize = 256;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tandem REST API", version = "1.3", description = "Proxy sessions, visitors, watch links, co-browsing sessions and usage."),
+    modifiers(&ApiKeyHeader),
+    security(("api_key" = [])),
+)]
+struct ApiDoc;
+
+struct ApiKeyHeader;
+
+impl Modify for ApiKeyHeader {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))));
+    }
+}
+
+/// The REST API's routes and their OpenAPI document.
+pub fn v1_routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(proxy_sessions::create))
+        .routes(routes!(visitors::list))
+        .routes(routes!(visitors::get_one, visitors::delete_one))
+        .routes(routes!(visitors::delete_all))
+        .routes(routes!(visitors::stop_session))
+        .routes(routes!(watch_url::create))
+        .routes(routes!(sessions::list))
+        .routes(routes!(account::usage))
+        .routes(routes!(account::agent_lookup))
+        .split_for_parts()
+}
+
+/// The control side's routes: the REST API, watch links, health.
 pub fn router(state: Arc<AppState>) -> Router {
-    let v1 = Router::new()
-        .route("/proxy_sessions", post(proxy_sessions::create))
+    let (v1, mut openapi) = v1_routes();
+    openapi.servers = Some(vec![utoipa::openapi::Server::new(format!("{}v1.3", state.config.control_origin.as_str()))]);
+    let document = Arc::new(openapi);
+    let v1 = v1
+        .route("/openapi.json", get(move || async move { axum::Json(document.as_ref().clone()) }))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), require_api_key));
     Router::new()
         .nest("/v1.3", v1)
+        .merge(crate::watch::router())
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -48,11 +104,54 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
+/// Every error's body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Always `error`.
+    status: &'static str,
+    /// A machine-readable code, e.g. `invalid_api_key`, `visitor_not_found`.
+    error: &'static str,
+    /// What went wrong, for people.
+    message: String,
+}
+
+/// The body of answers that carry nothing else.
+#[derive(Serialize, ToSchema)]
+pub struct OkBody {
+    /// Always `ok`.
+    status: &'static str,
+}
+
+/// `{"status":"ok"}`.
+pub fn ok() -> axum::Json<OkBody> {
+    axum::Json(OkBody { status: "ok" })
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let body = serde_json::json!({"status": "error", "error": code, "message": self.to_string()});
-        (status, axum::Json(body)).into_response()
+        let (status, error) = self.status_and_code();
+        let message = match &self {
+            ApiError::Store(e) => {
+                tracing::error!(error = %e, "API call failed on the records");
+                "internal error".to_owned()
+            }
+            other => other.to_string(),
+        };
+        (status, axum::Json(ErrorBody { status: "error", error, message })).into_response()
+    }
+}
+
+/// Query parameters, with our own error for malformed ones.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(e) => Err(ApiError::InvalidField { code: "invalid_parameter", message: e.body_text() }),
+        }
     }
 }
 
@@ -68,4 +167,26 @@ pub async fn read_json<T: DeserializeOwned>(body: Body, limit: usize) -> Result<
         .to_bytes();
     serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::InvalidJson(format!("request body is not valid JSON for this endpoint: {e}")))
+}
+
+/// Metadata must be flat: strings, numbers and booleans only.
+pub fn check_flat(metadata: &Metadata) -> Result<(), ApiError> {
+    match metadata.iter().find(|(_, v)| !(v.is_string() || v.is_number() || v.is_boolean())) {
+        Some((key, _)) => Err(ApiError::InvalidField {
+            code: "invalid_metadata",
+            message: format!("metadata must be flat: the value of {key:?} is not a string, number or boolean"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Bounds on a list of short strings (identities, tags).
+pub fn check_labels(field: &str, labels: &[String]) -> Result<(), ApiError> {
+    if labels.len() > MAX_LABELS || labels.iter().any(|l| l.is_empty() || l.len() > MAX_LABEL_LEN) {
+        return Err(ApiError::InvalidField {
+            code: "invalid_field",
+            message: format!("{field} takes at most {MAX_LABELS} non-empty strings of at most {MAX_LABEL_LEN} bytes"),
+        });
+    }
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! `POST /v1.3/proxy_sessions`: start a proxy session for a page and get the URL to
-//! send the visitor to.
+//! send the visitor to. The visitor's record is made here.
 
 use std::sync::Arc;
 
@@ -8,44 +8,60 @@ use axum::body::Body;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use url::Url;
+use utoipa::ToSchema;
 
-use super::read_json;
+use super::views::VisitorView;
+use super::{ErrorBody, check_flat, check_labels, read_json};
 use crate::error::ApiError;
+use crate::live::now_millis;
 use crate::origin::UpstreamOrigin;
 use crate::proxy::entry::entry_path;
 use crate::server::AppState;
+use crate::store::{Metadata, Presence, VisitorRecord, random_id};
 
 /// Query parameter through which an integrator may set the visitor's `unique_id`.
 const UNIQUE_ID_PARAMETER: &str = "___upscope_unique_id";
+/// Characters of a visitor's short id (60 random bits).
+const SHORT_ID_LEN: usize = 12;
 
-#[derive(Deserialize)]
+/// A new proxy session.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateRequest {
+pub struct CreateRequest {
+    /// The page the visitor should see first (http or https). A
+    /// `___upscope_unique_id` query parameter sets `unique_id` and is removed.
     initial_url: Option<String>,
+    /// The integrator's own id of the visitor.
     unique_id: Option<String>,
-    // Accepted now so integrators can send them; kept by the visitor records later.
-    #[allow(dead_code)]
+    /// Names and emails to find the visitor by.
     identities: Option<Vec<String>>,
-    #[allow(dead_code)]
+    /// Tags to find the visitor by (`#tag`).
     tags: Option<Vec<String>>,
-    #[allow(dead_code)]
-    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Flat metadata kept with the visitor.
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Metadata>,
 }
 
-#[derive(Serialize)]
-pub(super) struct CreateResponse {
+/// The proxy URL and the visitor.
+#[derive(Serialize, ToSchema)]
+pub struct CreateResponse {
+    /// Always `ok`.
     status: &'static str,
+    /// Where to send the visitor's browser (works once: it binds that browser).
     proxy_url: String,
-    visitor: VisitorBody,
+    /// The new visitor.
+    visitor: VisitorView,
 }
 
-#[derive(Serialize)]
-pub(super) struct VisitorBody {
-    short_id: String,
-    unique_id: Option<String>,
-}
-
-pub(super) async fn create(State(app): State<Arc<AppState>>, body: Body) -> Result<Json<CreateResponse>, ApiError> {
+/// Starts a proxy session.
+#[utoipa::path(post, path = "/proxy_sessions", tag = "proxy sessions", request_body = CreateRequest,
+    responses(
+        (status = 200, description = "The session and its visitor", body = CreateResponse),
+        (status = 400, description = "Invalid body or initial_url", body = ErrorBody),
+        (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+    ))]
+pub async fn create(State(app): State<Arc<AppState>>, body: Body) -> Result<Json<CreateResponse>, ApiError> {
     let request: CreateRequest = read_json(body, app.config.max_api_body).await?;
     let raw = request.initial_url.ok_or_else(|| invalid_url("initial_url is required"))?;
     let (initial_url, unique_from_query) = parse_initial_url(&raw)?;
@@ -54,20 +70,36 @@ pub(super) async fn create(State(app): State<Arc<AppState>>, body: Body) -> Resu
     if app.rules.never_proxy(origin.host()) {
         return Err(invalid_url("this host is excluded from co-browsing by the site rules"));
     }
-    let unique_id = request.unique_id.or(unique_from_query);
-    let session = app.sessions.create(initial_url, unique_id);
+    let identities = request.identities.unwrap_or_default();
+    let tags = request.tags.unwrap_or_default();
+    check_labels("identities", &identities)?;
+    check_labels("tags", &tags)?;
+    let metadata = request.metadata.unwrap_or_default();
+    check_flat(&metadata)?;
+    let now = now_millis();
+    let visitor = VisitorRecord {
+        short_id: random_id(SHORT_ID_LEN),
+        unique_id: request.unique_id.filter(|id| !id.is_empty()).or(unique_from_query),
+        lookup_code: app.live.free_lookup_code(),
+        identities,
+        tags,
+        metadata,
+        created_at: now,
+        presence: Presence::default(),
+        is_online: false,
+        is_in_session: false,
+    };
+    let session = app.sessions.create(initial_url, visitor.short_id.clone(), now);
+    let (record, stored) = (session.record(), visitor.clone());
+    app.records(move |s| {
+        s.insert_visitor(&stored)?;
+        s.insert_proxy_session(&record)
+    })
+    .await?;
     let token = session.entry_token().unwrap_or_default();
     let proxy_url = format!("{}{}", app.zone.origin_of(&session.label_for(&origin)), entry_path(&token));
-    let response = CreateResponse {
-        status: "ok",
-        proxy_url,
-        visitor: VisitorBody {
-            short_id: session.visitor.short_id.clone(),
-            unique_id: session.visitor.unique_id.clone(),
-        },
-    };
-    tracing::info!(session = %session.id, visitor = %session.visitor.short_id, "proxy session created");
-    Ok(Json(response))
+    tracing::info!(session = %session.id, visitor = %visitor.short_id, "proxy session created");
+    Ok(Json(CreateResponse { status: "ok", proxy_url, visitor: VisitorView::new(visitor, false, false, &[]) }))
 }
 
 fn invalid_url(message: &str) -> ApiError {

@@ -42,14 +42,18 @@ pub fn request_host(parts: &Parts) -> Option<&str> {
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
 }
 
-/// Finds the session and origin behind the request's label, without checking binding.
-pub fn find_session(app: &AppState, parts: &Parts) -> Result<(Arc<ProxySession>, UpstreamOrigin), ProxyError> {
+/// Finds the session and origin behind the request's label, without checking binding
+/// (from the records when Tandem restarted since the session was last used).
+pub async fn find_session(app: &AppState, parts: &Parts) -> Result<(Arc<ProxySession>, UpstreamOrigin), ProxyError> {
     let host = request_host(parts).ok_or_else(|| ProxyError::BadRequest("no Host header".into()))?;
     // Host names are case-insensitive; labels are written in lower case.
     let host = host.to_ascii_lowercase();
     let label_text = app.zone.label_of_host(&host).ok_or(ProxyError::UnknownSession)?;
     let decoded = label::decode(label_text).ok_or(ProxyError::UnknownSession)?;
-    let session = app.sessions.get(decoded.session()).ok_or(ProxyError::UnknownSession)?;
+    let session = match app.sessions.get(decoded.session()) {
+        Some(session) => session,
+        None => app.restore_session(decoded.session()).await.ok_or(ProxyError::UnknownSession)?,
+    };
     let origin = session.origin_of(label_text, decoded).ok_or(ProxyError::UnknownSession)?;
     Ok((session, origin))
 }

@@ -7,6 +7,7 @@
 //! 4. [`response`]: rewrite the response headers and pick the body filter;
 //! 5. [`body`]: stream the body through the synchronous filter.
 //!
+//! The visitor's presence socket is Tandem's own ([`crate::live::visitor_socket`]).
 //! WebSocket handshakes take the same road (also to the URL a [`websocket::FALLBACK_PATH`]
 //! request names) and are then joined in [`websocket`];
 //! failures become an [`error_page`].
@@ -41,11 +42,14 @@ pub async fn handle(app: &AppState, request: Request<Incoming>) -> Response<Body
 }
 
 async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
+    if request.uri().path() == crate::live::VISITOR_SOCKET_PATH {
+        return crate::live::visitor_socket(app, request).await;
+    }
     let websocket = websocket::is_upgrade(request.headers());
     let browser_upgrade = websocket.then(|| hyper::upgrade::on(&mut request));
     let (mut parts, body) = request.into_parts();
 
-    let (session, origin) = context::find_session(app, &parts)?;
+    let (session, origin) = context::find_session(app, &parts).await?;
     let (ctx, body) = match websocket::fallback_context(app, &mut parts, &session) {
         Some(ctx) => (ctx?, body),
         None => {

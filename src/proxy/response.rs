@@ -94,11 +94,10 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 
 /// A rewritten body is only semantically the upstream's: its validator becomes weak.
 fn weaken_etag(headers: &mut HeaderMap) {
-    if let Some(etag) = headers.get(header::ETAG).and_then(|v| v.to_str().ok()) {
-        if !etag.starts_with("W/") {
-            if let Ok(weak) = HeaderValue::from_str(&format!("W/{etag}")) {
-                headers.insert(header::ETAG, weak);
-            }
-        }
+    if let Some(etag) = headers.get(header::ETAG).and_then(|v| v.to_str().ok())
+        && !etag.starts_with("W/")
+        && let Ok(weak) = HeaderValue::from_str(&format!("W/{etag}"))
+    {
+        headers.insert(header::ETAG, weak);
     }
 }

@@ -190,10 +190,10 @@ impl BodyFilter for Decoder {
     }
 
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError> {
-        if let Inner::DeflatePending(pending, _) = &self.inner {
-            if !pending.is_empty() {
-                return Err(corrupt(self.coding, &"truncated deflate stream"));
-            }
+        if let Inner::DeflatePending(pending, _) = &self.inner
+            && !pending.is_empty()
+        {
+            return Err(corrupt(self.coding, &"truncated deflate stream"));
         }
         let result = match &mut self.inner {
             Inner::Gzip(d) => d.try_finish(),

@@ -48,12 +48,12 @@ pub(super) fn meta_handler(state: Shared) -> ElementContentHandlers<'static> {
         let equiv = equiv.trim();
         if equiv.eq_ignore_ascii_case("content-security-policy") {
             el.remove();
-        } else if equiv.eq_ignore_ascii_case("refresh") {
-            if let Some(content) = el.get_attribute("content") {
-                let mapped = rewrite_refresh(&decode_entities(&content), &lock(&state).urls);
-                if let Some(mapped) = mapped {
-                    set_mapped(el, "content", &mapped);
-                }
+        } else if equiv.eq_ignore_ascii_case("refresh")
+            && let Some(content) = el.get_attribute("content")
+        {
+            let mapped = rewrite_refresh(&decode_entities(&content), &lock(&state).urls);
+            if let Some(mapped) = mapped {
+                set_mapped(el, "content", &mapped);
             }
         }
         Ok(())

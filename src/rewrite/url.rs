@@ -134,7 +134,7 @@ fn split_absolute_web_reference<'r>(reference: &'r str, base_scheme: &str) -> Op
 #[cfg(test)]
 pub(crate) fn test_rewriter(base: &str) -> UrlRewriter {
     let registry = crate::session::SessionRegistry::new(crate::session::jar::public_suffix_list());
-    let session = registry.create(Url::parse(base).expect("url"), None);
+    let session = registry.create(Url::parse(base).expect("url"), "v".to_owned(), 0);
     let zone = Arc::new(ContentOrigin::new(&Url::parse("http://proxy.localhost:8080").expect("url")));
     let mapping = Mapping { session, zone, rules: Arc::new(Rules::default()) };
     UrlRewriter::new(mapping, Url::parse(base).expect("url"))

@@ -1,28 +1,23 @@
-//! Live proxy sessions: who the visitor is, how its browser is bound, its cookie jar,
-//! and the labels it has handed out.
+//! Proxy sessions: whose they are, how the visitor's browser is bound, its cookie jar,
+//! and the labels it has handed out. They are kept in the records too
+//! ([`ProxySession::record`], [`ProxySession::restore`]), so a restart of Tandem logs
+//! no visitor out.
 
 pub mod jar;
 pub mod registry;
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::SystemTime;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use dashmap::DashMap;
 use url::Url;
 
 use crate::origin::binding::{random_token, secrets_match};
 use crate::origin::label::{self, DecodedLabel, SessionId, UpstreamOrigin};
+use crate::store::{Millis, ProxySessionRecord};
 pub use jar::CookieJar;
 pub use registry::SessionRegistry;
-
-/// The visitor a proxy session was created for.
-#[derive(Clone, Debug)]
-pub struct Visitor {
-    /// Tandem's id of the visitor.
-    pub short_id: String,
-    /// The integrator's own id, if it gave one.
-    pub unique_id: Option<String>,
-}
 
 /// What presenting an entry token achieved.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,40 +34,93 @@ pub enum Entry {
 pub struct ProxySession {
     /// The id written in every label of the session.
     pub id: SessionId,
-    /// Whom it was created for.
-    pub visitor: Visitor,
+    /// The short id of the visitor it was created for.
+    pub visitor_id: String,
     /// The page the visitor lands on first (already stripped of Tandem's parameters).
     pub initial_url: Url,
     /// When the integrator created it.
-    pub created_at: SystemTime,
+    pub created_at: Millis,
     /// Upstream cookies.
     pub jar: CookieJar,
     binding_token: String,
     entry_token: Mutex<Option<String>>,
     /// Fallback labels handed out so far, label → origin.
     fallback_labels: DashMap<String, UpstreamOrigin>,
+    /// Whether the entry token or the labels changed since the record was last saved.
+    unsaved: AtomicBool,
 }
 
 impl ProxySession {
     /// A new session with fresh tokens.
-    pub fn new(visitor: Visitor, initial_url: Url, jar: CookieJar) -> Self {
+    pub fn new(visitor_id: String, initial_url: Url, created_at: Millis, jar: CookieJar) -> Self {
         ProxySession {
             id: SessionId::generate(),
-            visitor,
+            visitor_id,
             initial_url,
-            created_at: SystemTime::now(),
+            created_at,
             jar,
             binding_token: random_token(),
             entry_token: Mutex::new(Some(random_token())),
             fallback_labels: DashMap::new(),
+            unsaved: AtomicBool::new(false),
         }
+    }
+
+    /// The session as the records keep it.
+    pub fn record(&self) -> ProxySessionRecord {
+        ProxySessionRecord {
+            id: self.id.to_string(),
+            visitor_id: self.visitor_id.clone(),
+            binding_token: self.binding_token.clone(),
+            entry_token: self.entry_token(),
+            initial_url: self.initial_url.to_string(),
+            created_at: self.created_at,
+            jar: None,
+            fallback_labels: Some(self.fallback_labels_json()),
+        }
+    }
+
+    /// The fallback labels as the records keep them (label → origin).
+    pub fn fallback_labels_json(&self) -> String {
+        let labels: BTreeMap<String, String> =
+            self.fallback_labels.iter().map(|e| (e.key().clone(), e.value().serialize())).collect();
+        serde_json::to_string(&labels).unwrap_or_default()
+    }
+
+    /// A session read back from the records; `None` if the record is not one Tandem wrote.
+    pub fn restore(record: ProxySessionRecord, jar: CookieJar) -> Option<Self> {
+        let labels: BTreeMap<String, String> =
+            record.fallback_labels.as_deref().map(serde_json::from_str).transpose().ok()?.unwrap_or_default();
+        let fallback_labels = labels
+            .into_iter()
+            .filter_map(|(label, origin)| Some((label, UpstreamOrigin::from_url(&Url::parse(&origin).ok()?)?)))
+            .collect();
+        Some(ProxySession {
+            id: SessionId::parse(&record.id)?,
+            visitor_id: record.visitor_id,
+            initial_url: Url::parse(&record.initial_url).ok()?,
+            created_at: record.created_at,
+            jar,
+            binding_token: record.binding_token,
+            entry_token: Mutex::new(record.entry_token),
+            fallback_labels,
+            unsaved: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether the record needs saving; clears the mark.
+    pub fn take_unsaved(&self) -> bool {
+        self.unsaved.swap(false, Ordering::AcqRel)
     }
 
     /// The label that serves `origin` in this session.
     pub fn label_for(&self, origin: &UpstreamOrigin) -> String {
         label::encode_direct(&self.id, origin).unwrap_or_else(|| {
             let label = label::fallback_label(&self.id, origin);
-            self.fallback_labels.entry(label.clone()).or_insert_with(|| origin.clone());
+            self.fallback_labels.entry(label.clone()).or_insert_with(|| {
+                self.unsaved.store(true, Ordering::Release);
+                origin.clone()
+            });
             label
         })
     }
@@ -101,6 +149,7 @@ impl ProxySession {
         match slot.as_deref() {
             Some(token) if secrets_match(given, token) => {
                 *slot = None;
+                self.unsaved.store(true, Ordering::Release);
                 Entry::Granted
             }
             Some(_) => Entry::Invalid,

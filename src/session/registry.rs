@@ -1,20 +1,17 @@
-//! The registry of live sessions, shared by the API and the proxy.
+//! The sessions in memory, shared by the API and the proxy. A session missing here may
+//! still be in the records (Tandem restarted): the proxy asks them and adopts it.
 
 use std::sync::Arc;
 
 use dashmap::DashMap;
 use publicsuffix::List;
-use rand::Rng;
 use url::Url;
 
-use super::{CookieJar, ProxySession, Visitor};
+use super::{CookieJar, ProxySession};
 use crate::origin::SessionId;
+use crate::store::{Millis, ProxySessionRecord};
 
-/// Characters of a visitor short id.
-const SHORT_ID_LEN: usize = 12;
-const SHORT_ID_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-
-/// Every live session, by id.
+/// Every session in memory, by id.
 pub struct SessionRegistry {
     sessions: DashMap<SessionId, Arc<ProxySession>>,
     suffixes: Arc<List>,
@@ -26,13 +23,13 @@ impl SessionRegistry {
         SessionRegistry { sessions: DashMap::new(), suffixes }
     }
 
-    /// Creates a session and its visitor.
-    pub fn create(&self, initial_url: Url, unique_id: Option<String>) -> Arc<ProxySession> {
-        let visitor = Visitor { short_id: new_short_id(), unique_id };
+    /// Creates a session for the visitor.
+    pub fn create(&self, initial_url: Url, visitor_id: String, now: Millis) -> Arc<ProxySession> {
         loop {
             let session = Arc::new(ProxySession::new(
-                visitor.clone(),
+                visitor_id.clone(),
                 initial_url.clone(),
+                now,
                 CookieJar::new(self.suffixes.clone()),
             ));
             // Ids are random; on the rare collision draw again rather than replace.
@@ -43,23 +40,39 @@ impl SessionRegistry {
         }
     }
 
-    /// A live session.
+    /// Takes back a session from the records, unless another request already did.
+    pub fn adopt(&self, record: ProxySessionRecord) -> Option<Arc<ProxySession>> {
+        let session = ProxySession::restore(record, CookieJar::new(self.suffixes.clone()))?;
+        Some(self.sessions.entry(session.id.clone()).or_insert_with(|| Arc::new(session)).clone())
+    }
+
+    /// A session in memory.
     pub fn get(&self, id: &SessionId) -> Option<Arc<ProxySession>> {
         self.sessions.get(id).map(|s| s.value().clone())
     }
 
-    /// How many sessions are live.
+    /// Forgets a deleted visitor's sessions.
+    pub fn remove_visitor(&self, visitor_id: &str) {
+        self.retain_visitors(|id| id != visitor_id);
+    }
+
+    /// Keeps only the sessions of visitors `keep` says yes to.
+    pub fn retain_visitors(&self, keep: impl Fn(&str) -> bool) {
+        self.sessions.retain(|_, session| keep(&session.visitor_id));
+    }
+
+    /// Sessions whose record changed since it was last saved (marks them saved).
+    pub fn take_unsaved(&self) -> Vec<Arc<ProxySession>> {
+        self.sessions.iter().filter(|s| s.take_unsaved()).map(|s| s.value().clone()).collect()
+    }
+
+    /// How many sessions are in memory.
     pub fn len(&self) -> usize {
         self.sessions.len()
     }
 
-    /// Whether no session is live.
+    /// Whether none is.
     pub fn is_empty(&self) -> bool {
         self.sessions.is_empty()
     }
-}
-
-fn new_short_id() -> String {
-    let mut rng = rand::rng();
-    (0..SHORT_ID_LEN).map(|_| SHORT_ID_ALPHABET[rng.random_range(0..SHORT_ID_ALPHABET.len())] as char).collect()
 }

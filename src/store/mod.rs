@@ -24,6 +24,9 @@ pub enum StoreError {
     /// A stored JSON column no longer parses.
     #[error("stored record is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// The blocking task running a store call did not finish.
+    #[error("store call interrupted: {0}")]
+    Interrupted(String),
     /// The data directory could not be used.
     #[error("{path}: {source}")]
     Io {

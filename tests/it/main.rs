@@ -4,12 +4,15 @@
 
 mod support;
 
+mod api_errors;
+mod api_flow;
 mod apps;
 mod binding;
 mod browser;
 mod cookie_endpoint;
 mod cookies;
 mod frames;
+mod live_sessions;
 mod modules;
 mod passthrough;
 mod requests;

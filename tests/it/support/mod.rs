@@ -3,6 +3,7 @@
 //! browser would (any `*.proxy.localhost` name, connected to 127.0.0.1) without
 //! following redirects, so that tests can assert each hop.
 
+pub mod api;
 pub mod browser;
 pub mod cookie_sites;
 pub mod fixtures;
@@ -197,7 +198,11 @@ pub struct Session {
 
 impl Session {
     fn from_reply(reply: &Reply, port: u16) -> Session {
-        let json = reply.json();
+        Session::from_json(&reply.json(), port)
+    }
+
+    /// The session a `POST /v1.3/proxy_sessions` answer describes.
+    pub fn from_json(json: &serde_json::Value, port: u16) -> Session {
         assert_eq!(json["status"], "ok", "{json}");
         let proxy_url = json["proxy_url"].as_str().expect("proxy_url").to_owned();
         let host = Url::parse(&proxy_url).expect("proxy_url is a URL").host_str().expect("host").to_owned();
@@ -343,6 +348,11 @@ pub fn cookie_names(header: Option<&str>) -> Vec<String> {
 /// A `GET` of `url` with no cookies.
 pub fn get(url: &str) -> Request<Body> {
     Request::get(url).body(Body::empty()).expect("GET request")
+}
+
+/// A `GET` of `url` with a `Cookie` header.
+pub fn get_with_cookie(url: &str, cookie: &str) -> Request<Body> {
+    Request::get(url).header(header::COOKIE, cookie).body(Body::empty()).expect("GET request")
 }
 
 /// A complete response.

@@ -1,0 +1,119 @@
+//! The visitor's presence socket, `/__tandem/live` on any label of its session: the
+//! runtime of the visitor's top page holds it open. It makes the visitor online, tells
+//! the proxy which real URL the page is on, carries session starts and ends to the
+//! page, and lets the visitor end a session.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::FromRequestParts;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::IntoResponse;
+use http::{Request, Response, header};
+use hyper::body::Incoming;
+
+use super::sessions::END_VISITOR;
+use super::{Live, MAX_SOCKET_MESSAGE, VisitorConnection, now_millis};
+use crate::error::ProxyError;
+use crate::proxy::context::{find_session, is_bound};
+use crate::rewrite::Mapping;
+use crate::server::{AppState, ClientAddr};
+use crate::store::Presence;
+
+/// The socket's path on every label.
+pub const VISITOR_SOCKET_PATH: &str = "/__tandem/live";
+/// Longest page URL recorded.
+const MAX_URL_LEN: usize = 4096;
+
+/// Accepts the presence socket of a bound browser's page on one of its session's labels.
+pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
+    let (mut parts, _) = request.into_parts();
+    let (session, _) = find_session(app, &parts).await?;
+    if !is_bound(&parts, &session) {
+        return Err(ProxyError::NotBound);
+    }
+    // The binding cookie goes along cross-site over https (SameSite=None, for framed
+    // sessions), so only the session's own pages may open the socket.
+    let mapping = app.mapping(session.clone());
+    let origin = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if origin.is_none_or(|origin| mapping.upstream_of(origin).is_none()) {
+        return Err(ProxyError::NotOwnOrigin);
+    }
+    let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &())
+        .await
+        .map_err(|e| ProxyError::BadRequest(e.body_text()))?;
+    let visitor_id = session.visitor_id.clone();
+    let visitor =
+        app.records(move |s| s.visitor(&visitor_id)).await.map_err(|e| ProxyError::Internal(e.to_string()))?;
+    // A deleted visitor's browser keeps no presence.
+    let visitor = visitor.ok_or(ProxyError::UnknownSession)?;
+    let presence = Presence {
+        ip_address: parts.extensions.get::<ClientAddr>().map(|a| a.0.ip().to_string()),
+        user_agent: parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+        url: None,
+        last_seen_at: Some(now_millis()),
+    };
+    let connection = app.live.visitor_connected(&visitor.short_id, &visitor.lookup_code, presence);
+    let live = app.live.clone();
+    let in_session = live.is_in_session(&visitor.short_id);
+    let response = upgrade
+        .max_message_size(MAX_SOCKET_MESSAGE)
+        .on_upgrade(move |socket| serve(live, mapping, connection, in_session, socket))
+        .into_response();
+    Ok(response.map(Body::new))
+}
+
+async fn serve(
+    live: Arc<Live>,
+    mapping: Mapping,
+    mut connection: VisitorConnection,
+    in_session: bool,
+    mut socket: WebSocket,
+) {
+    let hello = serde_json::json!({
+        "type": "hello",
+        "visitor_id": connection.short_id,
+        "lookup_code": connection.lookup_code,
+        "in_session": in_session,
+    });
+    if socket.send(Message::text(hello.to_string())).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            event = connection.events.recv() => match event {
+                Ok(text) => {
+                    if socket.send(Message::text(text.to_string())).await.is_err() {
+                        return;
+                    }
+                }
+                // Missed events are only session starts and ends: the next one tells.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            },
+            message = socket.recv() => match message {
+                Some(Ok(Message::Text(text))) => heard(&live, &mapping, &connection.short_id, &text),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return,
+            },
+        }
+    }
+}
+
+/// What the visitor's page said. Pages report their own (label) address; the records
+/// keep the real one.
+fn heard(live: &Live, mapping: &Mapping, short_id: &str, text: &str) {
+    let said: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    match said["type"].as_str() {
+        Some("page") => {
+            let url = said["url"].as_str().filter(|u| u.len() <= MAX_URL_LEN).and_then(|u| mapping.upstream_of(u));
+            if let Some(url) = url {
+                live.visitor_navigated(short_id, url.into());
+            }
+        }
+        Some("end_session") => {
+            live.end_session(short_id, END_VISITOR);
+        }
+        _ => {}
+    }
+}

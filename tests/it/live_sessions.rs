@@ -1,0 +1,182 @@
+//! Co-browsing sessions as they happen: who can join, how they end (last agent gone
+//! for the grace period, the visitor, an agent, the API), and what the record says.
+
+use http::{StatusCode, header};
+
+use crate::api_flow::quick_live;
+use crate::support::api::{WebhookReceiver, close_code, next_json, send_json};
+use crate::support::{Tandem, World, get, get_with_cookie};
+
+const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
+
+#[tokio::test]
+async fn a_session_ends_when_the_last_agent_has_been_gone_for_the_grace_period() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("https://shop.test/").await;
+    let (mut visitor_socket, _) = visitor.presence(&visitor.landing).await;
+    let mut webhook = WebhookReceiver::start(&[]).await;
+    let body = serde_json::json!({"agent": {"id": "agent-1"}, "webhook_url": webhook.url}).to_string();
+    let (agent_socket, hello) = tandem.agent_for(&visitor.session.short_id, &body).await.join().await;
+    assert_eq!(next_json(&mut visitor_socket).await["state"], "started");
+    drop(agent_socket);
+
+    assert_eq!(next_json(&mut visitor_socket).await["state"], "ended");
+    let (_, record) = webhook.next().await;
+    assert_eq!(record["id"], hello["session_id"]);
+    assert_eq!(record["end_reason"], "agents_left");
+    assert_eq!(record["ended_at"], record["agents"][0]["left_at"], "the session ended when its last agent left");
+}
+
+#[tokio::test]
+async fn an_agent_back_within_the_grace_period_continues_the_same_session() {
+    let world = World::start_with(|config| {
+        quick_live(config);
+        config.session_grace_ms = 60_000;
+    })
+    .await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("https://shop.test/").await;
+    let agent = tandem.agent_for(&visitor.session.short_id, AGENT).await;
+    let (first, hello) = agent.join().await;
+    drop(first);
+    let (mut again, hello_again) = agent.join().await;
+    assert_eq!(hello_again["session_id"], hello["session_id"], "a reconnect is the same session");
+    let list = tandem.api_ok("/v1.3/cobrowsing_sessions/list").await;
+    let sessions = list["cobrowsing_sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 1, "{list}");
+    assert_eq!(sessions[0]["agents"].as_array().map(Vec::len), Some(1), "one visit, not two: {list}");
+    assert!(sessions[0]["agents"][0]["left_at"].is_null(), "{list}");
+    assert_eq!(sessions[0]["is_ongoing"], true);
+
+    // The agent's own end button ends it for everyone.
+    send_json(&mut again, &serde_json::json!({"type": "end_session"})).await;
+    let ended = next_json(&mut again).await;
+    assert_eq!(ended["reason"], "agent", "{ended}");
+    let list = tandem.api_ok("/v1.3/cobrowsing_sessions/list").await;
+    assert_eq!(list["cobrowsing_sessions"][0]["end_reason"], "agent", "{list}");
+}
+
+#[tokio::test]
+async fn the_visitor_can_end_the_session_and_its_links_cannot_start_another() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("https://shop.test/").await;
+    let (mut visitor_socket, _) = visitor.presence(&visitor.landing).await;
+    let agent = tandem.agent_for(&visitor.session.short_id, AGENT).await;
+    let (mut agent_socket, _) = agent.join().await;
+    assert_eq!(next_json(&mut visitor_socket).await["state"], "started");
+
+    send_json(&mut visitor_socket, &serde_json::json!({"type": "end_session"})).await;
+    assert_eq!(next_json(&mut agent_socket).await["reason"], "visitor");
+    assert_eq!(close_code(&mut agent_socket).await, Some(4410));
+
+    // The link's credential belonged to that session: it opens no new one.
+    let page = tandem.send(get_with_cookie(&agent.viewer_url, &agent.credential)).await;
+    assert_eq!(page.status, StatusCode::GONE, "{}", page.text());
+    let refused = tandem.websocket(&agent.live_url(), None, Some(&agent.credential)).await;
+    assert_eq!(refused.err().map(|r| r.status), Some(StatusCode::GONE));
+    assert_eq!(tandem.api_ok("/v1.3/usage").await["usage"]["session_counts"]["now"], 0);
+}
+
+#[tokio::test]
+async fn two_agents_share_one_session() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("https://shop.test/").await;
+    let short_id = &visitor.session.short_id;
+    let (mut first, hello) = tandem.agent_for(short_id, AGENT).await.join().await;
+    let second_body = r#"{"agent":{"id":"agent-2","name":"Bob"},"metadata":{"team":"billing"}}"#;
+    let (mut second, hello_second) = tandem.agent_for(short_id, second_body).await.join().await;
+    assert_eq!(hello_second["session_id"], hello["session_id"]);
+
+    tandem.api(http::Method::DELETE, &format!("/v1.3/visitors/{short_id}/session"), "").await;
+    assert_eq!(next_json(&mut first).await["reason"], "api");
+    assert_eq!(next_json(&mut second).await["reason"], "api");
+    let list = tandem.api_ok("/v1.3/cobrowsing_sessions/list").await;
+    let session = &list["cobrowsing_sessions"][0];
+    let agents: Vec<_> = session["agents"].as_array().expect("agents").iter().map(|a| a["id"].clone()).collect();
+    assert_eq!(agents, ["agent-1", "agent-2"], "{list}");
+    assert_eq!(session["metadata"]["team"], "billing", "a joining link's metadata is kept: {list}");
+    for id in ["agent-1", "agent-2"] {
+        let agent = tandem.api_ok(&format!("/v1.3/agents/lookup?external_id={id}")).await;
+        assert_eq!(agent["agent"]["sessions"][0]["id"], hello["session_id"], "{agent}");
+    }
+}
+
+#[tokio::test]
+async fn watch_links_are_signed_single_use_and_short_lived() {
+    let tandem = Tandem::start(|config| config.watch_link_ttl_secs = 1).await;
+    let short_id = tandem.create_session("https://shop.test/").await.short_id;
+    let issue = || async {
+        let reply = tandem.api(http::Method::POST, &format!("/v1.3/visitors/{short_id}/watch_url"), AGENT).await;
+        reply.json()["watch_url"].as_str().expect("watch_url").to_owned()
+    };
+    let is_page = |reply: &crate::support::Reply| {
+        reply.header(header::CONTENT_TYPE).is_some_and(|t| t.starts_with("text/html"))
+            && reply.header(header::SET_COOKIE).is_none()
+    };
+
+    // Forged: another link id, a changed expiry, or no token at all.
+    let genuine = issue().await;
+    let (base, token) = genuine.rsplit_once('/').expect("token");
+    let mut parts: Vec<&str> = token.split('.').collect();
+    let later = (parts[1].parse::<u64>().expect("expiry") + 3_600_000).to_string();
+    parts[1] = &later;
+    for forged in [format!("{base}/{}", parts.join(".")), format!("{base}/w_aaaaaaaaaaaaaaaa.1.x"), format!("{base}/x")]
+    {
+        let reply = tandem.send(get(&forged)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{forged}: {}", reply.text());
+        assert!(is_page(&reply), "a forged link gets a page and no credential");
+    }
+
+    // Used once; a second browser gets a clear page.
+    let agent = tandem.open_watch_link(&genuine).await;
+    let second = tandem.send(get(&genuine)).await;
+    assert_eq!(second.status, StatusCode::GONE);
+    assert!(is_page(&second) && second.text().contains("already been used"), "{}", second.text());
+    // The same browser (with its credential) goes back to its viewer.
+    let reload = tandem.send(get_with_cookie(&genuine, &agent.credential)).await;
+    assert_eq!(reload.status, StatusCode::SEE_OTHER);
+
+    // The viewer and its socket need that link's own credential.
+    let other = tandem.open_watch_link(&issue().await).await;
+    for cookie in [None, Some(other.credential.as_str()), Some("tandem_agent_w_x=forged")] {
+        let request = match cookie {
+            Some(cookie) => get_with_cookie(&agent.viewer_url, cookie),
+            None => get(&agent.viewer_url),
+        };
+        assert_eq!(tandem.send(request).await.status, StatusCode::FORBIDDEN, "viewer with {cookie:?}");
+        let socket = tandem.websocket(&agent.live_url(), None, cookie).await;
+        assert_eq!(socket.err().map(|r| r.status), Some(StatusCode::FORBIDDEN), "socket with {cookie:?}");
+    }
+
+    // Expired: a link not opened within its lifetime.
+    let unused = issue().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let expired = tandem.send(get(&unused)).await;
+    assert_eq!(expired.status, StatusCode::GONE);
+    assert!(is_page(&expired) && expired.text().contains("expired"), "{}", expired.text());
+}
+
+#[tokio::test]
+async fn the_presence_socket_admits_only_the_sessions_own_pages() {
+    let world = World::start_with(quick_live).await;
+    let visitor = world.tandem.visitor("https://shop.test/").await;
+    let other = world.tandem.visitor("https://shop.test/").await;
+    let origin = visitor.session.origin("https://shop.test/");
+    let socket_url = format!("{}/__tandem/live", origin.replacen("http://", "ws://", 1));
+    let cases = [
+        ("no binding cookie", Some(origin.as_str()), None),
+        ("another session's cookie", Some(origin.as_str()), Some(other.cookie.as_str())),
+        ("a foreign page", Some("https://evil.test"), Some(visitor.cookie.as_str())),
+        ("another session's page", Some(&*other.session.origin("https://shop.test/")), Some(visitor.cookie.as_str())),
+        ("no Origin", None, Some(visitor.cookie.as_str())),
+    ];
+    for (what, origin, cookie) in cases {
+        let refused = world.tandem.websocket(&socket_url, origin, cookie).await;
+        assert_eq!(refused.err().map(|r| r.status), Some(StatusCode::FORBIDDEN), "{what}");
+    }
+    let found = world.tandem.api_ok(&format!("/v1.3/visitors/{}", visitor.session.short_id)).await;
+    assert_eq!(found["visitor"]["is_online"], false);
+}
