@@ -16,7 +16,12 @@ CREATE TABLE visitors (
     url           TEXT,
     last_seen_at  INTEGER,
     is_online     INTEGER NOT NULL DEFAULT 0,
-    is_in_session INTEGER NOT NULL DEFAULT 0
+    is_in_session INTEGER NOT NULL DEFAULT 0,
+    -- What the search compares its terms with, lowercased in Rust as the search parser
+    -- lowercases the terms (SQLite folds ASCII only): {"ids": [short_id, unique_id],
+    -- "identities": [...], "tags": [...]}, and the URL, which changes as the visitor browses.
+    folded        TEXT NOT NULL DEFAULT '{}',
+    folded_url    TEXT
 );
 CREATE INDEX visitors_unique_id ON visitors (unique_id);
 CREATE INDEX visitors_lookup_code ON visitors (lookup_code);

@@ -48,7 +48,8 @@ impl SqliteStore {
         // crash of Tandem (only a power loss can drop the last commits).
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Per connection, and off by default: without it the cascades do not happen.
+        // Per connection and off in SQLite's own default (rusqlite's bundled build turns it
+        // on, a system library may not): without it the cascades do not happen.
         conn.pragma_update(None, "foreign_keys", true)?;
         migrations().to_latest(&mut conn)?;
         Ok(SqliteStore { conn: Mutex::new(conn) })

@@ -38,24 +38,42 @@ fn read(row: &Row) -> Result<VisitorRecord, StoreError> {
 }
 
 pub(super) fn insert(conn: &Connection, v: &VisitorRecord) -> Result<(), StoreError> {
-    conn.prepare_cached(&format!("INSERT INTO visitors ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"))?.execute(
-        params![
-            v.short_id,
-            v.unique_id,
-            v.lookup_code,
-            serde_json::to_string(&v.identities)?,
-            serde_json::to_string(&v.tags)?,
-            serde_json::to_string(&v.metadata)?,
-            v.created_at,
-            v.presence.ip_address,
-            v.presence.user_agent,
-            v.presence.url,
-            v.presence.last_seen_at,
-            v.is_online,
-            v.is_in_session,
-        ],
-    )?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO visitors ({COLUMNS}, folded, folded_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    ))?
+    .execute(params![
+        v.short_id,
+        v.unique_id,
+        v.lookup_code,
+        serde_json::to_string(&v.identities)?,
+        serde_json::to_string(&v.tags)?,
+        serde_json::to_string(&v.metadata)?,
+        v.created_at,
+        v.presence.ip_address,
+        v.presence.user_agent,
+        v.presence.url,
+        v.presence.last_seen_at,
+        v.is_online,
+        v.is_in_session,
+        folded(v)?,
+        fold(v.presence.url.as_deref()),
+    ])?;
     Ok(())
+}
+
+/// The `folded` column: what never changes after insert, lowercased as
+/// [`crate::store::search::parse`] lowercases terms.
+fn folded(v: &VisitorRecord) -> Result<String, StoreError> {
+    let lower = |items: &[String]| items.iter().map(|item| item.to_lowercase()).collect::<Vec<_>>();
+    let ids: Vec<String> =
+        [Some(v.short_id.as_str()), v.unique_id.as_deref()].into_iter().flatten().map(str::to_lowercase).collect();
+    let document = serde_json::json!({"ids": ids, "identities": lower(&v.identities), "tags": lower(&v.tags)});
+    Ok(serde_json::to_string(&document)?)
+}
+
+/// The `folded_url` column.
+fn fold(url: Option<&str>) -> Option<String> {
+    url.map(str::to_lowercase)
 }
 
 pub(super) fn get(conn: &Connection, short_id: &str) -> Result<Option<VisitorRecord>, StoreError> {
@@ -72,10 +90,19 @@ pub(super) fn update_presence(
     lookup_code: &str,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "UPDATE visitors SET ip_address = ?, user_agent = ?, url = ?, last_seen_at = ?, is_online = ?, \
-         lookup_code = ? WHERE short_id = ?",
+        "UPDATE visitors SET ip_address = ?, user_agent = ?, url = ?, folded_url = ?, last_seen_at = ?, \
+         is_online = ?, lookup_code = ? WHERE short_id = ?",
     )?
-    .execute(params![p.ip_address, p.user_agent, p.url, p.last_seen_at, is_online, lookup_code, short_id])?;
+    .execute(params![
+        p.ip_address,
+        p.user_agent,
+        p.url,
+        fold(p.url.as_deref()),
+        p.last_seen_at,
+        is_online,
+        lookup_code,
+        short_id
+    ])?;
     Ok(())
 }
 
@@ -89,7 +116,8 @@ pub(super) fn online_lookup_codes(conn: &Connection) -> Result<Vec<String>, Stor
     collect(conn, "SELECT lookup_code FROM visitors WHERE is_online", [], |row| Ok(row.get(0)?))
 }
 
-/// Every term of `query` is one condition of the `WHERE`, joined by `AND`.
+/// Every term of `query` is one condition of the `WHERE`, joined by `AND`. Terms that
+/// are case-insensitive compare with the `folded` columns (the parser lowercased them).
 pub(super) fn search(conn: &Connection, query: &VisitorQuery, limit: usize) -> Result<Vec<VisitorRecord>, StoreError> {
     let mut conditions: Vec<&str> = Vec::new();
     let mut values: Vec<Value> = Vec::new();
@@ -99,17 +127,13 @@ pub(super) fn search(conn: &Connection, query: &VisitorQuery, limit: usize) -> R
     };
     for word in &query.words {
         term(
-            "(short_id LIKE ?1 ESCAPE '\\' OR unique_id LIKE ?1 ESCAPE '\\' OR url LIKE ?1 ESCAPE '\\' \
-             OR EXISTS (SELECT 1 FROM json_each(identities) WHERE value LIKE ?1 ESCAPE '\\') \
-             OR EXISTS (SELECT 1 FROM json_each(tags) WHERE value LIKE ?1 ESCAPE '\\'))",
+            "(folded_url LIKE ?1 ESCAPE '\\' \
+             OR EXISTS (SELECT 1 FROM json_tree(folded) WHERE type = 'text' AND value LIKE ?1 ESCAPE '\\'))",
             Value::Text(contains_pattern(word)),
         );
     }
     for email in &query.emails {
-        term(
-            "EXISTS (SELECT 1 FROM json_each(identities) WHERE value = ?1 COLLATE NOCASE)",
-            Value::Text(email.clone()),
-        );
+        term("EXISTS (SELECT 1 FROM json_each(folded, '$.identities') WHERE value = ?1)", Value::Text(email.clone()));
     }
     for unique_id in &query.unique_ids {
         term("unique_id = ?1", Value::Text(unique_id.clone()));
@@ -124,7 +148,7 @@ pub(super) fn search(conn: &Connection, query: &VisitorQuery, limit: usize) -> R
         term("ip_address = ?1", Value::Text(ip.clone()));
     }
     for tag in &query.tags {
-        term("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?1 COLLATE NOCASE)", Value::Text(tag.clone()));
+        term("EXISTS (SELECT 1 FROM json_each(folded, '$.tags') WHERE value = ?1)", Value::Text(tag.clone()));
     }
     // Each condition names its value `?1`; numbering them in turn binds the n-th value.
     let mut sql = format!("SELECT {COLUMNS} FROM visitors WHERE 1");

@@ -92,6 +92,22 @@ fn each_search_form_matches_its_field() {
 }
 
 #[test]
+fn case_is_folded_beyond_ascii() {
+    let (_dir, store) = store();
+    let mut v = visitor("v1", 1_000);
+    v.unique_id = Some("ÅSA-1".into());
+    v.identities = vec!["Élodie Иванова".into(), "JÖRG@Example.de".into()];
+    v.tags = vec!["Über".into()];
+    store.insert_visitor(&v).expect("insert");
+    let presence = Presence { url: Some("https://shop.localhost/ΚΑΤΆΣΤΗΜΑ".into()), ..Presence::default() };
+    store.update_presence("v1", &presence, false, "0000").expect("presence");
+    for search in ["Élodie", "élodie", "ИВАНОВА", "åsa-1", "jörg@example.DE", "#über", "#ÜBER", "κατάστημα"]
+    {
+        assert_eq!(found(&store, search), ["v1"], "{search}");
+    }
+}
+
+#[test]
 fn every_term_must_match() {
     let (_dir, store) = searchable();
     assert_eq!(found(&store, "example -online"), ["ccc", "bbb"]);
