@@ -1,4 +1,5 @@
-//! The `tandem` binary: loads the configuration and serves until interrupted.
+//! The `tandem` binary: loads the configuration and serves until interrupted (SIGINT or
+//! SIGTERM), then saves what is not saved yet.
 
 use anyhow::Context;
 
@@ -19,8 +20,34 @@ async fn main() -> anyhow::Result<()> {
         tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let app = tandem::server::App::new(config).context("starting Tandem")?;
     app.print_banner();
+    let state = app.state().clone();
     tokio::select! {
         result = app.serve(listener) => result.context("serving"),
-        _ = tokio::signal::ctrl_c() => Ok(()),
+        () = stop_signal() => {
+            state.save_before_exit().await;
+            tracing::info!("stopped");
+            Ok(())
+        }
     }
+}
+
+/// SIGINT (Ctrl-C) or, on Unix, SIGTERM (what service managers send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGTERM; only Ctrl-C stops Tandem cleanly");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -94,13 +94,21 @@ impl AppState {
         }
     }
 
-    /// Saves the proxy sessions whose tokens or labels changed.
+    /// Saves what is not saved yet (proxy sessions' cookies and labels, queued live
+    /// changes): on the way out.
+    pub async fn save_before_exit(&self) {
+        self.save_proxy_sessions();
+        self.live.flush().await;
+    }
+
+    /// Saves the proxy sessions whose tokens, labels or cookies changed.
     fn save_proxy_sessions(&self) {
         for session in self.sessions.take_unsaved() {
-            let (id, entry, labels) = (session.id.to_string(), session.entry_token(), session.fallback_labels_json());
-            self.live
-                .writer()
-                .write("proxy session", move |s| s.save_proxy_session_state(&id, entry.as_deref(), "", &labels));
+            let record = session.record();
+            self.live.writer().write("proxy session", move |s| {
+                let (jar, labels) = (record.jar.unwrap_or_default(), record.fallback_labels.unwrap_or_default());
+                s.save_proxy_session_state(&record.id, record.entry_token.as_deref(), &jar, &labels)
+            });
         }
     }
 }

@@ -112,16 +112,25 @@ impl Live {
         let session = &mut *session;
         let record = &mut session.record;
         let presence = session.links.entry(link.id.clone()).or_insert_with(|| {
-            record.agents.push(AgentVisit {
-                agent_id: link.grant.agent.id.clone(),
-                name: link.grant.agent.name.clone(),
-                joined_at: now,
-                left_at: None,
-            });
+            // The agent's visit goes on when it comes back through another link, or
+            // after a restart of Tandem (which forgets which link was whose).
+            let agent_id = &link.grant.agent.id;
+            let visit = match record.agents.iter().rposition(|v| v.agent_id == *agent_id) {
+                Some(visit) => visit,
+                None => {
+                    record.agents.push(AgentVisit {
+                        agent_id: agent_id.clone(),
+                        name: link.grant.agent.name.clone(),
+                        joined_at: now,
+                        left_at: None,
+                    });
+                    record.agents.len() - 1
+                }
+            };
             if !started {
                 merge_grant(record, link);
             }
-            LinkPresence { connections: 0, visit: record.agents.len() - 1 }
+            LinkPresence { connections: 0, visit }
         });
         presence.connections += 1;
         // An agent back from a dropped connection continues its visit.
@@ -182,7 +191,11 @@ impl Live {
         if presence.connections > 0 {
             return;
         }
-        session.record.agents[presence.visit].left_at = Some(now);
+        let visit = presence.visit;
+        if session.links.values().any(|l| l.visit == visit && l.connections > 0) {
+            return;
+        }
+        session.record.agents[visit].left_at = Some(now);
         session.record.updated_at = now;
         let record = session.record.clone();
         self.writer.write("agent left", move |s| s.update_session(&record));

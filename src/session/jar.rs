@@ -3,6 +3,7 @@
 //! working although each is served on a label of its own. Page scripts see and set the
 //! non-HttpOnly ones through Tandem's cookie endpoint, as `document.cookie` would.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use std::cmp::Reverse;
@@ -54,6 +55,8 @@ pub enum ScriptCookieRefused {
 pub struct CookieJar {
     store: Mutex<CookieStore>,
     suffixes: Arc<List>,
+    /// Whether a cookie changed since the jar was last saved to the records.
+    unsaved: AtomicBool,
 }
 
 impl CookieJar {
@@ -61,7 +64,47 @@ impl CookieJar {
     pub fn new(suffixes: Arc<List>) -> Self {
         // The list is checked here rather than handed to cookie_store, which would keep
         // a copy of it in every session.
-        CookieJar { store: Mutex::new(CookieStore::new()), suffixes }
+        CookieJar::with_store(CookieStore::new(), suffixes)
+    }
+
+    fn with_store(store: CookieStore, suffixes: Arc<List>) -> Self {
+        CookieJar { store: Mutex::new(store), suffixes, unsaved: AtomicBool::new(false) }
+    }
+
+    /// A jar as [`CookieJar::to_json`] saved it; an unreadable save gives an empty jar
+    /// (the visitor is logged out of the sites, nothing worse).
+    pub fn from_json(json: &str, suffixes: Arc<List>) -> Self {
+        let store = cookie_store::serde::load_all(json.as_bytes(), |text: &str| {
+            serde_json::from_str::<Vec<cookie_store::Cookie<'static>>>(text)
+        })
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "a saved cookie jar could not be read; starting empty");
+            CookieStore::new()
+        });
+        CookieJar::with_store(store, suffixes)
+    }
+
+    /// Every cookie, session cookies included (the visitor's browser session goes on
+    /// across a restart of Tandem), as JSON.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        let saved = cookie_store::serde::save_incl_expired_and_nonpersistent(
+            &self.store(),
+            &mut out,
+            |cookies: &Vec<cookie_store::Cookie<'static>>| serde_json::to_string(cookies),
+        );
+        match saved {
+            Ok(()) => String::from_utf8(out).unwrap_or_default(),
+            Err(e) => {
+                tracing::error!(error = %e, "a cookie jar could not be saved");
+                String::new()
+            }
+        }
+    }
+
+    /// Whether a cookie changed since the last call.
+    pub fn take_unsaved(&self) -> bool {
+        self.unsaved.swap(false, Ordering::AcqRel)
     }
 
     fn store(&self) -> MutexGuard<'_, CookieStore> {
@@ -73,8 +116,8 @@ impl CookieJar {
     /// Stores the cookies of one `Set-Cookie` header received for `url`.
     pub fn absorb(&self, url: &Url, set_cookie: &str) {
         let Ok(cookie) = RawCookie::parse(set_cookie.to_owned()) else { return };
-        if self.domain_allowed(url, &cookie) {
-            let _ = self.store().insert_raw(&cookie, url);
+        if self.domain_allowed(url, &cookie) && self.store().insert_raw(&cookie, url).is_ok() {
+            self.unsaved.store(true, Ordering::Release);
         }
     }
 
@@ -106,7 +149,10 @@ impl CookieJar {
         }
         match store.insert(cookie.into_owned(), url) {
             // An expired cookie deletes one that may not exist: nothing to store either way.
-            Ok(_) | Err(CookieError::Expired) => Ok(()),
+            Ok(_) | Err(CookieError::Expired) => {
+                self.unsaved.store(true, Ordering::Release);
+                Ok(())
+            }
             Err(_) => Err(ScriptCookieRefused::Domain),
         }
     }
@@ -171,6 +217,7 @@ impl CookieJar {
             .collect();
         for (domain, path, name) in doomed {
             store.remove(&domain, &path, &name);
+            self.unsaved.store(true, Ordering::Release);
         }
     }
 }
@@ -178,6 +225,22 @@ impl CookieJar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_saved_jar_reads_back_with_session_cookies_and_marks_changes() {
+        let jar = CookieJar::new(public_suffix_list());
+        assert!(!jar.take_unsaved());
+        jar.absorb(&url("https://shop.test/"), "sid=1; Domain=shop.test; HttpOnly");
+        jar.absorb(&url("https://shop.test/"), "pref=dark; Max-Age=3600");
+        assert!(jar.take_unsaved() && !jar.take_unsaved());
+        let back = CookieJar::from_json(&jar.to_json(), public_suffix_list());
+        let header = back.cookie_header(&url("https://www.shop.test/"), RequestSite::FIRST_PARTY);
+        assert_eq!(header.as_deref(), Some("sid=1"));
+        let header = back.cookie_header(&url("https://shop.test/"), RequestSite::FIRST_PARTY).unwrap_or_default();
+        assert!(header.contains("sid=1") && header.contains("pref=dark"), "{header}");
+        let empty = CookieJar::from_json("not json", public_suffix_list());
+        assert_eq!(empty.cookie_header(&url("https://shop.test/"), RequestSite::FIRST_PARTY), None);
+    }
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("url")

@@ -75,13 +75,13 @@ impl ProxySession {
             entry_token: self.entry_token(),
             initial_url: self.initial_url.to_string(),
             created_at: self.created_at,
-            jar: None,
+            jar: Some(self.jar.to_json()),
             fallback_labels: Some(self.fallback_labels_json()),
         }
     }
 
     /// The fallback labels as the records keep them (label → origin).
-    pub fn fallback_labels_json(&self) -> String {
+    fn fallback_labels_json(&self) -> String {
         let labels: BTreeMap<String, String> =
             self.fallback_labels.iter().map(|e| (e.key().clone(), e.value().serialize())).collect();
         serde_json::to_string(&labels).unwrap_or_default()
@@ -108,9 +108,10 @@ impl ProxySession {
         })
     }
 
-    /// Whether the record needs saving; clears the mark.
+    /// Whether the record needs saving (tokens, labels or cookies changed); clears the mark.
     pub fn take_unsaved(&self) -> bool {
-        self.unsaved.swap(false, Ordering::AcqRel)
+        // Both marks are taken: `|` does not stop at the first.
+        self.unsaved.swap(false, Ordering::AcqRel) | self.jar.take_unsaved()
     }
 
     /// The label that serves `origin` in this session.

@@ -42,7 +42,11 @@ impl SessionRegistry {
 
     /// Takes back a session from the records, unless another request already did.
     pub fn adopt(&self, record: ProxySessionRecord) -> Option<Arc<ProxySession>> {
-        let session = ProxySession::restore(record, CookieJar::new(self.suffixes.clone()))?;
+        let jar = match &record.jar {
+            Some(json) if !json.is_empty() => CookieJar::from_json(json, self.suffixes.clone()),
+            _ => CookieJar::new(self.suffixes.clone()),
+        };
+        let session = ProxySession::restore(record, jar)?;
         Some(self.sessions.entry(session.id.clone()).or_insert_with(|| Arc::new(session)).clone())
     }
 

@@ -16,6 +16,7 @@ mod live_sessions;
 mod modules;
 mod passthrough;
 mod requests;
+mod restart;
 mod rewriting;
 mod runtime;
 mod runtime_cookies;

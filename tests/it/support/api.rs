@@ -17,12 +17,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, client_async};
 
-use super::{API_KEY, Reply, STEP, Tandem, Visitor, bounded};
+use super::{API_KEY, Endpoint, Reply, STEP, Visitor, bounded};
 
 /// A live socket as a test client holds it.
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-impl Tandem {
+impl Endpoint {
     /// A REST call with the test key; `body` is JSON text or empty.
     pub async fn api(&self, method: Method, path: &str, body: &str) -> Reply {
         let request = Request::builder()
@@ -82,7 +82,7 @@ pub struct Agent {
     addr: SocketAddr,
 }
 
-impl Tandem {
+impl Endpoint {
     /// Opens a watch link as the agent's browser does; it must be accepted.
     pub async fn open_watch_link(&self, watch_url: &str) -> Agent {
         let opened = self.send(super::get(watch_url)).await;

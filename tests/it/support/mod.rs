@@ -57,10 +57,17 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
 }
 
+/// Where a Tandem listens: everything a client can do with it (its methods are here
+/// and in [`api`]), whether it runs in-process ([`Tandem`]) or as the binary.
+pub struct Endpoint {
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
 /// A Tandem instance serving on 127.0.0.1:<port>, stopped when dropped.
 pub struct Tandem {
     /// Where it listens.
-    pub addr: SocketAddr,
+    pub endpoint: Endpoint,
     /// Its shared state.
     pub state: Arc<AppState>,
     /// Data and rules directories, and the test CA's PEM file; removed on drop.
@@ -71,6 +78,14 @@ pub struct Tandem {
 impl Drop for Tandem {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+impl std::ops::Deref for Tandem {
+    type Target = Endpoint;
+
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
     }
 }
 
@@ -102,9 +117,11 @@ impl Tandem {
                 panic!("Tandem stopped serving: {e}");
             }
         });
-        Tandem { addr, state, _dir: dir, task }
+        Tandem { endpoint: Endpoint { addr }, state, _dir: dir, task }
     }
+}
 
+impl Endpoint {
     /// The control origin, e.g. `http://localhost:PORT`.
     pub fn control_url(&self, path: &str) -> String {
         format!("http://localhost:{}{path}", self.addr.port())

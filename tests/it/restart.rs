@@ -1,0 +1,123 @@
+//! Tandem restarted: the binary is stopped and started again on the same data
+//! directory. Records survive; visitors keep their binding and their cookies; live
+//! state comes back as browsers reconnect, and an ongoing session waits for its agent.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+
+use http::StatusCode;
+use tokio::process::{Child, Command};
+
+use crate::support::api::{DELETE, eventually, next_json};
+use crate::support::fixtures::Upstream;
+use crate::support::tls::TestPki;
+use crate::support::{API_KEY, Endpoint, bounded};
+
+/// The `tandem` binary serving on `port` with its records in `dir`.
+struct Binary {
+    child: Child,
+    endpoint: Endpoint,
+}
+
+impl Binary {
+    async fn start(dir: &Path, port: u16, upstream: SocketAddr) -> Binary {
+        let resolve = ["shop.test", "account.shop.test"]
+            .iter()
+            .map(|host| format!("\"{host}\" = \"{upstream}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rules = dir.join("rules");
+        std::fs::create_dir_all(&rules).expect("rules dir");
+        let child = Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .env_clear()
+            .env("TANDEM_LISTEN", format!("127.0.0.1:{port}"))
+            .env("TANDEM_CONTROL_ORIGIN", format!("http://localhost:{port}"))
+            .env("TANDEM_CONTENT_ORIGIN", format!("http://proxy.localhost:{port}"))
+            .env("TANDEM_DATA_DIR", dir.join("data"))
+            .env("TANDEM_RULES_DIR", &rules)
+            .env("TANDEM_API_KEY", API_KEY)
+            .env("TANDEM_ALLOW_PRIVATE_UPSTREAMS", "true")
+            .env("TANDEM_RESOLVE", format!("{{{resolve}}}"))
+            .env("TANDEM_EXTRA_ROOT_CERTS", format!("[{:?}]", TestPki::shared().write_ca(dir)))
+            .env("TANDEM_VISITOR_GRACE_MS", "200")
+            .env("TANDEM_SESSION_GRACE_MS", "30000")
+            .env("TANDEM_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the tandem binary");
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+        eventually("the binary to listen", || async { tokio::net::TcpStream::connect(addr).await.ok() }).await;
+        Binary { child, endpoint: Endpoint { addr } }
+    }
+
+    /// Stops it as a service manager does (SIGTERM) and waits for it to exit.
+    async fn stop(mut self) {
+        let pid = self.child.id().expect("running").to_string();
+        let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        assert!(status.success());
+        let exit = bounded("the binary to exit", self.child.wait()).await.expect("wait");
+        assert!(exit.success(), "tandem exited with {exit}");
+    }
+}
+
+#[tokio::test]
+async fn records_bindings_and_cookies_survive_a_restart_and_live_state_comes_back() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+
+    // Before: a visitor online with cookies in its jar, an agent in session with it.
+    let before = Binary::start(dir.path(), port, upstream.addr).await;
+    let tandem = &before.endpoint;
+    let session = tandem.create_session("http://shop.test/set-cookies?___upscope_unique_id=cust-9").await;
+    let visitor = tandem.enter(&session).await;
+    assert_eq!(visitor.get(&visitor.landing).await.status, StatusCode::OK);
+    let (_presence, hello) = visitor.presence(&visitor.landing).await;
+    let agent = tandem.agent_for(&session.short_id, r#"{"agent":{"id":"agent-1"}}"#).await;
+    let (_agent_socket, agent_hello) = agent.join().await;
+    let session_id = agent_hello["session_id"].clone();
+    before.stop().await;
+
+    let after = Binary::start(dir.path(), port, upstream.addr).await;
+    let tandem = &after.endpoint;
+    // The records are there; nobody is online until their browser reconnects.
+    let record = tandem.api_ok(&format!("/v1.3/visitors/{}", session.short_id)).await["visitor"].clone();
+    assert_eq!(record["unique_id"], "cust-9");
+    assert_eq!(record["is_online"], false, "{record}");
+    assert_eq!(record["url"], "http://shop.test/set-cookies");
+    let ongoing = tandem.api_ok("/v1.3/cobrowsing_sessions/list?ongoing_only=true").await;
+    assert_eq!(ongoing["cobrowsing_sessions"][0]["id"], session_id, "{ongoing}");
+
+    // The visitor's browser is still bound, and the site still sees its cookies.
+    let echo = visitor.get(&visitor.url("http://shop.test/echo")).await;
+    assert_eq!(echo.status, StatusCode::OK, "{}", echo.text());
+    let cookies = echo.json()["headers"]["cookie"][0].as_str().unwrap_or_default().to_owned();
+    for cookie in ["a=1", "b=2", "c=3"] {
+        assert!(cookies.split("; ").any(|c| c == cookie), "{cookie} lost in the restart: {cookies:?}");
+    }
+    // The entry link was spent before the restart and stays spent.
+    let reentry = tandem.send(crate::support::get(&session.proxy_url)).await;
+    assert_eq!(reentry.status, StatusCode::FORBIDDEN);
+
+    // Live state comes back as the page and the agent reconnect.
+    let (_presence, hello_again) = visitor.presence(&visitor.landing).await;
+    assert_eq!(hello_again["lookup_code"], hello["lookup_code"], "the code is kept while free");
+    eventually("the visitor to be online again", || async {
+        let record = tandem.api_ok(&format!("/v1.3/visitors/{}", session.short_id)).await;
+        (record["visitor"]["is_online"] == true).then_some(())
+    })
+    .await;
+    let (mut agent_socket, rejoined) = agent.join().await;
+    assert_eq!(rejoined["session_id"], session_id, "the agent rejoins the same session");
+    let stopped = tandem.api(DELETE, &format!("/v1.3/visitors/{}/session", session.short_id), "").await;
+    assert_eq!(stopped.status, StatusCode::OK);
+    assert_eq!(next_json(&mut agent_socket).await["reason"], "api");
+    let list = tandem.api_ok("/v1.3/cobrowsing_sessions/list").await;
+    let sessions = list["cobrowsing_sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 1, "{list}");
+    assert_eq!(sessions[0]["agents"].as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(tandem.api_ok("/v1.3/usage").await["usage"]["session_counts"]["last_30_days"], 1);
+    after.stop().await;
+}
