@@ -5,7 +5,8 @@
 
 use http::{StatusCode, header};
 
-use crate::support::api::{DELETE, POST, WebhookReceiver, close_code, eventually, next_json};
+use crate::support::api::{DELETE, POST, close_code, eventually, next_json};
+use crate::support::webhook_receiver::Receiver;
 use crate::support::{World, get, get_with_cookie};
 
 /// Short grace periods, so that leaving takes effect within the test.
@@ -18,7 +19,7 @@ pub(crate) fn quick_live(config: &mut tandem::config::Config) {
 async fn integrator_flow_from_proxy_session_to_deleted_visitor() {
     let world = World::start_with(quick_live).await;
     let tandem = &world.tandem;
-    let mut webhook = WebhookReceiver::start(&[]).await;
+    let mut webhook = Receiver::accepting().await;
 
     // 1. The integrator starts a proxy session with its own id for the visitor.
     let body = serde_json::json!({
@@ -64,7 +65,7 @@ async fn integrator_flow_from_proxy_session_to_deleted_visitor() {
         "agent": {"id": "agent-7", "name": "Ann"},
         "permissions": {"allow_click": false},
         "metadata": {"ticket": 1234, "channel": "phone"},
-        "webhook_url": webhook.url,
+        "webhook_url": webhook.url().as_str(),
         "initial_notes": "Customer cannot check out",
     });
     let reply = tandem.api(POST, &format!("/v1.3/visitors/{short_id}/watch_url"), &watch.to_string()).await;
@@ -97,8 +98,9 @@ async fn integrator_flow_from_proxy_session_to_deleted_visitor() {
     assert_eq!(next_json(&mut visitor_socket).await["state"], "ended");
 
     // 7. The webhook arrives on the local receiver with the session's record.
-    let (headers, hook) = webhook.next().await;
-    assert_eq!(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/json"));
+    let delivery = webhook.delivery(1).await;
+    assert_eq!(delivery.header(header::CONTENT_TYPE.as_str()), "application/json");
+    let hook = delivery.json();
     assert_eq!(hook["id"], session_id.as_str(), "{hook}");
     assert_eq!(hook["visitor_id"], short_id.as_str());
     assert_eq!(hook["agents"][0]["id"], "agent-7");

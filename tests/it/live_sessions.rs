@@ -4,7 +4,8 @@
 use http::{StatusCode, header};
 
 use crate::api_flow::quick_live;
-use crate::support::api::{WebhookReceiver, close_code, next_json, send_json};
+use crate::support::api::{close_code, next_json, send_json};
+use crate::support::webhook_receiver::Receiver;
 use crate::support::{Tandem, World, get, get_with_cookie};
 
 const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
@@ -15,14 +16,14 @@ async fn a_session_ends_when_the_last_agent_has_been_gone_for_the_grace_period()
     let tandem = &world.tandem;
     let visitor = tandem.visitor("https://shop.test/").await;
     let (mut visitor_socket, _) = visitor.presence(&visitor.landing).await;
-    let mut webhook = WebhookReceiver::start(&[]).await;
-    let body = serde_json::json!({"agent": {"id": "agent-1"}, "webhook_url": webhook.url}).to_string();
+    let mut webhook = Receiver::accepting().await;
+    let body = serde_json::json!({"agent": {"id": "agent-1"}, "webhook_url": webhook.url().as_str()}).to_string();
     let (agent_socket, hello) = tandem.agent_for(&visitor.session.short_id, &body).await.join().await;
     assert_eq!(next_json(&mut visitor_socket).await["state"], "started");
     drop(agent_socket);
 
     assert_eq!(next_json(&mut visitor_socket).await["state"], "ended");
-    let (_, record) = webhook.next().await;
+    let record = webhook.delivery(1).await.json();
     assert_eq!(record["id"], hello["session_id"]);
     assert_eq!(record["end_reason"], "agents_left");
     assert_eq!(record["ended_at"], record["agents"][0]["left_at"], "the session ended when its last agent left");

@@ -4,107 +4,20 @@
 //! caller is never held up. The tests drive a sender built the way Tandem builds its
 //! own, from its upstream client and configuration, without a co-browsing session.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::extract::State;
-use axum::routing::post;
-use bytes::Bytes;
-use http::{HeaderMap, StatusCode, header};
+use http::{StatusCode, header};
 use serde_json::json;
 use tandem::webhook::{ATTEMPT_HEADER, Delivery, RetryPolicy, WebhookSender};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use crate::support::webhook_receiver::{Answer, Receiver};
 use crate::support::{Tandem, bounded};
 
 /// Attempts in the tests' policy.
 const ATTEMPTS: u32 = 4;
-
-/// What the receiver answers to one attempt.
-#[derive(Clone, Copy, Debug)]
-enum Answer {
-    Status(StatusCode),
-    /// Takes the request and never answers.
-    Hang,
-}
-
-/// One request as the receiver saw it.
-#[derive(Clone, Debug)]
-struct Hit {
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Hit {
-    fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
-    }
-}
-
-#[derive(Clone)]
-struct Script {
-    /// The answer to the n-th request (0-based); the last one repeats.
-    answers: &'static [Answer],
-    hits: watch::Sender<Vec<Hit>>,
-}
-
-/// An integrator's webhook receiver on loopback that records every request.
-struct Receiver {
-    addr: SocketAddr,
-    hits: watch::Receiver<Vec<Hit>>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Receiver {
-    async fn start(answers: &'static [Answer]) -> Receiver {
-        let (hits, watched) = watch::channel(Vec::new());
-        let app = Router::new().route("/hooks/tandem", post(receive)).with_state(Script { answers, hits });
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the receiver");
-        let addr = listener.local_addr().expect("receiver address");
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("receiver serves");
-        });
-        Receiver { addr, hits: watched, task }
-    }
-
-    /// Its URL, with the kind of secret an integrator puts in the query.
-    fn url(&self) -> Url {
-        Url::parse(&format!("http://127.0.0.1:{}/hooks/tandem?token=s3cret", self.addr.port())).expect("receiver URL")
-    }
-
-    fn hits(&self) -> Vec<Hit> {
-        self.hits.borrow().clone()
-    }
-
-    /// Waits until at least `count` requests arrived.
-    async fn wait_for(&mut self, count: usize) -> Vec<Hit> {
-        let hits = bounded(&format!("{count} webhook attempts"), self.hits.wait_for(|hits| hits.len() >= count)).await;
-        hits.expect("the receiver is running").clone()
-    }
-}
-
-async fn receive(State(script): State<Script>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let mut seen = 0;
-    script.hits.send_modify(|hits| {
-        seen = hits.len();
-        hits.push(Hit { headers, body });
-    });
-    let last = script.answers.len() - 1;
-    match script.answers[seen.min(last)] {
-        Answer::Status(status) => status,
-        Answer::Hang => std::future::pending().await,
-    }
-}
 
 /// Tandem allowed to reach the loopback receiver, with short delays: 20 ms after the
 /// first failure, then 40, 80...

@@ -1,18 +1,14 @@
 //! Talking to Tandem as an integrator, a visitor's page and an agent's viewer do: REST
-//! calls with the API key, the live sockets, a local webhook receiver, and waiting for
-//! a condition with a bound.
+//! calls with the API key, the live sockets, and waiting for a condition with a bound.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
 use futures_util::{SinkExt, StreamExt};
 use http::{HeaderValue, Method, Request, StatusCode, header};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, client_async};
@@ -172,47 +168,6 @@ pub async fn eventually<T, F: Future<Output = Option<T>>>(what: &str, mut check:
         }
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// A webhook receiver on loopback: records every POST, answering with the statuses
-/// given in turn (then 200).
-pub struct WebhookReceiver {
-    /// Where to point `webhook_url`.
-    pub url: String,
-    deliveries: mpsc::UnboundedReceiver<(http::HeaderMap, serde_json::Value)>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for WebhookReceiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl WebhookReceiver {
-    /// Starts a receiver that answers `statuses` in turn, then 200.
-    pub async fn start(statuses: &[u16]) -> WebhookReceiver {
-        let (sender, deliveries) = mpsc::unbounded_channel();
-        let statuses = Arc::new(Mutex::new(statuses.iter().rev().copied().collect::<Vec<_>>()));
-        let handler = move |headers: http::HeaderMap, body: axum::body::Bytes| {
-            let status = statuses.lock().expect("statuses").pop().unwrap_or(200);
-            let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-            let _ = sender.send((headers, json));
-            async move { StatusCode::from_u16(status).expect("status") }
-        };
-        let app = axum::Router::new().route("/hook", axum::routing::post(handler));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind webhook receiver");
-        let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().expect("address").port());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        WebhookReceiver { url, deliveries, task }
-    }
-
-    /// The next delivery's headers and JSON body, within [`STEP`].
-    pub async fn next(&mut self) -> (http::HeaderMap, serde_json::Value) {
-        bounded("a webhook delivery", self.deliveries.recv()).await.expect("receiver running")
     }
 }
 

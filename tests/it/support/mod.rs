@@ -11,6 +11,7 @@ pub mod frame_sites;
 pub mod message_sites;
 pub mod runtime_sites;
 pub mod tls;
+pub mod webhook_receiver;
 pub mod worker_sites;
 
 use std::future::Future;
