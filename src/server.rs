@@ -33,7 +33,7 @@ const API_KEY_FILE: &str = "api_key";
 /// File in the data directory that keeps the key signing watch links.
 const WATCH_KEY_FILE: &str = "watch_key";
 /// The records' database in the data directory.
-const DATABASE_FILE: &str = "tandem.db";
+pub const DATABASE_FILE: &str = "tandem.db";
 /// How often changed proxy sessions are saved to the records.
 const SAVE_INTERVAL: Duration = Duration::from_secs(2);
 /// How often records past their retention are purged.

@@ -121,3 +121,55 @@ async fn records_bindings_and_cookies_survive_a_restart_and_live_state_comes_bac
     assert_eq!(tandem.api_ok("/v1.3/usage").await["usage"]["session_counts"]["last_30_days"], 1);
     after.stop().await;
 }
+
+#[tokio::test]
+async fn records_past_their_retention_are_purged_at_start() {
+    use tandem::store::{Presence, SessionRecord, SqliteStore, Store, VisitorRecord};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let day: i64 = 24 * 3600 * 1000;
+    let now = tandem::live::now_millis();
+    let visitor = |short_id: &str, seen: i64| VisitorRecord {
+        short_id: short_id.to_owned(),
+        unique_id: Some(format!("{short_id}-unique")),
+        lookup_code: "1111".to_owned(),
+        identities: Vec::new(),
+        tags: Vec::new(),
+        metadata: Default::default(),
+        created_at: seen,
+        presence: Presence { last_seen_at: Some(seen), ..Presence::default() },
+        is_online: false,
+        is_in_session: false,
+    };
+    let session = |id: &str, visitor_id: &str, at: i64| SessionRecord {
+        id: id.to_owned(),
+        visitor_id: visitor_id.to_owned(),
+        agents: Vec::new(),
+        started_at: at,
+        ended_at: Some(at + 60_000),
+        end_reason: Some("api".to_owned()),
+        metadata: Default::default(),
+        notes: None,
+        start_url: None,
+        updated_at: at + 60_000,
+    };
+    {
+        let store = SqliteStore::open(&dir.path().join(tandem::server::DATABASE_FILE)).expect("store");
+        store.insert_visitor(&visitor("oldvisitor01", now - 31 * day)).expect("old visitor");
+        store.insert_visitor(&visitor("newvisitor01", now - 29 * day)).expect("recent visitor");
+        store.insert_session(&session("s_old", "oldvisitor01", now - 31 * day)).expect("old session");
+        store.insert_session(&session("s_new", "newvisitor01", now - 29 * day)).expect("recent session");
+    }
+    let data_dir = dir.path().to_owned();
+    let tandem = crate::support::Tandem::start(move |config| config.data_dir = data_dir).await;
+    eventually("the old visitor to be purged", || async {
+        let reply = tandem.api(http::Method::GET, "/v1.3/visitors/oldvisitor01", "").await;
+        (reply.status == StatusCode::NOT_FOUND).then_some(())
+    })
+    .await;
+    tandem.api_ok("/v1.3/visitors/newvisitor01").await;
+    let list = tandem.api_ok("/v1.3/cobrowsing_sessions/list").await;
+    let ids: Vec<_> =
+        list["cobrowsing_sessions"].as_array().expect("sessions").iter().map(|s| s["id"].clone()).collect();
+    assert_eq!(ids, ["s_new"], "{list}");
+}
