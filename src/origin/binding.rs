@@ -35,13 +35,15 @@ pub fn set_cookie_value(session: &SessionId, token: &str, zone: &ContentOrigin) 
     format!("{}={token}; Path=/; Domain={}; HttpOnly{attributes}", cookie_name(session), zone.zone())
 }
 
+/// The `name=value` pairs of `Cookie` header values.
+pub fn cookie_pairs<'a>(cookie_headers: impl Iterator<Item = &'a str>) -> impl Iterator<Item = (&'a str, &'a str)> {
+    cookie_headers.flat_map(|header| header.split(';')).filter_map(|pair| pair.trim().split_once('='))
+}
+
 /// Whether one of the `Cookie` header values carries `expected` as `session`'s binding.
 pub fn is_bound<'a>(cookie_headers: impl Iterator<Item = &'a str>, session: &SessionId, expected: &str) -> bool {
     let name = cookie_name(session);
-    cookie_headers
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .any(|(n, value)| n == name && bool::from(value.as_bytes().ct_eq(expected.as_bytes())))
+    cookie_pairs(cookie_headers).any(|(n, value)| n == name && secrets_match(value, expected))
 }
 
 /// Constant-time equality of two secrets.
