@@ -38,6 +38,10 @@ pub async fn agent_socket(
     if let Some(presence) = presence {
         visitor.presence = presence;
     }
+    // The integrator may keep the visitor's address from its agents.
+    if link.grant.permissions["hide_private_details"] == true {
+        visitor.presence.ip_address = None;
+    }
     let hello = serde_json::json!({
         "type": "hello",
         "session_id": connection.session_id,

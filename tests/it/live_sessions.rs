@@ -181,3 +181,18 @@ async fn the_presence_socket_admits_only_the_sessions_own_pages() {
     let found = world.tandem.api_ok(&format!("/v1.3/visitors/{}", visitor.session.short_id)).await;
     assert_eq!(found["visitor"]["is_online"], false);
 }
+
+#[tokio::test]
+async fn hide_private_details_keeps_the_visitors_address_from_the_agent() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("https://shop.test/").await;
+    let (_presence, _) = visitor.presence(&visitor.landing).await;
+    let short_id = &visitor.session.short_id;
+    let (_open, hello) = tandem.agent_for(short_id, AGENT).await.join().await;
+    assert_eq!(hello["visitor"]["ip_address"], "127.0.0.1", "{hello}");
+    let hidden = r#"{"agent":{"id":"agent-2"},"permissions":{"hide_private_details":true}}"#;
+    let (_hidden, hello) = tandem.agent_for(short_id, hidden).await.join().await;
+    assert!(hello["visitor"]["ip_address"].is_null(), "{hello}");
+    assert_eq!(hello["permissions"]["hide_private_details"], true);
+}
