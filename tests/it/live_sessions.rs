@@ -196,3 +196,39 @@ async fn hide_private_details_keeps_the_visitors_address_from_the_agent() {
     assert!(hello["visitor"]["ip_address"].is_null(), "{hello}");
     assert_eq!(hello["permissions"]["hide_private_details"], true);
 }
+
+#[tokio::test]
+async fn sessions_are_listed_by_start_a_page_at_a_time() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let short_id = tandem.create_session("https://shop.test/").await.short_id;
+        let (_socket, hello) = tandem.agent_for(&short_id, AGENT).await.join().await;
+        ids.push(hello["session_id"].as_str().expect("id").to_owned());
+        tandem.api(http::Method::DELETE, &format!("/v1.3/visitors/{short_id}/session"), "").await;
+    }
+    let page = |query: String| async move {
+        let list = tandem.api_ok(&format!("/v1.3/cobrowsing_sessions/list?{query}")).await;
+        let got: Vec<String> = list["cobrowsing_sessions"]
+            .as_array()
+            .expect("sessions")
+            .iter()
+            .map(|s| s["id"].as_str().expect("id").to_owned())
+            .collect();
+        (got, list["has_more"].as_bool().expect("has_more"), list["last_id"].clone())
+    };
+    let (first, more, last) = page("limit=2".into()).await;
+    assert_eq!((first.as_slice(), more), (&ids[..2], true));
+    let (rest, more, _) = page(format!("limit=2&after_id={}", last.as_str().expect("last_id"))).await;
+    assert_eq!((rest.as_slice(), more), (&ids[2..], false));
+    let (before, _, _) = page(format!("before_id={}", ids[2])).await;
+    assert_eq!(before, &ids[..2]);
+    let (between, _, _) = page(format!("after_id={}&before_id={}", ids[0], ids[2])).await;
+    assert_eq!(between, &ids[1..2]);
+    let (none, more, last) = page("after_id=s_nosuchsession".into()).await;
+    assert!(none.is_empty() && !more && last.is_null());
+    let future = "2999-01-01T00:00:00.000Z";
+    assert!(page(format!("updated_after={future}")).await.0.is_empty());
+    assert_eq!(page("updated_after=2000-01-01T00:00:00Z".into()).await.0, ids);
+}
