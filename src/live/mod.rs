@@ -20,7 +20,7 @@ use rand::Rng;
 use tokio::sync::broadcast;
 
 pub use agent_socket::agent_socket;
-pub use sessions::{AgentConnection, END_API, JoinRefused, SessionLive};
+pub use sessions::{AgentConnection, END_API, JoinRefused};
 pub use visitor_socket::{VISITOR_SOCKET_PATH, visitor_socket};
 pub use writer::StoreWriter;
 
@@ -68,7 +68,7 @@ pub struct Live {
     /// Lookup codes of online visitors → their short ids.
     online_codes: DashMap<String, String>,
     /// Ongoing co-browsing sessions by visitor short id.
-    sessions: DashMap<String, SessionLive>,
+    sessions: DashMap<String, sessions::SessionLive>,
 }
 
 /// What a visitor's page gets on connecting, and the events that follow.
@@ -120,11 +120,6 @@ impl Live {
     /// Whether the visitor has a page open (or closed one within the grace period).
     pub fn is_online(&self, short_id: &str) -> bool {
         self.visitors.contains_key(short_id)
-    }
-
-    /// How many visitors are online.
-    pub fn online_count(&self) -> usize {
-        self.visitors.len()
     }
 
     /// A lookup code no online visitor has, for a new visitor.
