@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::AgentView;
-use super::{ApiQuery, ErrorBody};
+use super::{ErrorBody, Params};
 use crate::error::ApiError;
 use crate::live::now_millis;
 use crate::server::AppState;
@@ -68,7 +68,7 @@ pub struct VisitorCounts {
 }
 
 /// The account's usage.
-#[utoipa::path(get, path = "/usage", tag = "account",
+#[utoipa::path(get, path = "/usage", operation_id = "usage", tag = "account",
     responses(
         (status = 200, description = "Usage counters", body = UsageResponse),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
@@ -112,15 +112,16 @@ pub struct AgentResponse {
 }
 
 /// Looks up an agent.
-#[utoipa::path(get, path = "/agents/lookup", tag = "account", params(LookupParams),
+#[utoipa::path(get, path = "/agents/lookup", operation_id = "lookup_agent", tag = "account", params(LookupParams),
     responses(
         (status = 200, description = "The agent with its last 10 sessions", body = AgentResponse),
+        (status = 400, description = "A malformed parameter, e.g. external_id given twice", body = ErrorBody),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
         (status = 404, description = "No such agent", body = ErrorBody),
     ))]
 pub async fn agent_lookup(
     State(app): State<Arc<AppState>>,
-    ApiQuery(params): ApiQuery<LookupParams>,
+    Params(Query(params)): Params<Query<LookupParams>>,
 ) -> Result<Json<AgentResponse>, ApiError> {
     let Some(id) = params.external_id.filter(|_| params.email.is_none()) else {
         return Err(ApiError::AgentNotFound);

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Query, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -141,16 +141,22 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Query parameters, with our own error for malformed ones.
-pub struct ApiQuery<T>(pub T);
+/// Query or path parameters (`Params(Query(q))`, `Params(Path(p))`), with our own
+/// JSON 400 `invalid_parameter` for malformed ones (axum's own rejection is text).
+pub struct Params<E>(pub E);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+impl<E, S> FromRequestParts<S> for Params<E>
+where
+    E: FromRequestParts<S>,
+    E::Rejection: std::fmt::Display,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(value)) => Ok(ApiQuery(value)),
-            Err(e) => Err(ApiError::InvalidField { code: "invalid_parameter", message: e.body_text() }),
+        match E::from_request_parts(parts, state).await {
+            Ok(value) => Ok(Params(value)),
+            Err(e) => Err(ApiError::InvalidField { code: "invalid_parameter", message: e.to_string() }),
         }
     }
 }

@@ -54,7 +54,7 @@ pub struct CreateResponse {
 }
 
 /// Starts a proxy session.
-#[utoipa::path(post, path = "/proxy_sessions", tag = "proxy sessions", request_body = CreateRequest,
+#[utoipa::path(post, path = "/proxy_sessions", operation_id = "create_proxy_session", tag = "proxy sessions", request_body = CreateRequest,
     responses(
         (status = 200, description = "The session and its visitor", body = CreateResponse),
         (status = 400, description = "Invalid body or initial_url", body = ErrorBody),

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::{SessionView, parse_iso8601};
-use super::{ApiQuery, ErrorBody};
+use super::{ErrorBody, Params};
 use crate::error::ApiError;
 use crate::server::AppState;
 use crate::store::SessionQuery;
@@ -36,7 +36,7 @@ pub struct ListParams {
 
 /// A page of sessions.
 #[derive(Serialize, ToSchema)]
-pub struct ListResponse {
+pub struct SessionListResponse {
     /// Always `ok`.
     status: &'static str,
     /// Sorted by start, first to last.
@@ -48,16 +48,16 @@ pub struct ListResponse {
 }
 
 /// Lists co-browsing sessions.
-#[utoipa::path(get, path = "/cobrowsing_sessions/list", tag = "sessions", params(ListParams),
+#[utoipa::path(get, path = "/cobrowsing_sessions/list", operation_id = "list_sessions", tag = "sessions", params(ListParams),
     responses(
-        (status = 200, description = "A page of sessions", body = ListResponse),
+        (status = 200, description = "A page of sessions", body = SessionListResponse),
         (status = 400, description = "Bad updated_after, limit or boolean", body = ErrorBody),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
     ))]
 pub async fn list(
     State(app): State<Arc<AppState>>,
-    ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<ListResponse>, ApiError> {
+    Params(Query(params)): Params<Query<ListParams>>,
+) -> Result<Json<SessionListResponse>, ApiError> {
     let updated_after = match params.updated_after.as_deref() {
         Some(text) => Some(parse_iso8601(text).ok_or_else(|| ApiError::InvalidField {
             code: "invalid_updated_after",
@@ -82,7 +82,7 @@ pub async fn list(
     app.live.flush().await;
     let (sessions, has_more) = app.records(move |s| s.list_sessions(&query)).await?;
     let last_id = sessions.last().map(|s| s.id.clone());
-    Ok(Json(ListResponse {
+    Ok(Json(SessionListResponse {
         status: "ok",
         cobrowsing_sessions: sessions.iter().map(SessionView::new).collect(),
         has_more,

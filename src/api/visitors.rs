@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::VisitorView;
-use super::{ApiQuery, ErrorBody, OkBody, ok};
+use super::{ErrorBody, OkBody, Params, ok};
 use crate::error::ApiError;
 use crate::live::END_API;
 use crate::server::AppState;
@@ -32,7 +32,7 @@ pub struct ListParams {
 
 /// Visitors found.
 #[derive(Serialize, ToSchema)]
-pub struct ListResponse {
+pub struct VisitorListResponse {
     /// Always `ok`.
     status: &'static str,
     /// Online visitors first, then the most recently seen.
@@ -57,16 +57,16 @@ pub struct DeleteAllParams {
 }
 
 /// Searches visitors, or lists the latest.
-#[utoipa::path(get, path = "/list", tag = "visitors", params(ListParams),
+#[utoipa::path(get, path = "/list", operation_id = "list_visitors", tag = "visitors", params(ListParams),
     responses(
-        (status = 200, description = "Matching visitors with their last 50 sessions", body = ListResponse),
-        (status = 400, description = "max_results out of 1..=10", body = ErrorBody),
+        (status = 200, description = "Matching visitors with their last 50 sessions", body = VisitorListResponse),
+        (status = 400, description = "max_results out of 1..=10, or a malformed parameter", body = ErrorBody),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
     ))]
 pub async fn list(
     State(app): State<Arc<AppState>>,
-    ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<ListResponse>, ApiError> {
+    Params(Query(params)): Params<Query<ListParams>>,
+) -> Result<Json<VisitorListResponse>, ApiError> {
     let max = params.max_results.unwrap_or(MAX_RESULTS);
     if !(1..=MAX_RESULTS).contains(&max) {
         return Err(ApiError::InvalidField {
@@ -88,20 +88,21 @@ pub async fn list(
         })
         .await?;
     let visitors = found.into_iter().map(|(visitor, sessions)| view(&app, visitor, &sessions)).collect();
-    Ok(Json(ListResponse { status: "ok", visitors }))
+    Ok(Json(VisitorListResponse { status: "ok", visitors }))
 }
 
 /// One visitor.
-#[utoipa::path(get, path = "/visitors/{short_id}", tag = "visitors",
+#[utoipa::path(get, path = "/visitors/{short_id}", operation_id = "get_visitor", tag = "visitors",
     params(("short_id" = String, Path, description = "The visitor's short id")),
     responses(
         (status = 200, description = "The visitor with its last 50 sessions", body = VisitorResponse),
+        (status = 400, description = "Malformed short_id (invalid_parameter)", body = ErrorBody),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
         (status = 404, description = "No such visitor", body = ErrorBody),
     ))]
 pub async fn get_one(
     State(app): State<Arc<AppState>>,
-    Path(short_id): Path<String>,
+    Params(Path(short_id)): Params<Path<String>>,
 ) -> Result<Json<VisitorResponse>, ApiError> {
     app.live.flush().await;
     let (visitor, sessions) = app
@@ -116,17 +117,18 @@ pub async fn get_one(
 }
 
 /// Deletes an offline visitor.
-#[utoipa::path(delete, path = "/visitors/{short_id}", tag = "visitors",
+#[utoipa::path(delete, path = "/visitors/{short_id}", operation_id = "delete_visitor", tag = "visitors",
     params(("short_id" = String, Path, description = "The visitor's short id")),
     responses(
         (status = 200, description = "Deleted", body = OkBody),
+        (status = 400, description = "Malformed short_id (invalid_parameter)", body = ErrorBody),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
         (status = 404, description = "No such visitor", body = ErrorBody),
         (status = 409, description = "The visitor is online", body = ErrorBody),
     ))]
 pub async fn delete_one(
     State(app): State<Arc<AppState>>,
-    Path(short_id): Path<String>,
+    Params(Path(short_id)): Params<Path<String>>,
 ) -> Result<Json<OkBody>, ApiError> {
     if app.live.is_online(&short_id) {
         return Err(ApiError::VisitorOnline);
@@ -143,15 +145,15 @@ pub async fn delete_one(
 }
 
 /// Deletes every offline visitor.
-#[utoipa::path(delete, path = "/visitors", tag = "visitors", params(DeleteAllParams),
+#[utoipa::path(delete, path = "/visitors", operation_id = "delete_offline_visitors", tag = "visitors", params(DeleteAllParams),
     responses(
         (status = 200, description = "Offline visitors deleted", body = OkBody),
-        (status = 400, description = "all=true is missing", body = ErrorBody),
+        (status = 400, description = "all=true is missing, or all is not a boolean", body = ErrorBody),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
     ))]
 pub async fn delete_all(
     State(app): State<Arc<AppState>>,
-    ApiQuery(params): ApiQuery<DeleteAllParams>,
+    Params(Query(params)): Params<Query<DeleteAllParams>>,
 ) -> Result<Json<OkBody>, ApiError> {
     if params.all != Some(true) {
         return Err(ApiError::InvalidField {
@@ -167,16 +169,17 @@ pub async fn delete_all(
 }
 
 /// Stops the visitor's co-browsing session now, for the visitor and every agent.
-#[utoipa::path(delete, path = "/visitors/{short_id}/session", tag = "visitors",
+#[utoipa::path(delete, path = "/visitors/{short_id}/session", operation_id = "stop_session", tag = "visitors",
     params(("short_id" = String, Path, description = "The visitor's short id")),
     responses(
         (status = 200, description = "Stopped (or there was none)", body = OkBody),
+        (status = 400, description = "Malformed short_id (invalid_parameter)", body = ErrorBody),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
         (status = 404, description = "No such visitor", body = ErrorBody),
     ))]
 pub async fn stop_session(
     State(app): State<Arc<AppState>>,
-    Path(short_id): Path<String>,
+    Params(Path(short_id)): Params<Path<String>>,
 ) -> Result<Json<OkBody>, ApiError> {
     let id = short_id.clone();
     if app.records(move |s| s.visitor(&id)).await?.is_none() {

@@ -12,7 +12,7 @@ use url::Url;
 use utoipa::ToSchema;
 
 use super::views::iso8601;
-use super::{ErrorBody, check_flat, read_json};
+use super::{ErrorBody, Params, check_flat, read_json};
 use crate::error::ApiError;
 use crate::live::now_millis;
 use crate::server::AppState;
@@ -138,12 +138,12 @@ pub struct WatchUrlResponse {
 }
 
 /// Issues a watch link for the visitor.
-#[utoipa::path(post, path = "/visitors/{short_id}/watch_url", tag = "watch links",
+#[utoipa::path(post, path = "/visitors/{short_id}/watch_url", operation_id = "create_watch_url", tag = "watch links",
     params(("short_id" = String, Path, description = "The visitor's short id")),
     request_body = WatchUrlRequest,
     responses(
         (status = 200, description = "The watch link", body = WatchUrlResponse),
-        (status = 400, description = "Invalid body (agent.id missing, nested metadata, bad URL)", body = ErrorBody),
+        (status = 400, description = "Invalid body (agent.id missing, nested metadata, bad URL) or malformed short_id", body = ErrorBody),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
         (status = 402, description = "The configured limit of ongoing sessions is reached", body = ErrorBody),
         (status = 404, description = "No such visitor", body = ErrorBody),
@@ -151,7 +151,7 @@ pub struct WatchUrlResponse {
     ))]
 pub async fn create(
     State(app): State<Arc<AppState>>,
-    Path(short_id): Path<String>,
+    Params(Path(short_id)): Params<Path<String>>,
     body: Body,
 ) -> Result<Json<WatchUrlResponse>, ApiError> {
     let request: WatchUrlRequest = read_json(body, app.config.max_api_body).await?;

@@ -6,6 +6,7 @@ mod support;
 
 mod api_errors;
 mod api_flow;
+mod api_openapi;
 mod apps;
 mod binding;
 mod browser;

@@ -9,6 +9,7 @@ pub mod cookie_sites;
 pub mod fixtures;
 pub mod frame_sites;
 pub mod message_sites;
+pub mod openapi;
 pub mod runtime_sites;
 pub mod tls;
 pub mod webhook_receiver;
