@@ -4,6 +4,7 @@
 
 mod support;
 
+mod api_browser;
 mod api_errors;
 mod api_flow;
 mod api_openapi;

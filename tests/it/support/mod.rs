@@ -10,6 +10,7 @@ pub mod fixtures;
 pub mod frame_sites;
 pub mod message_sites;
 pub mod openapi;
+pub mod relay;
 pub mod runtime_sites;
 pub mod tls;
 pub mod webhook_receiver;
