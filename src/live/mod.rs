@@ -134,6 +134,8 @@ impl Live {
 
     /// A page of the visitor's opened its presence socket. `stored_code` is the code
     /// the records hold; it is kept unless another online visitor has it now.
+    /// `presence.url` is the URL the records hold, kept unless a page online now said
+    /// a later one.
     pub fn visitor_connected(
         self: &Arc<Self>,
         short_id: &str,
@@ -149,7 +151,7 @@ impl Live {
         });
         entry.connections += 1;
         entry.generation += 1;
-        let url = presence.url.or_else(|| entry.presence.url.take());
+        let url = entry.presence.url.take().or(presence.url);
         entry.presence = Presence { url, ..presence };
         self.write_presence(short_id, &entry);
         VisitorConnection {

@@ -50,7 +50,8 @@ pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Resul
     let presence = Presence {
         ip_address: parts.extensions.get::<ClientAddr>().map(|a| a.0.ip().to_string()),
         user_agent: parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
-        url: None,
+        // Until the page says where it is, the visitor is where it was last seen.
+        url: visitor.presence.url.clone(),
         last_seen_at: Some(now_millis()),
     };
     let connection = app.live.visitor_connected(&visitor.short_id, &visitor.lookup_code, presence);

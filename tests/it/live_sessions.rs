@@ -4,7 +4,7 @@
 use http::{StatusCode, header};
 
 use crate::api_flow::quick_live;
-use crate::support::api::{close_code, next_json, send_json};
+use crate::support::api::{close_code, eventually, next_json, send_json};
 use crate::support::webhook_receiver::Receiver;
 use crate::support::{Tandem, World, get, get_with_cookie};
 
@@ -231,4 +231,32 @@ async fn sessions_are_listed_by_start_a_page_at_a_time() {
     let future = "2999-01-01T00:00:00.000Z";
     assert!(page(format!("updated_after={future}")).await.0.is_empty());
     assert_eq!(page("updated_after=2000-01-01T00:00:00Z".into()).await.0, ids);
+}
+
+/// A visitor back online keeps the last URL its pages reported until a page of its
+/// says where it is now: the record never reads online at no URL, and a session that
+/// starts then has its start URL.
+#[tokio::test]
+async fn a_visitor_back_online_keeps_its_last_url_until_its_page_reports() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("https://shop.test/").await;
+    let short_id = &visitor.session.short_id;
+    let record = || async { tandem.api_ok(&format!("/v1.3/visitors/{short_id}")).await["visitor"].clone() };
+    let (socket, _) = visitor.presence(&visitor.url("https://shop.test/cart")).await;
+    eventually("the page's URL", || async { (record().await["url"] == "https://shop.test/cart").then_some(()) }).await;
+    drop(socket);
+    eventually("the visitor offline", || async { (record().await["is_online"] == false).then_some(()) }).await;
+
+    // The page's socket is open again; the page has not said where it is yet.
+    let origin = visitor.session.origin("https://shop.test/");
+    let socket_url = format!("{}/__tandem/live", origin.replacen("http://", "ws://", 1));
+    let mut back = tandem.websocket(&socket_url, Some(&origin), Some(&visitor.cookie)).await.expect("presence socket");
+    assert_eq!(next_json(&mut back).await["type"], "hello");
+    let online = record().await;
+    assert_eq!((online["is_online"].as_bool(), online["url"].as_str()), (Some(true), Some("https://shop.test/cart")));
+    let (_agent, hello) = tandem.agent_for(short_id, AGENT).await.join().await;
+    let list = tandem.api_ok("/v1.3/cobrowsing_sessions/list").await;
+    assert_eq!(list["cobrowsing_sessions"][0]["id"], hello["session_id"], "{list}");
+    assert_eq!(list["cobrowsing_sessions"][0]["url"], "https://shop.test/cart", "{list}");
 }
