@@ -30,6 +30,7 @@ const SHORT_ID_LEN: usize = 12;
 pub struct CreateRequest {
     /// The page the visitor should see first (http or https). A
     /// `___upscope_unique_id` query parameter sets `unique_id` and is removed.
+    #[schema(value_type = String, required = true, format = "uri")]
     initial_url: Option<String>,
     /// The integrator's own id of the visitor.
     unique_id: Option<String>,
@@ -48,6 +49,7 @@ pub struct CreateResponse {
     /// Always `ok`.
     status: &'static str,
     /// Where to send the visitor's browser (works once: it binds that browser).
+    #[schema(format = "uri")]
     proxy_url: String,
     /// The new visitor.
     visitor: VisitorView,

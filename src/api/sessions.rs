@@ -29,8 +29,10 @@ pub struct ListParams {
     /// Only sessions going on now (default false).
     ongoing_only: Option<bool>,
     /// Only sessions whose record changed after this time (ISO 8601).
+    #[param(format = DateTime)]
     updated_after: Option<String>,
     /// Sessions per page, 1 to 500; default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
 }
 

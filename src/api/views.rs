@@ -35,6 +35,7 @@ pub struct VisitorView {
     /// The integrator's own id.
     pub unique_id: Option<String>,
     /// Four digits the visitor can read out; unique among online visitors.
+    #[schema(pattern = "^[0-9]{4}$")]
     pub lookup_code: String,
     /// Names and emails the integrator attached.
     pub identities: Vec<String>,
@@ -54,8 +55,10 @@ pub struct VisitorView {
     /// The real URL of the page the visitor is on (or was on last).
     pub url: Option<String>,
     /// When the proxy session was created.
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// When the visitor's browser was last connected.
+    #[schema(format = DateTime)]
     pub last_seen_at: Option<String>,
     /// Whether the visitor has a page open now.
     pub is_online: bool,
@@ -99,8 +102,10 @@ pub struct AgentVisitView {
     /// Its name.
     pub name: Option<String>,
     /// When it joined.
+    #[schema(format = DateTime)]
     pub joined_at: String,
     /// When it left; `null` while it watches.
+    #[schema(format = DateTime)]
     pub left_at: Option<String>,
 }
 
@@ -114,8 +119,10 @@ pub struct SessionView {
     /// Every agent's stays, in order of joining.
     pub agents: Vec<AgentVisitView>,
     /// When the first agent joined.
+    #[schema(format = DateTime)]
     pub started_at: String,
     /// When it ended; `null` while ongoing.
+    #[schema(format = DateTime)]
     pub ended_at: Option<String>,
     /// Seconds from start to end (or to now while ongoing).
     pub duration: u64,
@@ -131,6 +138,7 @@ pub struct SessionView {
     /// The real URL the visitor was on when it started.
     pub url: Option<String>,
     /// Last change to the record.
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -177,8 +185,10 @@ pub struct AgentView {
     /// The name it last came with.
     pub name: Option<String>,
     /// When it first joined a session.
+    #[schema(format = DateTime)]
     pub first_seen_at: String,
     /// When it last joined a session.
+    #[schema(format = DateTime)]
     pub last_seen_at: String,
     /// Its last 10 sessions, newest first.
     pub sessions: Vec<SessionView>,

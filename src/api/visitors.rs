@@ -27,6 +27,7 @@ pub struct ListParams {
     /// code, `online`, `-online`, `ip:ADDR`, `#tag`. Empty: the latest visitors.
     search: Option<String>,
     /// 1 to 10; default 10.
+    #[param(minimum = 1, maximum = 10)]
     max_results: Option<usize>,
 }
 

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use url::Url;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
 
 use super::views::iso8601;
 use super::{ErrorBody, Params, check_flat, read_json};
@@ -29,6 +30,7 @@ const MAX_LANGUAGE_LEN: usize = 35;
 #[serde(deny_unknown_fields)]
 pub struct WatchUrlRequest {
     /// The agent who is to watch (`id` required).
+    #[schema(value_type = AgentInput, required = true)]
     agent: Option<AgentInput>,
     /// How the viewer looks.
     branding: Option<Branding>,
@@ -38,10 +40,12 @@ pub struct WatchUrlRequest {
     #[schema(value_type = Option<Object>)]
     metadata: Option<Metadata>,
     /// Receives the session record as JSON (POST) when the session ends.
+    #[schema(format = "uri")]
     webhook_url: Option<String>,
     /// The starting state of the agent's notes.
     initial_notes: Option<String>,
     /// Language of the viewer's interface; default: the agent's browser's.
+    #[schema(min_length = 1, max_length = 35)]
     language: Option<String>,
     /// Someone watching in the agent's place.
     viewer: Option<AgentInput>,
@@ -52,6 +56,7 @@ pub struct WatchUrlRequest {
 #[serde(deny_unknown_fields)]
 pub struct AgentInput {
     /// The integrator's id.
+    #[schema(value_type = String, required = true, min_length = 1)]
     id: Option<String>,
     /// A display name.
     name: Option<String>,
@@ -64,16 +69,28 @@ pub struct AgentInput {
 pub struct Branding {
     /// `false`, `true` or `"page_only"`.
     #[serde(default = "not_naked")]
-    #[schema(value_type = Object)]
+    #[schema(schema_with = naked_schema)]
     naked: serde_json::Value,
     /// Where the agent goes when the session ends; default: the window closes.
+    #[schema(format = "uri")]
     on_end_url: Option<String>,
     /// A "Retry now" link shown when there are problems; default: none.
+    #[schema(format = "uri")]
     retry_url: Option<String>,
 }
 
 fn not_naked() -> serde_json::Value {
     serde_json::Value::Bool(false)
+}
+
+/// `naked` is a boolean or the string `page_only`; the field stays a JSON value so that
+/// anything else is our own `invalid_branding`, not a parse error.
+fn naked_schema() -> OneOfBuilder {
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["page_only"])))
+        .description(Some("`false` (default), `true` or `\"page_only\"`."))
+        .default(Some(not_naked()))
 }
 
 /// What the agent may do. The server enforces these on the relay, and the visitor's
@@ -132,8 +149,10 @@ pub struct WatchUrlResponse {
     /// Always `ok`.
     status: &'static str,
     /// Send the agent's browser here at once; it works once, until `expiration`.
+    #[schema(format = "uri")]
     watch_url: String,
     /// When the link stops working (ISO 8601).
+    #[schema(format = DateTime)]
     expiration: String,
 }
 

@@ -105,8 +105,14 @@ async fn every_documented_status_is_answered_as_documented() {
     let bare =
         call(Method::POST, "/v1.3/proxy_sessions".into(), r#"{"initial_url":"https://shop.test/"}"#.into()).await;
     let bare = bare.json()["visitor"]["short_id"].as_str().expect("short_id").to_owned();
-    for bad in ["{}", r#"{"initial_url":"ftp://shop.test/"}"#, "{", r#"{"initial_url":"https://a.test/","tags":[""]}"#]
-    {
+    for bad in [
+        "{}",
+        r#"{"initial_url":"ftp://shop.test/"}"#,
+        "{",
+        r#"{"initial_url":"https://a.test/","tags":[""]}"#,
+        r#"{"initial_url":"https://a.test/","colour":"red"}"#,
+        r#"{"initial_url":"https://a.test/","tags":"vip"}"#,
+    ] {
         let reply = call(Method::POST, "/v1.3/proxy_sessions".into(), bad.into()).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
     }
@@ -150,7 +156,13 @@ async fn every_documented_status_is_answered_as_documented() {
     let agent_ok = r#"{"agent":{"id":"agent-8"}}"#.to_owned();
     let limited = call(Method::POST, format!("/v1.3/visitors/{bare}/watch_url"), agent_ok.clone()).await;
     assert_eq!(limited.status, StatusCode::PAYMENT_REQUIRED, "{}", limited.text());
-    for bad in ["{}", r#"{"agent":{"id":"a"},"metadata":{"nested":{"x":1}}}"#, "{"] {
+    for bad in [
+        "{}",
+        r#"{"agent":{"id":"a"},"metadata":{"nested":{"x":1}}}"#,
+        "{",
+        r#"{"agent":{"id":"a"},"permissions":{"allow_click":"yes"}}"#,
+        r#"{"agent":{"id":"a"},"branding":{"naked":"sometimes"}}"#,
+    ] {
         let reply = call(Method::POST, watch_path.clone(), bad.into()).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
     }

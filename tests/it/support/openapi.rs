@@ -82,36 +82,52 @@ impl Contract {
             request = request.header("x-api-key", key);
         }
         let reply = tandem.send(request.body(Body::from(body.to_owned())).expect("request")).await;
-        self.check(&operation, &format!("{method} {path}"), &reply);
+        self.check(&operation, &format!("{method} {path}"), body, &reply);
         reply
     }
 
     /// Asserts that `reply` is one `operation` documents: a listed status, and a JSON
-    /// body that the status's schema accepts.
+    /// body that the status's schema accepts. A request body the server took must be
+    /// one the document accepts, and one it could not parse one the document refuses.
     #[track_caller]
-    pub fn check(&self, operation: &Operation, what: &str, reply: &Reply) {
+    fn check(&self, operation: &Operation, what: &str, request_body: &str, reply: &Reply) {
         let status = reply.status.as_u16();
         let responses = self.responses(operation);
         let Some(response) = responses.get(&status) else {
             panic!("{what}: {status} is not among the documented {:?}: {}", responses.keys(), reply.text());
         };
         self.covered.lock().expect("covered").insert((operation.clone(), status));
-        let Some(content) = response.get("content").and_then(Value::as_object) else { return };
-        let schema = content
-            .get("application/json")
-            .and_then(|media| media.get("schema"))
-            .unwrap_or_else(|| panic!("{what}: {status} documents a body that is not JSON: {content:?}"));
-        assert_eq!(reply.header(header::CONTENT_TYPE), Some("application/json"), "{what}: {status}");
-        self.assert_valid(schema, &reply.body, &format!("{what}: {status}"));
+        let (method, path) = operation;
+        if let Some(schema) = json_schema(&self.document["paths"][path][method]["requestBody"], what) {
+            let errors = self.errors(schema, request_body.as_bytes());
+            if reply.status.is_success() {
+                assert!(errors.is_empty(), "{what}: accepted a body the document refuses: {errors:?}\n{request_body}");
+            } else if reply.json()["error"] == "invalid_json" {
+                assert!(
+                    !errors.is_empty(),
+                    "{what}: refused as invalid_json a body the document accepts: {request_body}"
+                );
+            }
+        }
+        if let Some(schema) = json_schema(response, what) {
+            assert_eq!(reply.header(header::CONTENT_TYPE), Some("application/json"), "{what}: {status}");
+            let errors = self.errors(schema, &reply.body);
+            let text = reply.text();
+            assert!(
+                errors.is_empty(),
+                "{what}: {status}: the body does not match the document:\n{}\n{text}",
+                errors.join("\n")
+            );
+        }
     }
 
-    /// Asserts that `body` is JSON that `schema` (which may refer to the document's
-    /// components) accepts, with no property the schema does not name.
-    #[track_caller]
-    pub fn assert_valid(&self, schema: &Value, body: &[u8], what: &str) {
-        let text = String::from_utf8_lossy(body);
-        let instance: Value =
-            serde_json::from_slice(body).unwrap_or_else(|e| panic!("{what}: the body is not JSON ({e}): {text}"));
+    /// Why `body` is not JSON that `schema` (which may refer to the document's
+    /// components) accepts with no property the schema does not name; empty if it is.
+    fn errors(&self, schema: &Value, body: &[u8]) -> Vec<String> {
+        let instance: Value = match serde_json::from_slice(body) {
+            Ok(instance) => instance,
+            Err(e) => return vec![format!("not JSON: {e}")],
+        };
         // The `$ref`s point into `#/components`, so the document's components sit at
         // the root of the schema the validator gets.
         let mut wrapper = json!({
@@ -123,16 +139,15 @@ impl Contract {
         let validator = jsonschema::draft202012::options()
             .should_validate_formats(true)
             .build(&wrapper)
-            .unwrap_or_else(|e| panic!("{what}: the documented schema does not compile: {e}"));
-        let errors: Vec<String> =
-            validator.iter_errors(&instance).map(|e| format!("at {}: {e}", e.instance_path())).collect();
-        assert!(errors.is_empty(), "{what}: the body does not match the document:\n{}\n{text}", errors.join("\n"));
+            .unwrap_or_else(|e| panic!("the documented schema {schema} does not compile: {e}"));
+        validator.iter_errors(&instance).map(|e| format!("at {}: {e}", e.instance_path())).collect()
     }
 
     /// Asserts that `body` is a valid instance of the component schema `name`.
     #[track_caller]
     pub fn assert_component(&self, name: &str, body: &[u8], what: &str) {
-        self.assert_valid(&json!({"$ref": format!("#/components/schemas/{name}")}), body, what);
+        let errors = self.errors(&json!({"$ref": format!("#/components/schemas/{name}")}), body);
+        assert!(errors.is_empty(), "{what}: not a {name}: {errors:?}\n{}", String::from_utf8_lossy(body));
     }
 
     /// Every documented (operation, status) that no checked reply had.
@@ -145,6 +160,13 @@ impl Contract {
             .map(|((method, path), status)| format!("{} {path} {status}", method.to_uppercase()))
             .collect()
     }
+}
+
+/// The JSON schema of a request body or response object, if it documents a body.
+fn json_schema<'a>(body: &'a Value, what: &str) -> Option<&'a Value> {
+    let content = body.get("content")?.as_object()?;
+    let schema = content.get("application/json").and_then(|media| media.get("schema"));
+    Some(schema.unwrap_or_else(|| panic!("{what}: a documented body that is not JSON: {content:?}")))
 }
 
 /// Whether `path` (no query) is an instance of `template`, `{name}` matching one segment.
