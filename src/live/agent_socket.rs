@@ -1,7 +1,8 @@
 //! The agent's live socket, `/watch/s/<link id>/live` on the control origin: opening it
 //! joins (or starts) the co-browsing session, closing it leaves. The agent hears what
-//! its credential allows (permissions, branding) and when the session ends, and may end
-//! it. The live mirror will travel on this socket too.
+//! its credential allows (permissions, branding), where the visitor is as it moves,
+//! leaves and comes back, and when the session ends, and may end it. The live mirror
+//! will travel on this socket too.
 
 use std::sync::Arc;
 
@@ -29,19 +30,9 @@ pub async fn agent_socket(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, WatchError> {
     let link = authorized_link(&app, &link_id, &headers).await?;
-    let visitor_id = link.visitor_id.clone();
-    let visitor = app.records(move |s| s.visitor(&visitor_id)).await?.ok_or(WatchError::VisitorGone)?;
+    let visitor = visitor_view(&app, &link).await?;
     let connection = app.live.agent_joined(&link).map_err(|_| WatchError::SessionEnded)?;
-    let online = app.live.is_online(&visitor.short_id);
-    let presence = app.live.presence(&visitor.short_id);
-    let mut visitor = visitor;
-    if let Some(presence) = presence {
-        visitor.presence = presence;
-    }
-    // The integrator may keep the visitor's address from its agents.
-    if link.grant.permissions["hide_private_details"] == true {
-        visitor.presence.ip_address = None;
-    }
+    let last_shown = shown(&visitor);
     let hello = serde_json::json!({
         "type": "hello",
         "session_id": connection.session_id,
@@ -51,25 +42,69 @@ pub async fn agent_socket(
         "branding": link.grant.branding,
         "language": link.grant.language,
         "notes": link.grant.initial_notes,
-        "visitor": VisitorView::new(visitor, online, true, &[]),
+        "visitor": visitor,
     });
     Ok(upgrade
         .max_message_size(MAX_SOCKET_MESSAGE)
-        .on_upgrade(move |socket| serve(app, link, connection, hello, socket)))
+        .on_upgrade(move |socket| serve(app, link, connection, (hello, last_shown), socket)))
+}
+
+/// The visitor as the agent of `link` may see it now: the record with what live state
+/// knows of its browser.
+async fn visitor_view(app: &AppState, link: &WatchLinkRecord) -> Result<VisitorView, WatchError> {
+    let visitor_id = link.visitor_id.clone();
+    let mut visitor = app.records(move |s| s.visitor(&visitor_id)).await?.ok_or(WatchError::VisitorGone)?;
+    if let Some(presence) = app.live.presence(&visitor.short_id) {
+        visitor.presence = presence;
+    }
+    // The integrator may keep the visitor's address from its agents.
+    if link.grant.permissions["hide_private_details"] == true {
+        visitor.presence.ip_address = None;
+    }
+    let online = app.live.is_online(&visitor.short_id);
+    Ok(VisitorView::new(visitor, online, true, &[]))
+}
+
+/// What the viewer shows of the visitor: its page, whether it is online, its browser.
+type Shown = (Option<String>, bool, Option<String>);
+
+/// What the viewer shows of `view`; a change of anything else is not worth a message.
+fn shown(view: &VisitorView) -> Shown {
+    (view.url.clone(), view.is_online, view.user_agent.clone())
 }
 
 async fn serve(
     app: Arc<AppState>,
     link: WatchLinkRecord,
     mut connection: AgentConnection,
-    hello: serde_json::Value,
+    (hello, last_shown): (serde_json::Value, Shown),
     mut socket: WebSocket,
 ) {
     if socket.send(Message::text(hello.to_string())).await.is_err() {
         return;
     }
+    let mut last_shown = last_shown;
+    // The visitor may have changed between the hello and the join.
+    connection.visitor.mark_changed();
+    let mut watching = true;
     loop {
         tokio::select! {
+            changed = connection.visitor.changed(), if watching => {
+                // This ends with the session, and the `ended` branch says so.
+                watching = changed.is_ok();
+                if !watching {
+                    continue;
+                }
+                // Read what the visitor's change wrote.
+                app.live.flush().await;
+                let Ok(view) = visitor_view(&app, &link).await else { continue };
+                if std::mem::replace(&mut last_shown, shown(&view)) != last_shown {
+                    let message = serde_json::json!({"type": "visitor", "visitor": view});
+                    if socket.send(Message::text(message.to_string())).await.is_err() {
+                        return;
+                    }
+                }
+            }
             changed = connection.ended.changed() => {
                 let reason = (*connection.ended.borrow()).unwrap_or_default();
                 if changed.is_ok() {

@@ -154,12 +154,10 @@ impl Live {
         let url = entry.presence.url.take().or(presence.url);
         entry.presence = Presence { url, ..presence };
         self.write_presence(short_id, &entry);
-        VisitorConnection {
-            live: self.clone(),
-            short_id: short_id.to_owned(),
-            lookup_code: entry.lookup_code.clone(),
-            events: entry.events.subscribe(),
-        }
+        let (lookup_code, events) = (entry.lookup_code.clone(), entry.events.subscribe());
+        drop(entry);
+        self.tell_agents(short_id);
+        VisitorConnection { live: self.clone(), short_id: short_id.to_owned(), lookup_code, events }
     }
 
     /// The visitor's page is now at `url` (a real URL).
@@ -169,6 +167,7 @@ impl Live {
             entry.presence.last_seen_at = Some(now_millis());
             self.write_presence(short_id, &entry);
         }
+        self.tell_agents(short_id);
     }
 
     /// What the proxy knows now of an online visitor's browser.
@@ -204,6 +203,7 @@ impl Live {
         self.online_codes.remove_if(&gone.lookup_code, |_, owner| owner == short_id);
         let (id, code, presence) = (short_id.to_owned(), gone.lookup_code, gone.presence);
         self.writer.write("visitor offline", move |s| s.update_presence(&id, &presence, false, &code));
+        self.tell_agents(short_id);
         tracing::info!(visitor = short_id, "visitor offline");
     }
 

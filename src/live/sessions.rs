@@ -31,6 +31,20 @@ pub struct SessionLive {
     /// Bumped whenever the last agent leaves or one comes back (see `Live::visitors`).
     generation: u64,
     ended: watch::Sender<Option<&'static str>>,
+    /// Ticks when the visitor's page, browser or presence changes.
+    visitor: watch::Sender<()>,
+}
+
+impl SessionLive {
+    fn new(record: SessionRecord) -> Self {
+        SessionLive {
+            record,
+            links: HashMap::new(),
+            generation: 0,
+            ended: watch::channel(None).0,
+            visitor: watch::channel(()).0,
+        }
+    }
 }
 
 struct LinkPresence {
@@ -55,6 +69,8 @@ pub struct AgentConnection {
     pub session_id: String,
     /// Becomes `Some(reason)` when the session ends.
     pub ended: watch::Receiver<Option<&'static str>>,
+    /// Changes when the visitor moves, leaves or comes back.
+    pub visitor: watch::Receiver<()>,
 }
 
 impl Drop for AgentConnection {
@@ -71,7 +87,7 @@ impl Live {
         for record in self.store.ongoing_sessions()? {
             let visitor_id = record.visitor_id.clone();
             self.store.set_in_session(&visitor_id, true)?;
-            let session = SessionLive { record, links: HashMap::new(), generation: 0, ended: watch::channel(None).0 };
+            let session = SessionLive::new(record);
             self.sessions.insert(visitor_id.clone(), session);
             self.end_after_grace(visitor_id, 0);
         }
@@ -86,6 +102,13 @@ impl Live {
     /// The id of the visitor's ongoing session.
     pub fn ongoing_id(&self, visitor_id: &str) -> Option<String> {
         self.sessions.get(visitor_id).map(|s| s.record.id.clone())
+    }
+
+    /// Tells the agents that the visitor changed; never with a `visitors` entry held.
+    pub(super) fn tell_agents(&self, visitor_id: &str) {
+        if let Some(session) = self.sessions.get(visitor_id) {
+            session.visitor.send_replace(());
+        }
     }
 
     /// How many sessions are ongoing.
@@ -137,7 +160,8 @@ impl Live {
         record.agents[presence.visit].left_at = None;
         record.updated_at = now;
         session.generation += 1;
-        let (record, session_id, ended) = (record.clone(), session.record.id.clone(), session.ended.subscribe());
+        let (ended, visitor) = (session.ended.subscribe(), session.visitor.subscribe());
+        let (record, session_id) = (record.clone(), session.record.id.clone());
         let (link_id, agent) = (link.id.clone(), link.grant.agent.clone());
         self.writer.write("agent joined", move |s| {
             if started {
@@ -159,6 +183,7 @@ impl Live {
             link_id: link.id.clone(),
             session_id,
             ended,
+            visitor,
         })
     }
 
@@ -176,7 +201,7 @@ impl Live {
             updated_at: now,
         };
         merge_grant(&mut record, link);
-        SessionLive { record, links: HashMap::new(), generation: 0, ended: watch::channel(None).0 }
+        SessionLive::new(record)
     }
 
     fn agent_left(self: &Arc<Self>, visitor_id: &str, link_id: &str, session_id: &str) {
@@ -238,14 +263,10 @@ impl Live {
         record.ended_at = Some(at);
         record.end_reason = Some(reason.to_owned());
         record.updated_at = now_millis();
-        for visit in record.agents.iter_mut().filter(|v| v.left_at.is_none()) {
-            visit.left_at = Some(at);
-        }
+        record.agents.iter_mut().filter(|v| v.left_at.is_none()).for_each(|v| v.left_at = Some(at));
         session.ended.send_replace(Some(reason));
-        self.tell_visitor(
-            &record.visitor_id,
-            serde_json::json!({"type": "session", "state": "ended", "reason": reason}),
-        );
+        let told = serde_json::json!({"type": "session", "state": "ended", "reason": reason});
+        self.tell_visitor(&record.visitor_id, told);
         tracing::info!(session = %record.id, visitor = %record.visitor_id, reason, "co-browsing session ended");
         let record = session.record;
         let webhooks = self.webhooks.clone();

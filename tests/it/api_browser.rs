@@ -119,8 +119,8 @@ impl Drop for EndPage {
 }
 
 /// The agent's Chromium opens the watch URL of the REST API: the viewer connects and
-/// shows the visitor's real URL and browser, and the API has the visitor in an ongoing
-/// session. The End button ends it for everyone (`end_reason: "agent"`) and the viewer
+/// shows the visitor's real URL and browser, follows it as it moves, leaves and comes
+/// back, and the API has the visitor in an ongoing session. The End button ends it for everyone (`end_reason: "agent"`) and the viewer
 /// says so; the same link in another browser is refused as used; a link with
 /// `branding.on_end_url` sends the viewer there when its session ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,15 +133,24 @@ async fn an_agents_browser_watches_through_its_link_and_ends_the_session() {
     args["on_end_url"] = end_page.url.clone().into();
     let result = run_scenario("api_viewer", &args).await;
 
-    for viewer in ["first", "second"] {
+    for (viewer, url) in [("first", "https://shop.test/login"), ("second", "https://shop.test/login?agent=watching")] {
         let report = &result[viewer];
         assert_eq!(report["status"], "Connected", "{viewer}: {report:#}");
-        assert_eq!(report["url"], "https://shop.test/login", "{viewer}: {report:#}");
+        assert_eq!(report["url"], url, "{viewer}: {report:#}");
         assert_eq!(report["browser"], "Chrome, desktop", "{viewer}: {report:#}");
         assert_eq!(report["visitor"], session.short_id.as_str(), "{viewer}: {report:#}");
         assert_eq!(report["agent"], "Ann", "{viewer}: {report:#}");
         let viewer_url = report["viewer_url"].as_str().expect("viewer_url");
         assert!(viewer_url.starts_with(&world.tandem.control_url("/watch/s/")), "{viewer}: {report:#}");
+    }
+    // The viewer follows the visitor as it moves, leaves and comes back (the scenario
+    // waited for each of these).
+    for (step, status, url) in [
+        ("followed", "Connected", "https://shop.test/login?agent=watching"),
+        ("away", "Visitor offline", "https://shop.test/login?agent=watching"),
+        ("back", "Connected", "https://shop.test/login?visitor=back"),
+    ] {
+        assert_eq!(result[step], serde_json::json!({"status": status, "url": url}), "{step}");
     }
     assert_eq!(result["in_session"], true, "{result:#}");
     let ongoing = result["ongoing"].as_array().expect("ongoing");
@@ -152,10 +161,13 @@ async fn an_agents_browser_watches_through_its_link_and_ends_the_session() {
     // The End button: each viewer said the session was over (the second before it left
     // for on_end_url), and the record says the agent ended it.
     for viewer in ["first", "second"] {
-        let states = &result[viewer]["states"];
-        let shown = states.as_array().expect("states").iter().any(|s| s["state"] == "ended");
-        assert!(shown, "{viewer}: {states:#}");
-        assert_eq!(states[0]["text"], "Session ended (agent)", "{viewer}: {states:#}");
+        let states = result[viewer]["states"].as_array().expect("states");
+        let last = states.last().unwrap_or(&serde_json::Value::Null);
+        assert_eq!(
+            last,
+            &serde_json::json!({"state": "ended", "text": "Session ended (agent)"}),
+            "{viewer}: {states:#?}"
+        );
     }
     let ended = &result["ended_sessions"];
     assert_eq!(ended.as_array().map(Vec::len), Some(1), "{ended:#}");

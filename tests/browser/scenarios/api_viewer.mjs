@@ -1,13 +1,15 @@
 // The agent's side: a visitor's page is open on the shop's login page; the agent's
 // browser (a context of its own) opens the watch URL the REST API gives, the viewer
-// connects and shows the visitor, the agent presses End. A third browser then opens
-// the same link. A second link, with branding.on_end_url, is ended the same way and
-// its viewer goes to that URL.
+// connects and shows the visitor, follows it to another address (pushState), and the
+// agent presses End. A third browser then opens the same link. A second link, with
+// branding.on_end_url, watches the visitor close its page and open it again, then is
+// ended the same way and its viewer goes to that URL.
 //
 //   args: { proxy_url, control, api_key, short_id, on_end_url }
-//   result: { first: viewer report, in_session, ongoing, ended_sessions, not_in_session_after,
-//             reused: { status, url, text }, second: viewer report, after_end: { url, title },
-//             ended_again }
+//   result: { first: viewer report, followed, in_session, ongoing, ended_sessions,
+//             not_in_session_after, reused: { status, url, text }, second: viewer report,
+//             away, back, after_end: { url, title }, ended_again }
+//   followed / away / back: what the viewer showed then, { status, url }
 //   viewer report: { viewer_url, status, url, browser, visitor, agent, states: [{ state, text }] }
 import { restApi } from './api_common.mjs';
 
@@ -66,8 +68,26 @@ export default async function apiViewer(page, args, ctx) {
       return sessions.every((s) => s.end_reason) && sessions;
     }, 15000);
 
+  // Waits until the viewer shows `status` and `url`, and says what it showed.
+  const showing = async ({ agent }, status, url) => {
+    const shown = () => agent.page.evaluate(() => ({
+      status: document.getElementById('status').textContent,
+      url: document.getElementById('url').textContent,
+    }));
+    try {
+      return await ctx.waitFor(async () => {
+        const now = await shown();
+        return now.status === status && now.url === url && now;
+      }, 15000);
+    } catch (e) {
+      throw new Error(`viewer never showed ${status} at ${url}: ${e.message}; showing ${JSON.stringify(await shown())}`);
+    }
+  };
+
   const link = await watchUrl({});
   const first = await openViewer(link);
+  await page.evaluate(() => history.pushState({}, '', '/login?agent=watching'));
+  const followed = await showing(first, 'Connected', 'https://shop.test/login?agent=watching');
   const inSession = (await api.visitor(args.short_id)).is_in_session;
   const ongoing = await api.sessions('?ongoing_only=true');
   await pressEnd(first);
@@ -83,17 +103,26 @@ export default async function apiViewer(page, args, ctx) {
   };
 
   const second = await openViewer(await watchUrl({ branding: { on_end_url: args.on_end_url } }));
+  const pageUrl = page.url();
+  await page.close();
+  const away = await showing(second, 'Visitor offline', 'https://shop.test/login?agent=watching');
+  const again = await ctx.context.newPage();
+  await again.goto(pageUrl.replace(/\?.*$/, '?visitor=back'), { waitUntil: 'load' });
+  const back = await showing(second, 'Connected', 'https://shop.test/login?visitor=back');
   await Promise.all([second.agent.page.waitForURL(args.on_end_url, { timeout: 15000 }), pressEnd(second)]);
   const afterEnd = { url: second.agent.page.url(), title: await second.agent.page.title() };
   const endedAgain = await endedSessions();
   return {
     first: first.report,
+    followed,
     in_session: inSession,
     ongoing,
     ended_sessions: ended,
     not_in_session_after: notInSession,
     reused,
     second: second.report,
+    away,
+    back,
     after_end: afterEnd,
     ended_again: endedAgain,
   };
