@@ -72,7 +72,11 @@ function startPresence(win, zone) {
   win.addEventListener('hashchange', report);
   win.addEventListener('pagehide', () => {
     leaving = true;
-    if (socket) socket.close();
+    // Forgotten now: its close event may only come after the page is back from the
+    // back-forward cache, and the page must not wait for it to reconnect.
+    const closing = socket;
+    socket = null;
+    if (closing) closing.close();
   });
   // Back from the back-forward cache: the page is shown again without loading.
   win.addEventListener('pageshow', (event) => {

@@ -17,6 +17,8 @@
 //   TANDEM_TEST_ARTIFACTS  directory for failure screenshots (default os.tmpdir())
 //
 // args.timeout_ms bounds the whole run (default 60000), so this never hangs.
+// args.back_forward_cache: true runs Chromium with its back-forward cache (Playwright
+// turns it off by default).
 //
 // ctx:
 //   ctx.args                   the parsed args
@@ -155,6 +157,8 @@ async function main() {
       executablePath: process.env.TANDEM_TEST_CHROMIUM || '/usr/bin/chromium',
       headless: true,
       args: CHROMIUM_ARGS,
+      // Playwright turns the back-forward cache off; a scenario may want it as browsers have it.
+      ignoreDefaultArgs: args.back_forward_cache ? ['--disable-back-forward-cache'] : [],
       timeout: Math.min(timeoutMs, 30000),
     });
 

@@ -215,3 +215,21 @@ async fn the_presence_socket_comes_back_after_a_drop() {
     assert_eq!(result["transitions"], serde_json::json!([true, false, true]), "{result:#}");
     assert_eq!(result["record"]["url"], "https://shop.test/login", "{result:#}");
 }
+
+/// A page restored from the back-forward cache opens its presence socket again at once,
+/// not after the reconnection backoff (at least 500 ms): its visitor, whose other page
+/// has just closed, does not go offline for a grace period shorter than that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_back_from_the_back_forward_cache_reports_again_at_once() {
+    let world = World::start_with(|config| config.visitor_grace_ms = 300).await;
+    let session = world.tandem.create_session("https://shop.test/login").await;
+    let mut args = api_args(&world, &session.short_id);
+    args["proxy_url"] = session.proxy_url.clone().into();
+    args["next_url"] = session.url("https://accounts.test/login").into();
+    args["back_forward_cache"] = true.into();
+    let result = run_scenario("api_bfcache", &args).await;
+
+    assert_eq!(result["restored"], true, "the page came from the cache: {result:#}");
+    assert_eq!(result["offline_readings"], serde_json::json!([]), "offline until the restored page reconnected");
+    assert!(result["polls"].as_u64().is_some_and(|n| n >= 1), "{result:#}");
+}
