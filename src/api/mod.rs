@@ -4,6 +4,7 @@
 
 mod account;
 mod proxy_sessions;
+mod schema;
 mod sessions;
 mod user_agent;
 pub mod views;
@@ -188,10 +189,12 @@ pub fn check_flat(metadata: &Metadata) -> Result<(), ApiError> {
 
 /// Bounds on a list of short strings (identities, tags).
 pub fn check_labels(field: &str, labels: &[String]) -> Result<(), ApiError> {
-    if labels.len() > MAX_LABELS || labels.iter().any(|l| l.is_empty() || l.len() > MAX_LABEL_LEN) {
+    if labels.len() > MAX_LABELS || labels.iter().any(|l| l.is_empty() || l.chars().count() > MAX_LABEL_LEN) {
         return Err(ApiError::InvalidField {
             code: "invalid_field",
-            message: format!("{field} takes at most {MAX_LABELS} non-empty strings of at most {MAX_LABEL_LEN} bytes"),
+            message: format!(
+                "{field} takes at most {MAX_LABELS} non-empty strings of at most {MAX_LABEL_LEN} characters"
+            ),
         });
     }
     Ok(())

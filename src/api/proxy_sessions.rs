@@ -30,16 +30,18 @@ const SHORT_ID_LEN: usize = 12;
 pub struct CreateRequest {
     /// The page the visitor should see first (http or https). A
     /// `___upscope_unique_id` query parameter sets `unique_id` and is removed.
-    #[schema(value_type = String, required = true, format = "uri")]
+    #[schema(value_type = String, required = true, format = "uri", pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]")]
     initial_url: Option<String>,
     /// The integrator's own id of the visitor.
     unique_id: Option<String>,
     /// Names and emails to find the visitor by.
+    #[schema(schema_with = super::schema::labels)]
     identities: Option<Vec<String>>,
     /// Tags to find the visitor by (`#tag`).
+    #[schema(schema_with = super::schema::labels)]
     tags: Option<Vec<String>>,
     /// Flat metadata kept with the visitor.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = super::schema::flat_metadata)]
     metadata: Option<Metadata>,
 }
 

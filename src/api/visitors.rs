@@ -54,6 +54,7 @@ pub struct VisitorResponse {
 #[into_params(parameter_in = Query)]
 pub struct DeleteAllParams {
     /// Must be `true`.
+    #[param(required = true, value_type = super::schema::MustBeTrue, inline)]
     all: Option<bool>,
 }
 

@@ -10,7 +10,6 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use url::Url;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
 
 use super::views::iso8601;
 use super::{ErrorBody, Params, check_flat, read_json};
@@ -37,10 +36,10 @@ pub struct WatchUrlRequest {
     /// What the agent may do; every field has a default.
     permissions: Option<Permissions>,
     /// Flat metadata added to the session record.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = super::schema::flat_metadata)]
     metadata: Option<Metadata>,
     /// Receives the session record as JSON (POST) when the session ends.
-    #[schema(format = "uri")]
+    #[schema(format = "uri", pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]")]
     webhook_url: Option<String>,
     /// The starting state of the agent's notes.
     initial_notes: Option<String>,
@@ -56,7 +55,7 @@ pub struct WatchUrlRequest {
 #[serde(deny_unknown_fields)]
 pub struct AgentInput {
     /// The integrator's id.
-    #[schema(value_type = String, required = true, min_length = 1)]
+    #[schema(value_type = String, required = true, pattern = "\\S")]
     id: Option<String>,
     /// A display name.
     name: Option<String>,
@@ -69,28 +68,18 @@ pub struct AgentInput {
 pub struct Branding {
     /// `false`, `true` or `"page_only"`.
     #[serde(default = "not_naked")]
-    #[schema(schema_with = naked_schema)]
+    #[schema(schema_with = super::schema::naked)]
     naked: serde_json::Value,
     /// Where the agent goes when the session ends; default: the window closes.
-    #[schema(format = "uri")]
+    #[schema(format = "uri", pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]")]
     on_end_url: Option<String>,
     /// A "Retry now" link shown when there are problems; default: none.
-    #[schema(format = "uri")]
+    #[schema(format = "uri", pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]")]
     retry_url: Option<String>,
 }
 
 fn not_naked() -> serde_json::Value {
     serde_json::Value::Bool(false)
-}
-
-/// `naked` is a boolean or the string `page_only`; the field stays a JSON value so that
-/// anything else is our own `invalid_branding`, not a parse error.
-fn naked_schema() -> OneOfBuilder {
-    OneOfBuilder::new()
-        .item(ObjectBuilder::new().schema_type(Type::Boolean))
-        .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["page_only"])))
-        .description(Some("`false` (default), `true` or `\"page_only\"`."))
-        .default(Some(not_naked()))
 }
 
 /// What the agent may do. The server enforces these on the relay, and the visitor's
@@ -229,7 +218,7 @@ fn grant_of(request: WatchUrlRequest) -> Result<WatchGrant, ApiError> {
     if request.webhook_url.as_deref().is_some_and(|u| !is_web_url(u)) {
         return Err(invalid("invalid_webhook_url", "webhook_url must be an http or https URL"));
     }
-    if request.language.as_deref().is_some_and(|l| l.is_empty() || l.len() > MAX_LANGUAGE_LEN) {
+    if request.language.as_deref().is_some_and(|l| l.is_empty() || l.chars().count() > MAX_LANGUAGE_LEN) {
         return Err(invalid("invalid_language", "language must be a language tag such as en or pt-BR"));
     }
     let metadata = request.metadata.unwrap_or_default();
