@@ -23,7 +23,7 @@ use crate::origin::binding::{cookie_pairs, random_token, secrets_match};
 use crate::proxy::error_page::render_page;
 use crate::server::AppState;
 use crate::store::WatchLinkRecord;
-pub use token::{TokenRefused, WatchTokens};
+pub use token::WatchTokens;
 
 /// Where watch links point, below the control origin.
 pub const WATCH_PREFIX: &str = "/watch/";
@@ -64,15 +64,16 @@ async fn open_link(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, WatchError> {
-    let link_id = app.watch_tokens.verify(&token, now_millis()).map_err(|e| match e {
-        TokenRefused::Forged => WatchError::Forged,
-        TokenRefused::Expired => WatchError::Expired,
-    })?;
-    let id = link_id.to_owned();
+    let verified = app.watch_tokens.verify(&token, now_millis()).map_err(|_| WatchError::Forged)?;
+    let id = verified.link_id.to_owned();
     let link = app.records(move |s| s.watch_link(&id)).await?.ok_or(WatchError::Forged)?;
-    // The same browser opening its link again (a reload) goes back to its viewer.
+    // The same browser opening its link again (a reload, even after the link's
+    // lifetime) goes back to its viewer.
     if link.redeemed_at.is_some() && credential_matches(&headers, &link) {
         return Ok(see_other(&viewer_path(&link.id)));
+    }
+    if verified.expired {
+        return Err(WatchError::Expired);
     }
     let credential = random_token();
     let (id, hash) = (link.id.clone(), credential_hash(&credential));

@@ -11,15 +11,18 @@ use crate::store::Millis;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Why a token is refused.
+/// The token is not one Tandem signed (or one signed with another key).
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TokenRefused {
-    /// Not a token Tandem signed (or one signed with another key).
-    #[error("this watch link is not valid")]
-    Forged,
-    /// Signed, but its time is up.
-    #[error("this watch link has expired")]
-    Expired,
+#[error("this watch link is not valid")]
+pub struct Forged;
+
+/// What a genuine token says.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Verified<'t> {
+    /// The watch link it names.
+    pub link_id: &'t str,
+    /// Whether its time is up (the agent who redeemed it may still come back by it).
+    pub expired: bool,
 }
 
 /// Signs and checks watch link tokens.
@@ -47,18 +50,15 @@ impl WatchTokens {
         format!("{payload}.{tag}")
     }
 
-    /// The link id of a token signed by us and not expired at `now`.
-    pub fn verify<'t>(&self, token: &'t str, now: Millis) -> Result<&'t str, TokenRefused> {
-        let (payload, tag) = token.rsplit_once('.').ok_or(TokenRefused::Forged)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| TokenRefused::Forged)?;
+    /// What a token signed by us says at `now`.
+    pub fn verify<'t>(&self, token: &'t str, now: Millis) -> Result<Verified<'t>, Forged> {
+        let (payload, tag) = token.rsplit_once('.').ok_or(Forged)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| Forged)?;
         // Constant time: `verify_slice` compares without early exit.
-        self.mac(payload).verify_slice(&tag).map_err(|_| TokenRefused::Forged)?;
-        let (id, expires_at) = payload.split_once('.').ok_or(TokenRefused::Forged)?;
-        let expires_at: Millis = expires_at.parse().map_err(|_| TokenRefused::Forged)?;
-        if now >= expires_at {
-            return Err(TokenRefused::Expired);
-        }
-        Ok(id)
+        self.mac(payload).verify_slice(&tag).map_err(|_| Forged)?;
+        let (link_id, expires_at) = payload.split_once('.').ok_or(Forged)?;
+        let expires_at: Millis = expires_at.parse().map_err(|_| Forged)?;
+        Ok(Verified { link_id, expired: now >= expires_at })
     }
 }
 
@@ -70,8 +70,8 @@ mod tests {
     fn a_signed_token_verifies_until_it_expires() {
         let tokens = WatchTokens::new(b"secret");
         let token = tokens.sign("w_abc", 1_000);
-        assert_eq!(tokens.verify(&token, 999), Ok("w_abc"));
-        assert_eq!(tokens.verify(&token, 1_000), Err(TokenRefused::Expired));
+        assert_eq!(tokens.verify(&token, 999), Ok(Verified { link_id: "w_abc", expired: false }));
+        assert_eq!(tokens.verify(&token, 1_000), Ok(Verified { link_id: "w_abc", expired: true }));
     }
 
     #[test]
@@ -79,12 +79,12 @@ mod tests {
         let tokens = WatchTokens::new(b"secret");
         let token = tokens.sign("w_abc", 1_000);
         let later = token.replace(".1000.", ".9000.");
-        assert_eq!(tokens.verify(&later, 0), Err(TokenRefused::Forged));
+        assert_eq!(tokens.verify(&later, 0), Err(Forged));
         let other = token.replace("w_abc", "w_abd");
-        assert_eq!(tokens.verify(&other, 0), Err(TokenRefused::Forged));
-        assert_eq!(WatchTokens::new(b"other").verify(&token, 0), Err(TokenRefused::Forged));
+        assert_eq!(tokens.verify(&other, 0), Err(Forged));
+        assert_eq!(WatchTokens::new(b"other").verify(&token, 0), Err(Forged));
         for junk in ["", ".", "a.b", "a.b.c", "w_abc.1000.!!!", "ünï.1.code"] {
-            assert_eq!(tokens.verify(junk, 0), Err(TokenRefused::Forged), "{junk}");
+            assert_eq!(tokens.verify(junk, 0), Err(Forged), "{junk}");
         }
     }
 }

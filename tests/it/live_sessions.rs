@@ -152,12 +152,17 @@ async fn watch_links_are_signed_single_use_and_short_lived() {
         assert_eq!(socket.err().map(|r| r.status), Some(StatusCode::FORBIDDEN), "socket with {cookie:?}");
     }
 
-    // Expired: a link not opened within its lifetime.
+    // Expired: a link not opened within its lifetime. The agent who opened it in time
+    // still gets back to its viewer by it.
     let unused = issue().await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let expired = tandem.send(get(&unused)).await;
     assert_eq!(expired.status, StatusCode::GONE);
     assert!(is_page(&expired) && expired.text().contains("expired"), "{}", expired.text());
+    let reload = tandem.send(get_with_cookie(&genuine, &agent.credential)).await;
+    assert_eq!(reload.status, StatusCode::SEE_OTHER, "{}", reload.text());
+    let stranger = tandem.send(get(&genuine)).await;
+    assert_eq!(stranger.status, StatusCode::GONE);
 }
 
 #[tokio::test]
