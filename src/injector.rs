@@ -38,6 +38,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../injector/runtime/identity.js"),
     include_str!("../injector/runtime/windows.js"),
     include_str!("../injector/runtime/frames.js"),
+    include_str!("../injector/runtime/indicator.js"),
     include_str!("../injector/runtime/presence.js"),
     include_str!("../injector/runtime/main.js"),
     "})();\n"

@@ -2,7 +2,9 @@
 // page holds a socket to Tandem on its own label: while one is open the visitor is
 // online, and each change of the page's address is reported so that the records (and
 // the agent) know where the visitor is. Frames stay silent: their top page speaks for
-// them. The socket is reopened with backoff after a drop or a restart of Tandem.
+// them. The socket is reopened with backoff after a drop or a restart of Tandem. It
+// also brings the session's starts and ends, for the indicator (indicator.js), whose
+// button ends the session from here.
 'use strict';
 
 const PRESENCE_PATH = '/__tandem/live';
@@ -51,6 +53,17 @@ function startPresence(win, zone) {
       reported = null;
       report();
     };
+    opened.onmessage = (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      const watched = message.type === 'hello' ? message.in_session : message.type === 'session' ? message.state === 'started' : null;
+      if (watched === true) showIndicator(win, stopSharing);
+      if (watched === false) hideIndicator(win);
+    };
     opened.onclose = () => {
       if (socket !== opened) return;
       socket = null;
@@ -59,6 +72,9 @@ function startPresence(win, zone) {
       win.setTimeout(connect, retry * (0.5 + Math.random()));
       retry = Math.min(retry * 2, PRESENCE_RETRY_MAX_MS);
     };
+  };
+  const stopSharing = () => {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: 'end_session' }));
   };
   // pushState and replaceState change the address without an event.
   for (const name of ['pushState', 'replaceState']) {

@@ -233,3 +233,27 @@ async fn a_page_back_from_the_back_forward_cache_reports_again_at_once() {
     assert_eq!(result["offline_readings"], serde_json::json!([]), "offline until the restored page reconnected");
     assert!(result["polls"].as_u64().is_some_and(|n| n >= 1), "{result:#}");
 }
+
+/// The visitor's indicator: nothing until an agent watches, then a badge (outside the
+/// page's body, so the page's own DOM is as it was) on every page the visitor opens;
+/// its "Stop sharing" ends the session for the agent too and leaves no trace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_visitor_sees_an_indicator_while_watched_and_can_stop_sharing() {
+    let world = World::start_with(presence_config).await;
+    let session = world.tandem.create_session("https://shop.test/").await;
+    let mut args = api_args(&world, &session.short_id);
+    args["proxy_url"] = session.proxy_url.clone().into();
+    let result = run_scenario("api_indicator", &args).await;
+
+    assert!(result["before"].is_null(), "no indicator before an agent comes: {result:#}");
+    for step in ["during", "after_navigation"] {
+        let text = result[step].as_str().unwrap_or_default();
+        assert!(text.contains("Support is viewing this page") && text.contains("Stop sharing"), "{step}: {result:#}");
+    }
+    assert_eq!(result["page_sees_no_host_in_body"], true, "{result:#}");
+    assert!(result["after_stop"].is_null(), "the indicator is gone after the end: {result:#}");
+    assert_eq!(result["agent_status"], "Session ended (visitor)", "{result:#}");
+    let sessions = result["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 1, "{result:#}");
+    assert_eq!(sessions[0]["end_reason"], "visitor", "{result:#}");
+}
