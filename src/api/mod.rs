@@ -74,9 +74,11 @@ pub fn v1_routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
 pub fn router(state: Arc<AppState>) -> Router {
     let (v1, mut openapi) = v1_routes();
     openapi.servers = Some(vec![utoipa::openapi::Server::new(format!("{}v1.3", state.config.control_origin.as_str()))]);
-    let document = Arc::new(openapi);
+    // Written once: the document does not change while Tandem runs.
+    let document = bytes::Bytes::from(serde_json::to_vec(&openapi).unwrap_or_default());
+    let serve_document = move || async move { ([(http::header::CONTENT_TYPE, "application/json")], document) };
     let v1 = v1
-        .route("/openapi.json", get(move || async move { axum::Json(document.as_ref().clone()) }))
+        .route("/openapi.json", get(serve_document))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), require_api_key));
