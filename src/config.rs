@@ -50,6 +50,9 @@ pub const DEFAULT_SESSION_GRACE_MS: u64 = 30_000;
 pub const DEFAULT_WATCH_LINK_TTL_SECS: u64 = 120;
 /// Records older than this are purged.
 pub const DEFAULT_RETENTION_DAYS: u64 = 30;
+/// A proxy session whose visitor is offline and which served nothing for this long
+/// leaves memory; the records keep it, and its next request brings it back.
+pub const DEFAULT_IDLE_SESSION_MEMORY_SECS: u64 = 600;
 /// Environment variables with the `TANDEM_` prefix that are not configuration keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["TANDEM_CONFIG", "TANDEM_LOG"];
 const ENV_PREFIX: &str = "TANDEM_";
@@ -105,6 +108,8 @@ pub struct Config {
     pub max_ongoing_sessions: Option<usize>,
     /// Days records are kept.
     pub retention_days: u64,
+    /// Seconds an unused proxy session of an offline visitor stays in memory.
+    pub idle_session_memory_secs: u64,
 }
 
 impl Default for Config {
@@ -133,6 +138,7 @@ impl Default for Config {
             watch_link_ttl_secs: DEFAULT_WATCH_LINK_TTL_SECS,
             max_ongoing_sessions: None,
             retention_days: DEFAULT_RETENTION_DAYS,
+            idle_session_memory_secs: DEFAULT_IDLE_SESSION_MEMORY_SECS,
         }
     }
 }

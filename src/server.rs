@@ -82,9 +82,12 @@ impl AppState {
             .map_err(|e| StoreError::Interrupted(e.to_string()))?
     }
 
-    /// A session Tandem no longer had in memory (it restarted), from the records.
+    /// A session Tandem no longer had in memory (it restarted, or let the session go
+    /// while idle), from the records.
     pub async fn restore_session(&self, id: &SessionId) -> Option<Arc<ProxySession>> {
         let key = id.to_string();
+        // A session let go a moment ago may still have its last save queued.
+        self.live.flush().await;
         match self.records(move |s| s.proxy_session(&key)).await {
             Ok(record) => self.sessions.adopt(record?),
             Err(e) => {
@@ -101,9 +104,12 @@ impl AppState {
         self.live.flush().await;
     }
 
-    /// Saves the proxy sessions whose tokens, labels or cookies changed.
+    /// Saves the proxy sessions whose tokens, labels or cookies changed, and lets go of
+    /// those idle for `idle_session_memory_secs` whose visitor is offline (saved once more).
     fn save_proxy_sessions(&self) {
-        for session in self.sessions.take_unsaved() {
+        let idle = Duration::from_secs(self.config.idle_session_memory_secs).as_millis() as i64;
+        let evicted = self.sessions.evict_idle(now_millis() - idle, |visitor| self.live.is_online(visitor));
+        for session in self.sessions.take_unsaved().into_iter().chain(evicted) {
             let record = session.record();
             self.live.writer().write("proxy session", move |s| {
                 let (jar, labels) = (record.jar.unwrap_or_default(), record.fallback_labels.unwrap_or_default());

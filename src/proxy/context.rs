@@ -54,6 +54,7 @@ pub async fn find_session(app: &AppState, parts: &Parts) -> Result<(Arc<ProxySes
         Some(session) => session,
         None => app.restore_session(decoded.session()).await.ok_or(ProxyError::UnknownSession)?,
     };
+    session.touch(crate::live::now_millis());
     let origin = session.origin_of(label_text, decoded).ok_or(ProxyError::UnknownSession)?;
     Ok((session, origin))
 }

@@ -8,7 +8,7 @@ pub mod registry;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use dashmap::DashMap;
 use url::Url;
@@ -48,6 +48,8 @@ pub struct ProxySession {
     fallback_labels: DashMap<String, UpstreamOrigin>,
     /// Whether the entry token or the labels changed since the record was last saved.
     unsaved: AtomicBool,
+    /// When a request last found the session.
+    last_used: AtomicI64,
 }
 
 impl ProxySession {
@@ -63,7 +65,18 @@ impl ProxySession {
             entry_token: Mutex::new(Some(random_token())),
             fallback_labels: DashMap::new(),
             unsaved: AtomicBool::new(false),
+            last_used: AtomicI64::new(created_at),
         }
+    }
+
+    /// Notes that a request found the session at `now`.
+    pub fn touch(&self, now: Millis) {
+        self.last_used.store(now, Ordering::Relaxed);
+    }
+
+    /// When a request last found the session.
+    pub fn last_used(&self) -> Millis {
+        self.last_used.load(Ordering::Relaxed)
     }
 
     /// The session as the records keep it.
@@ -105,6 +118,7 @@ impl ProxySession {
             entry_token: Mutex::new(record.entry_token),
             fallback_labels,
             unsaved: AtomicBool::new(false),
+            last_used: AtomicI64::new(record.created_at),
         })
     }
 

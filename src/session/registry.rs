@@ -1,5 +1,6 @@
 //! The sessions in memory, shared by the API and the proxy. A session missing here may
-//! still be in the records (Tandem restarted): the proxy asks them and adopts it.
+//! still be in the records (Tandem restarted, or the session sat idle and was let go):
+//! the proxy asks them and adopts it.
 
 use std::sync::Arc;
 
@@ -63,6 +64,20 @@ impl SessionRegistry {
     /// Keeps only the sessions of visitors `keep` says yes to.
     pub fn retain_visitors(&self, keep: impl Fn(&str) -> bool) {
         self.sessions.retain(|_, session| keep(&session.visitor_id));
+    }
+
+    /// Takes out of memory the sessions last used before `cutoff` whose visitor `keep`
+    /// says no to, and returns them for a last save.
+    pub fn evict_idle(&self, cutoff: Millis, keep: impl Fn(&str) -> bool) -> Vec<Arc<ProxySession>> {
+        let idle: Vec<SessionId> = self
+            .sessions
+            .iter()
+            .filter(|s| s.last_used() < cutoff && !keep(&s.visitor_id))
+            .map(|s| s.key().clone())
+            .collect();
+        idle.iter()
+            .filter_map(|id| self.sessions.remove_if(id, |_, s| s.last_used() < cutoff).map(|(_, s)| s))
+            .collect()
     }
 
     /// Sessions whose record changed since it was last saved (marks them saved).

@@ -173,3 +173,29 @@ async fn records_past_their_retention_are_purged_at_start() {
         list["cobrowsing_sessions"].as_array().expect("sessions").iter().map(|s| s["id"].clone()).collect();
     assert_eq!(ids, ["s_new"], "{list}");
 }
+
+#[tokio::test]
+async fn an_idle_session_leaves_memory_and_comes_back_with_its_cookies() {
+    let world = crate::support::World::start_with(|config| {
+        config.idle_session_memory_secs = 1;
+        config.visitor_grace_ms = 100;
+    })
+    .await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("http://shop.test/set-cookies").await;
+    assert_eq!(visitor.get(&visitor.landing).await.status, StatusCode::OK);
+    // While its page is open the session stays, however long nothing is asked of it.
+    let (presence, _) = visitor.presence(&visitor.landing).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    assert_eq!(tandem.state.sessions.len(), 1, "an online visitor's session left memory");
+    drop(presence);
+    eventually("the idle session to leave memory", || async { tandem.state.sessions.is_empty().then_some(()) }).await;
+
+    let echo = visitor.get(&visitor.url("http://shop.test/echo")).await;
+    assert_eq!(echo.status, StatusCode::OK, "{}", echo.text());
+    let cookies = echo.json()["headers"]["cookie"][0].as_str().unwrap_or_default().to_owned();
+    for cookie in ["a=1", "b=2", "c=3"] {
+        assert!(cookies.split("; ").any(|c| c == cookie), "{cookie} lost with the session's memory: {cookies:?}");
+    }
+    assert_eq!(tandem.state.sessions.len(), 1, "the request brought the session back");
+}
