@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
-use rand::Rng;
 use tokio::sync::broadcast;
 
 pub use agent_socket::agent_socket;
@@ -24,6 +23,7 @@ pub use sessions::{AgentConnection, END_API, JoinRefused};
 pub use visitor_socket::{VISITOR_SOCKET_PATH, visitor_socket};
 pub use writer::StoreWriter;
 
+use crate::origin::binding::random_chars;
 use crate::store::search::LOOKUP_CODE_DIGITS;
 use crate::store::{Millis, Presence, Store};
 use crate::webhook::WebhookSender;
@@ -245,8 +245,7 @@ fn crowded_lookup_code() -> String {
 }
 
 fn random_lookup_code() -> String {
-    let mut rng = rand::rng();
-    (0..LOOKUP_CODE_DIGITS).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
+    random_chars(b"0123456789", LOOKUP_CODE_DIGITS)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use subtle::ConstantTimeEq;
 
 use super::{ContentOrigin, SessionId};
@@ -20,6 +20,13 @@ pub fn random_token() -> String {
     let mut bytes = [0u8; TOKEN_BYTES];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// `len` characters drawn uniformly from `alphabet`: the one generator of Tandem's random
+/// ids (session ids, short ids, lookup codes).
+pub fn random_chars(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
 }
 
 /// Name of the binding cookie of `session`.

@@ -14,7 +14,6 @@
 
 use std::fmt;
 
-use rand::Rng;
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -37,11 +36,7 @@ pub struct SessionId(String);
 impl SessionId {
     /// A new random id.
     pub fn generate() -> Self {
-        let mut rng = rand::rng();
-        let id = (0..SESSION_ID_LEN)
-            .map(|_| SESSION_ID_ALPHABET[rng.random_range(0..SESSION_ID_ALPHABET.len())] as char)
-            .collect();
-        SessionId(id)
+        SessionId(super::binding::random_chars(SESSION_ID_ALPHABET, SESSION_ID_LEN))
     }
 
     /// Accepts exactly [`SESSION_ID_LEN`] characters of the id alphabet.

@@ -2,7 +2,6 @@
 //! watch links, co-browsing sessions and the agents who joined them. Times are Unix
 //! milliseconds ([`Millis`]); the API turns them into ISO 8601.
 
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 /// Characters of random ids: lower case and digits without look-alikes (0/o, 1/l).
@@ -10,8 +9,7 @@ const ID_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
 
 /// A random id of `len` characters (5 bits each), for ids that must not be guessable.
 pub fn random_id(len: usize) -> String {
-    let mut rng = rand::rng();
-    (0..len).map(|_| char::from(ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())])).collect()
+    crate::origin::binding::random_chars(ID_ALPHABET, len)
 }
 
 /// Unix time in milliseconds.
