@@ -67,11 +67,8 @@ fn read(path: &Path) -> String {
 /// defining no global: its `module` and `exports` are the function's own, and so is
 /// an undefined `define` (a page's AMD loader never sees it). Source maps are dropped.
 fn wrap(code: &str, loader: &str, notice: &str) -> String {
-    let code: String = code
-        .lines()
-        .filter(|line| !line.starts_with("//# sourceMappingURL="))
-        .flat_map(|line| [line, "\n"])
-        .collect();
+    let code: String =
+        code.lines().filter(|line| !line.starts_with("//# sourceMappingURL=")).flat_map(|line| [line, "\n"]).collect();
     let notice: String = notice.lines().flat_map(|line| ["// ", line, "\n"]).collect();
     format!(
         "{notice}function {loader}() {{\nvar module = {{ exports: {{}} }};\nvar exports = module.exports;\nvar define;\n\

@@ -1,8 +1,9 @@
 //! The agent's live socket, `/watch/s/<link id>/live` on the control origin: opening it
 //! joins (or starts) the co-browsing session, closing it leaves. The agent hears what
 //! its credential allows (permissions, branding), where the visitor is as it moves,
-//! leaves and comes back, and when the session ends, and may end it. The live mirror
-//! will travel on this socket too.
+//! leaves and comes back, and when the session ends, and may end it. The visitor's live
+//! mirror comes on it as binary frames, and the agent's control actions go out on it,
+//! checked against the link's permissions here ([`super::control`]).
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use axum::response::Response;
 use http::HeaderMap;
 
 use super::sessions::END_AGENT;
-use super::{AgentConnection, MAX_SOCKET_MESSAGE};
+use super::{AgentConnection, AgentFeed, AgentInfo, MAX_SOCKET_MESSAGE, MirrorWatch, control};
 use crate::api::views::VisitorView;
 use crate::error::WatchError;
 use crate::server::AppState;
@@ -80,6 +81,14 @@ async fn serve(
     (hello, last_shown): (serde_json::Value, Shown),
     mut socket: WebSocket,
 ) {
+    let info = AgentInfo {
+        agent_id: link.grant.agent.id.clone(),
+        name: link.grant.agent.name.clone(),
+        permissions: link.grant.permissions.clone(),
+    };
+    let mut watch = app.live.watch_mirror(&link.visitor_id, info);
+    let mut hello = hello;
+    hello["color"] = watch.tap.color.into();
     if socket.send(Message::text(hello.to_string())).await.is_err() {
         return;
     }
@@ -115,12 +124,23 @@ async fn serve(
                 let _ = socket.send(Message::Close(Some(frame))).await;
                 return;
             }
+            () = watch.tap.lagged.notified() => {
+                if catch_up(&mut watch, &mut socket).await.is_err() {
+                    return;
+                }
+            }
+            Some(feed) = watch.tap.queue.recv() => {
+                if send(&mut socket, feed).await.is_err() {
+                    return;
+                }
+            }
             message = socket.recv() => match message {
                 Some(Ok(Message::Text(text))) => {
                     let said: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-                    if said["type"] == "end_session" {
-                        tracing::info!(link = %link.id, agent = %link.grant.agent.id, "agent ended the session");
-                        app.live.end_session(&link.visitor_id, END_AGENT);
+                    if let Some(answer) = heard(&app, &link, &watch, &said)
+                        && socket.send(Message::text(answer.to_string())).await.is_err()
+                    {
+                        return;
                     }
                 }
                 Some(Ok(_)) => {}
@@ -128,4 +148,62 @@ async fn serve(
             },
         }
     }
+}
+
+/// Acts on what the viewer said; the answer for the viewer, if any.
+fn heard(
+    app: &AppState,
+    link: &WatchLinkRecord,
+    watch: &MirrorWatch,
+    said: &serde_json::Value,
+) -> Option<serde_json::Value> {
+    match said["type"].as_str()? {
+        "end_session" => {
+            tracing::info!(link = %link.id, agent = %link.grant.agent.id, "agent ended the session");
+            app.live.end_session(&link.visitor_id, END_AGENT);
+        }
+        "resync" => {
+            watch.mirror.mark_lagging(watch.tap.id);
+            watch.tap.lagged.notify_one();
+        }
+        "control" => match control::check(said, &link.grant.agent.id, &link.grant.permissions) {
+            Ok(action) => {
+                if !watch.mirror.tell_source(Arc::from(action.to_string())) {
+                    let action = action["action"].clone();
+                    return Some(
+                        serde_json::json!({"type": "refused", "action": action, "reason": "the visitor's page is not connected"}),
+                    );
+                }
+            }
+            Err(refusal) => {
+                tracing::info!(link = %link.id, agent = %link.grant.agent.id, action = %refusal.action, reason = refusal.reason, "control refused");
+                return Some(refusal.message());
+            }
+        },
+        _ => {}
+    }
+    None
+}
+
+/// Brings a new or lagging agent up to date: what is left in its queue is stale but for
+/// messages, and the chain replaces it.
+async fn catch_up(watch: &mut MirrorWatch, socket: &mut WebSocket) -> Result<(), axum::Error> {
+    while let Ok(feed) = watch.tap.queue.try_recv() {
+        if let AgentFeed::Text(_) = feed {
+            send(socket, feed).await?;
+        }
+    }
+    for frame in watch.mirror.catch_up(watch.tap.id) {
+        socket.send(Message::Binary(frame)).await?;
+    }
+    Ok(())
+}
+
+async fn send(socket: &mut WebSocket, feed: AgentFeed) -> Result<(), axum::Error> {
+    socket
+        .send(match feed {
+            AgentFeed::Frame(frame) => Message::Binary(frame),
+            AgentFeed::Text(text) => Message::text(text.to_string()),
+        })
+        .await
 }

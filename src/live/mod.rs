@@ -8,17 +8,21 @@
 //! that following a link (one page closes, the next opens) is not a coming and going.
 
 mod agent_socket;
+mod control;
+mod mirror;
 mod sessions;
 mod visitor_socket;
 mod writer;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
 use tokio::sync::broadcast;
 
 pub use agent_socket::agent_socket;
+pub use mirror::{AgentFeed, AgentInfo, AgentTapHandle, FLAG_SNAPSHOT, Mirror, MirrorWatch, STAMP_LEN};
 pub use sessions::{AgentConnection, END_API, JoinRefused};
 pub use visitor_socket::{VISITOR_SOCKET_PATH, visitor_socket};
 pub use writer::StoreWriter;
@@ -72,6 +76,10 @@ pub struct Live {
     online_codes: DashMap<String, String>,
     /// Ongoing co-browsing sessions by visitor short id.
     sessions: DashMap<String, sessions::SessionLive>,
+    /// Mirrors by visitor short id, while a page or an agent uses one.
+    mirrors: DashMap<String, Arc<Mirror>>,
+    /// Ids of pages and agents within mirrors.
+    next_tap: AtomicU64,
 }
 
 /// What a visitor's page gets on connecting, and the events that follow.
@@ -83,10 +91,18 @@ pub struct VisitorConnection {
     pub lookup_code: String,
     /// Session starts and ends, as JSON text for the page.
     pub events: broadcast::Receiver<Arc<str>>,
+    /// This page's id in the visitor's mirror.
+    pub page_id: u64,
+    /// The visitor's mirror.
+    pub mirror: Arc<Mirror>,
+    /// Requests and control actions for this page, as JSON text.
+    pub requests: tokio::sync::mpsc::Receiver<Arc<str>>,
 }
 
 impl Drop for VisitorConnection {
     fn drop(&mut self) {
+        self.mirror.remove_page(self.page_id);
+        self.live.release_mirror(&self.short_id);
         self.live.visitor_disconnected(&self.short_id);
     }
 }
@@ -102,6 +118,8 @@ impl Live {
             visitors: DashMap::new(),
             online_codes: DashMap::new(),
             sessions: DashMap::new(),
+            mirrors: DashMap::new(),
+            next_tap: AtomicU64::new(1),
         }))
     }
 
@@ -158,7 +176,18 @@ impl Live {
         let (lookup_code, events) = (entry.lookup_code.clone(), entry.events.subscribe());
         drop(entry);
         self.tell_agents(short_id);
-        VisitorConnection { live: self.clone(), short_id: short_id.to_owned(), lookup_code, events }
+        let mirror = self.mirror_of(short_id);
+        let page_id = self.next_tap_id();
+        let requests = mirror.add_page(page_id);
+        VisitorConnection {
+            live: self.clone(),
+            short_id: short_id.to_owned(),
+            lookup_code,
+            events,
+            page_id,
+            mirror,
+            requests,
+        }
     }
 
     /// The visitor's page is now at `url` (a real URL).

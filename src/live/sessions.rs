@@ -174,7 +174,9 @@ impl Live {
             s.touch_agent(&agent, now)
         });
         if started {
-            self.tell_visitor(&link.visitor_id, serde_json::json!({"type": "session", "state": "started"}));
+            let started =
+                serde_json::json!({"type": "session", "state": "started", "capture": true, "ask_consent": false});
+            self.tell_visitor(&link.visitor_id, started);
             tracing::info!(session = %session_id, visitor = %link.visitor_id, "co-browsing session started");
         }
         Ok(AgentConnection {
@@ -267,6 +269,10 @@ impl Live {
         session.ended.send_replace(Some(reason));
         let told = serde_json::json!({"type": "session", "state": "ended", "reason": reason});
         self.tell_visitor(&record.visitor_id, told);
+        // Nothing of the ended session may be shown to a later one.
+        if let Some(mirror) = self.mirrors.get(&record.visitor_id) {
+            mirror.clear();
+        }
         tracing::info!(session = %record.id, visitor = %record.visitor_id, reason, "co-browsing session ended");
         let record = session.record;
         let webhooks = self.webhooks.clone();

@@ -24,6 +24,8 @@ use crate::store::Presence;
 pub const VISITOR_SOCKET_PATH: &str = "/__tandem/live";
 /// Longest page URL recorded.
 const MAX_URL_LEN: usize = 4096;
+/// Largest mirror frame a page may send (gzipped, a full snapshot of a big page).
+const MAX_MIRROR_FRAME: usize = 8 * 1024 * 1024;
 
 /// Accepts the presence socket of a bound browser's page on one of its session's labels.
 pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
@@ -58,7 +60,7 @@ pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Resul
     let live = app.live.clone();
     let in_session = live.is_in_session(&visitor.short_id);
     let response = upgrade
-        .max_message_size(MAX_SOCKET_MESSAGE)
+        .max_message_size(MAX_MIRROR_FRAME)
         .on_upgrade(move |socket| serve(live, mapping, connection, in_session, socket))
         .into_response();
     Ok(response.map(Body::new))
@@ -76,6 +78,8 @@ async fn serve(
         "visitor_id": connection.short_id,
         "lookup_code": connection.lookup_code,
         "in_session": in_session,
+        "capture": in_session,
+        "ask_consent": false,
     });
     if socket.send(Message::text(hello.to_string())).await.is_err() {
         return;
@@ -92,8 +96,14 @@ async fn serve(
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             },
+            Some(request) = connection.requests.recv() => {
+                if socket.send(Message::text(request.to_string())).await.is_err() {
+                    return;
+                }
+            }
             message = socket.recv() => match message {
-                Some(Ok(Message::Text(text))) => heard(&live, &mapping, &connection.short_id, &text),
+                Some(Ok(Message::Binary(frame))) => connection.mirror.publish(connection.page_id, &frame),
+                Some(Ok(Message::Text(text))) if text.len() <= MAX_SOCKET_MESSAGE => heard(&live, &mapping, &connection, &text),
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return,
             },
@@ -103,7 +113,8 @@ async fn serve(
 
 /// What the visitor's page said. Pages report their own (label) address; the records
 /// keep the real one.
-fn heard(live: &Live, mapping: &Mapping, short_id: &str, text: &str) {
+fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &str) {
+    let short_id = connection.short_id.as_str();
     let said: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
     match said["type"].as_str() {
         Some("page") => {
@@ -114,6 +125,17 @@ fn heard(live: &Live, mapping: &Mapping, short_id: &str, text: &str) {
         }
         Some("end_session") => {
             live.end_session(short_id, END_VISITOR);
+        }
+        // The page's answers to one agent's action go to that agent only, rebuilt here.
+        Some(kind @ ("refused" | "console_result")) => {
+            let Some(agent) = said["agent"].as_str() else { return };
+            let mut answer = serde_json::json!({"type": kind});
+            for field in ["action", "reason", "result", "error"] {
+                if let Some(value) = said[field].as_str() {
+                    answer[field] = value.into();
+                }
+            }
+            connection.mirror.tell_agent(agent, Arc::from(answer.to_string()));
         }
         _ => {}
     }

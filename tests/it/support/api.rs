@@ -130,13 +130,51 @@ impl Visitor {
     }
 }
 
-/// The next JSON text message (pings skipped), within [`STEP`].
-pub async fn next_json(socket: &mut Socket) -> serde_json::Value {
+/// Messages of the live mirror that come unasked: who watches, and requests for a
+/// snapshot. [`next_json`] skips them for tests of other things.
+const MIRROR_CHATTER: [&str; 2] = ["agents", "snapshot"];
+
+/// A message on a live socket.
+#[derive(Debug)]
+pub enum LiveMessage {
+    /// A JSON text message.
+    Json(serde_json::Value),
+    /// A binary mirror frame.
+    Frame(Vec<u8>),
+}
+
+/// The next message (pings skipped), within [`STEP`].
+pub async fn next_message(socket: &mut Socket) -> LiveMessage {
     loop {
         match bounded("a live socket message", socket.next()).await {
-            Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).expect("live messages are JSON"),
+            Some(Ok(Message::Text(text))) => {
+                return LiveMessage::Json(serde_json::from_str(&text).expect("live messages are JSON"));
+            }
+            Some(Ok(Message::Binary(frame))) => return LiveMessage::Frame(frame.to_vec()),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            other => panic!("expected a JSON message, got {other:?}"),
+            other => panic!("expected a live message, got {other:?}"),
+        }
+    }
+}
+
+/// The next JSON text message but the mirror's chatter, within [`STEP`].
+pub async fn next_json(socket: &mut Socket) -> serde_json::Value {
+    loop {
+        match next_message(socket).await {
+            LiveMessage::Json(message) if !MIRROR_CHATTER.iter().any(|t| message["type"] == *t) => return message,
+            LiveMessage::Json(_) => continue,
+            LiveMessage::Frame(frame) => panic!("expected a JSON message, got a frame of {} bytes", frame.len()),
+        }
+    }
+}
+
+/// The next JSON message of type `kind`, skipping any other message and frame.
+pub async fn next_of(socket: &mut Socket, kind: &str) -> serde_json::Value {
+    loop {
+        if let LiveMessage::Json(message) = next_message(socket).await
+            && message["type"] == kind
+        {
+            return message;
         }
     }
 }
