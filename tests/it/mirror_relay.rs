@@ -92,14 +92,18 @@ async fn agents_get_the_page_in_order_and_a_late_joiner_starts_from_the_current_
 }
 
 #[tokio::test]
-async fn a_resync_or_a_new_page_of_the_visitor_starts_the_agent_over_from_a_snapshot() {
+async fn a_reconnect_a_resync_or_a_new_page_of_the_visitor_starts_the_agent_over_from_a_snapshot() {
     let world = World::start_with(quick_live).await;
     let tandem = &world.tandem;
     let visitor = tandem.visitor("https://shop.test/").await;
     let (mut page, _) = visitor.presence(&visitor.landing).await;
-    let (mut agent, _) = tandem.agent_for(&visitor.session.short_id, AGENT).await.join().await;
+    let link = tandem.agent_for(&visitor.session.short_id, AGENT).await;
+    let (agent, _) = link.join().await;
     send_frame(&mut page, SNAPSHOT, "[page one]").await;
     send_frame(&mut page, 0, "[change]").await;
+    // The agent's connection drops; it comes back by the same link to the same page.
+    drop(agent);
+    let (mut agent, _) = link.join().await;
     assert_eq!(next_frame(&mut agent).await.seq, 0);
     assert_eq!(next_frame(&mut agent).await.seq, 1);
 
