@@ -38,7 +38,13 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../injector/runtime/identity.js"),
     include_str!("../injector/runtime/windows.js"),
     include_str!("../injector/runtime/frames.js"),
+    include_str!("../injector/runtime/mask.js"),
+    include_str!("../injector/runtime/overlay.js"),
     include_str!("../injector/runtime/indicator.js"),
+    include_str!("../injector/runtime/consent.js"),
+    include_str!("../injector/runtime/marks.js"),
+    include_str!("../injector/runtime/actions.js"),
+    include_str!("../injector/runtime/control.js"),
     include_str!("../injector/runtime/presence.js"),
     include_str!("../injector/runtime/main.js"),
     "})();\n"

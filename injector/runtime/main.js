@@ -46,4 +46,5 @@ function installRuntime(win, location) {
 }
 
 installRuntime(window);
-startPresence(window, makeMapper(window.location).zone);
+const topMapper = makeMapper(window.location);
+if (startPresence(window, topMapper.zone)) startControl(window, topMapper);

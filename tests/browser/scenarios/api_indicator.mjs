@@ -7,12 +7,12 @@
 //             agent_status, sessions }
 //   before / during / after_navigation / after_stop: the indicator's text, or null
 import { restApi } from './api_common.mjs';
+import { clickOverlayButton, readOverlay } from './overlay_common.mjs';
 
-const indicator = (page) =>
-  page.evaluate(() => {
-    const host = document.querySelector('tandem-indicator');
-    return host && host.shadowRoot ? host.shadowRoot.textContent.trim() : null;
-  });
+const indicator = async (page) => {
+  const overlay = await readOverlay(page);
+  return overlay && overlay.text ? overlay.text : null;
+};
 
 export default async function apiIndicator(page, args, ctx) {
   const api = restApi('api_indicator', args, ['proxy_url', 'short_id']);
@@ -32,9 +32,12 @@ export default async function apiIndicator(page, args, ctx) {
   await Promise.all([page.waitForURL(/\/login$/), page.evaluate(() => (location.href = '/login'))]);
   await page.waitForLoadState('load');
   const afterNavigation = await ctx.waitFor(() => indicator(page), 15000);
-  const pageSeesNoHostInBody = await page.evaluate(() => !document.body.querySelector('tandem-indicator'));
+  // Outside the body, and closed to the page's scripts.
+  const pageSeesNoHostInBody = await page.evaluate(
+    () => !document.body.querySelector('tandem-overlay') && document.querySelector('tandem-overlay').shadowRoot === null,
+  );
 
-  await page.locator('tandem-indicator button').click();
+  await clickOverlayButton(page, 'Stop sharing');
   await ctx.waitFor(async () => (await indicator(page)) === null, 15000);
   await agent.page.waitForSelector('#status[data-state=ended]', { timeout: 15000 });
   return {
