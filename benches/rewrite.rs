@@ -17,8 +17,8 @@ use tandem::rewrite::filter::{BodyFilter, run_split};
 use tandem::rewrite::html::{HtmlFilter, HtmlOptions};
 use tandem::rewrite::{Mapping, UrlRewriter};
 use tandem::rules::Rules;
-use tandem::session::SessionRegistry;
 use tandem::session::jar::public_suffix_list;
+use tandem::session::{NewSession, SessionRegistry};
 use url::Url;
 
 /// Chunk size fed to both rewriters.
@@ -35,7 +35,8 @@ const PAGES: &[&str] = &[
 fn rewriter() -> UrlRewriter {
     let base = Url::parse("http://127.0.0.1:8000/").expect("url");
     let registry = SessionRegistry::new(public_suffix_list());
-    let session = registry.create(base.clone(), "bench".to_owned(), 0);
+    let settings = NewSession { visitor_id: "bench".to_owned(), initial_url: base.clone(), require_consent: false };
+    let session = registry.create(&settings, 0);
     let zone = Arc::new(ContentOrigin::new(&Url::parse("http://proxy.localhost:8080").expect("url")));
     UrlRewriter::new(Mapping { session, zone, rules: Arc::new(Rules::default()) }, base)
 }

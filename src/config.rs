@@ -53,6 +53,9 @@ pub const DEFAULT_RETENTION_DAYS: u64 = 30;
 /// A proxy session whose visitor is offline and which served nothing for this long
 /// leaves memory; the records keep it, and its next request brings it back.
 pub const DEFAULT_IDLE_SESSION_MEMORY_SECS: u64 = 600;
+/// Whether a proxy session asks the visitor before an agent sees the page, when its
+/// creation request does not say.
+pub const DEFAULT_REQUIRE_CONSENT: bool = false;
 /// Environment variables with the `TANDEM_` prefix that are not configuration keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["TANDEM_CONFIG", "TANDEM_LOG"];
 const ENV_PREFIX: &str = "TANDEM_";
@@ -110,6 +113,9 @@ pub struct Config {
     pub retention_days: u64,
     /// Seconds an unused proxy session of an offline visitor stays in memory.
     pub idle_session_memory_secs: u64,
+    /// Whether sessions ask the visitor's consent before an agent sees the page, unless
+    /// their creation request says otherwise.
+    pub require_consent: bool,
 }
 
 impl Default for Config {
@@ -139,6 +145,7 @@ impl Default for Config {
             max_ongoing_sessions: None,
             retention_days: DEFAULT_RETENTION_DAYS,
             idle_session_memory_secs: DEFAULT_IDLE_SESSION_MEMORY_SECS,
+            require_consent: DEFAULT_REQUIRE_CONSENT,
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::live::now_millis;
 use crate::origin::UpstreamOrigin;
 use crate::proxy::entry::entry_path;
 use crate::server::AppState;
+use crate::session::NewSession;
 use crate::store::{Metadata, Presence, VisitorRecord, random_id};
 
 /// Query parameter through which an integrator may set the visitor's `unique_id`.
@@ -43,6 +44,9 @@ pub struct CreateRequest {
     /// Flat metadata kept with the visitor.
     #[schema(schema_with = super::schema::flat_metadata)]
     metadata: Option<Metadata>,
+    /// Ask the visitor before any agent sees the page (default: the server's
+    /// `require_consent` setting).
+    require_consent: Option<bool>,
 }
 
 /// The proxy URL and the visitor.
@@ -93,7 +97,12 @@ pub async fn create(State(app): State<Arc<AppState>>, body: Body) -> Result<Json
         is_online: false,
         is_in_session: false,
     };
-    let session = app.sessions.create(initial_url, visitor.short_id.clone(), now);
+    let settings = NewSession {
+        visitor_id: visitor.short_id.clone(),
+        initial_url,
+        require_consent: request.require_consent.unwrap_or(app.config.require_consent),
+    };
+    let session = app.sessions.create(&settings, now);
     let (record, stored) = (session.record(), visitor.clone());
     app.records(move |s| {
         s.insert_visitor(&stored)?;

@@ -134,7 +134,12 @@ fn split_absolute_web_reference<'r>(reference: &'r str, base_scheme: &str) -> Op
 #[cfg(test)]
 pub(crate) fn test_rewriter(base: &str) -> UrlRewriter {
     let registry = crate::session::SessionRegistry::new(crate::session::jar::public_suffix_list());
-    let session = registry.create(Url::parse(base).expect("url"), "v".to_owned(), 0);
+    let settings = crate::session::NewSession {
+        visitor_id: "v".to_owned(),
+        initial_url: Url::parse(base).expect("url"),
+        require_consent: false,
+    };
+    let session = registry.create(&settings, 0);
     let zone = Arc::new(ContentOrigin::new(&Url::parse("http://proxy.localhost:8080").expect("url")));
     let mapping = Mapping { session, zone, rules: Arc::new(Rules::default()) };
     UrlRewriter::new(mapping, Url::parse(base).expect("url"))

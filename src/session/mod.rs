@@ -30,6 +30,16 @@ pub enum Entry {
     Invalid,
 }
 
+/// What the integrator asked a new session to be.
+pub struct NewSession {
+    /// The visitor's short id.
+    pub visitor_id: String,
+    /// The page the visitor lands on first.
+    pub initial_url: Url,
+    /// Whether the visitor is asked before an agent sees the page.
+    pub require_consent: bool,
+}
+
 /// One proxy session.
 pub struct ProxySession {
     /// The id written in every label of the session.
@@ -42,6 +52,9 @@ pub struct ProxySession {
     pub created_at: Millis,
     /// Upstream cookies.
     pub jar: CookieJar,
+    /// Whether the visitor is asked before an agent sees the page (the relay's
+    /// `ask_consent`).
+    pub require_consent: bool,
     binding_token: String,
     entry_token: Mutex<Option<String>>,
     /// Fallback labels handed out so far, label → origin.
@@ -54,13 +67,14 @@ pub struct ProxySession {
 
 impl ProxySession {
     /// A new session with fresh tokens.
-    pub fn new(visitor_id: String, initial_url: Url, created_at: Millis, jar: CookieJar) -> Self {
+    pub fn new(settings: &NewSession, created_at: Millis, jar: CookieJar) -> Self {
         ProxySession {
             id: SessionId::generate(),
-            visitor_id,
-            initial_url,
+            visitor_id: settings.visitor_id.clone(),
+            initial_url: settings.initial_url.clone(),
             created_at,
             jar,
+            require_consent: settings.require_consent,
             binding_token: random_token(),
             entry_token: Mutex::new(Some(random_token())),
             fallback_labels: DashMap::new(),
@@ -90,6 +104,7 @@ impl ProxySession {
             created_at: self.created_at,
             jar: Some(self.jar.to_json()),
             fallback_labels: Some(self.fallback_labels_json()),
+            require_consent: self.require_consent,
         }
     }
 
@@ -114,6 +129,7 @@ impl ProxySession {
             initial_url: Url::parse(&record.initial_url).ok()?,
             created_at: record.created_at,
             jar,
+            require_consent: record.require_consent,
             binding_token: record.binding_token,
             entry_token: Mutex::new(record.entry_token),
             fallback_labels,

@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 use publicsuffix::List;
-use url::Url;
 
-use super::{CookieJar, ProxySession};
+use super::{CookieJar, NewSession, ProxySession};
 use crate::origin::SessionId;
 use crate::store::{Millis, ProxySessionRecord};
 
@@ -25,14 +24,9 @@ impl SessionRegistry {
     }
 
     /// Creates a session for the visitor.
-    pub fn create(&self, initial_url: Url, visitor_id: String, now: Millis) -> Arc<ProxySession> {
+    pub fn create(&self, settings: &NewSession, now: Millis) -> Arc<ProxySession> {
         loop {
-            let session = Arc::new(ProxySession::new(
-                visitor_id.clone(),
-                initial_url.clone(),
-                now,
-                CookieJar::new(self.suffixes.clone()),
-            ));
+            let session = Arc::new(ProxySession::new(settings, now, CookieJar::new(self.suffixes.clone())));
             // Ids are random; on the rare collision draw again rather than replace.
             if let dashmap::Entry::Vacant(slot) = self.sessions.entry(session.id.clone()) {
                 slot.insert(session.clone());

@@ -96,6 +96,8 @@ pub struct ProxySessionRecord {
     pub jar: Option<String>,
     /// Hashed fallback labels handed out so far, as JSON (label → origin).
     pub fallback_labels: Option<String>,
+    /// Whether the visitor is asked before an agent sees the page.
+    pub require_consent: bool,
 }
 
 /// Who an agent (or a viewer watching in an agent's place) is, as the integrator named them.

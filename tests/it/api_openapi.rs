@@ -100,6 +100,7 @@ async fn every_documented_status_is_answered_as_documented() {
         "identities": ["Jane Doe", "jane@example.com"],
         "tags": ["vip"],
         "metadata": {"plan": "pro", "seats": 3, "trial": false},
+        "require_consent": true,
     });
     let created = call(Method::POST, "/v1.3/proxy_sessions".into(), body.to_string()).await.json();
     let bare =
@@ -112,6 +113,7 @@ async fn every_documented_status_is_answered_as_documented() {
         r#"{"initial_url":"https://a.test/","tags":[""]}"#,
         r#"{"initial_url":"https://a.test/","colour":"red"}"#,
         r#"{"initial_url":"https://a.test/","tags":"vip"}"#,
+        r#"{"initial_url":"https://a.test/","require_consent":"yes"}"#,
     ] {
         let reply = call(Method::POST, "/v1.3/proxy_sessions".into(), bad.into()).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");

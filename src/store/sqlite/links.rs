@@ -8,7 +8,7 @@ use crate::store::{Millis, ProxySessionRecord, StoreError, WatchLinkRecord};
 
 /// The columns [`read_proxy_session`] expects.
 const PROXY_SESSION_COLUMNS: &str =
-    "id, visitor_id, binding_token, entry_token, initial_url, created_at, jar, fallback_labels";
+    "id, visitor_id, binding_token, entry_token, initial_url, created_at, jar, fallback_labels, require_consent";
 
 /// The columns [`read_watch_link`] expects (`grant` is quoted: SQL reserves the word).
 const WATCH_LINK_COLUMNS: &str =
@@ -24,6 +24,7 @@ fn read_proxy_session(row: &Row) -> Result<ProxySessionRecord, StoreError> {
         created_at: row.get("created_at")?,
         jar: row.get("jar")?,
         fallback_labels: row.get("fallback_labels")?,
+        require_consent: row.get("require_consent")?,
     })
 }
 
@@ -41,17 +42,18 @@ fn read_watch_link(row: &Row) -> Result<WatchLinkRecord, StoreError> {
 }
 
 pub(super) fn insert_proxy_session(conn: &Connection, s: &ProxySessionRecord) -> Result<(), StoreError> {
-    conn.prepare_cached(&format!("INSERT INTO proxy_sessions ({PROXY_SESSION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)"))?
+    conn.prepare_cached(&format!("INSERT INTO proxy_sessions ({PROXY_SESSION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"))?
         .execute(params![
-            s.id,
-            s.visitor_id,
-            s.binding_token,
-            s.entry_token,
-            s.initial_url,
-            s.created_at,
-            s.jar,
-            s.fallback_labels
-        ])?;
+        s.id,
+        s.visitor_id,
+        s.binding_token,
+        s.entry_token,
+        s.initial_url,
+        s.created_at,
+        s.jar,
+        s.fallback_labels,
+        s.require_consent
+    ])?;
     Ok(())
 }
 

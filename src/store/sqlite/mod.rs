@@ -23,7 +23,10 @@ use super::*;
 
 /// The schema's history, oldest first; `PRAGMA user_version` counts the applied ones.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_records.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_records.sql")),
+        M::up(include_str!("../migrations/0002_require_consent.sql")),
+    ])
 }
 
 /// How long a statement waits for another connection's write lock (a second Tandem or

@@ -7,6 +7,7 @@ fn a_proxy_session_round_trips_and_saves_its_state() {
     let (_dir, store) = store();
     store.insert_visitor(&visitor("v1", 1_000)).expect("visitor");
     let mut p = proxy_session("p1", "v1");
+    p.require_consent = true;
     store.insert_proxy_session(&p).expect("insert");
     assert_eq!(store.proxy_session("p1").expect("read"), Some(p.clone()));
     store

@@ -76,6 +76,7 @@ fn proxy_session(id: &str, visitor_id: &str) -> ProxySessionRecord {
         created_at: 1_000,
         jar: None,
         fallback_labels: None,
+        require_consent: false,
     }
 }
 
