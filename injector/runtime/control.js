@@ -51,15 +51,19 @@ function startControl(win, mapper) {
   const marks = makeMarks(win);
   const act = makeActions(win, mapper, marks);
   let watched = false;
+  // While the visitor has not answered the prompt, agents see nothing and do nothing.
+  let asking = false;
 
   const stopSharing = () => liveSend({ type: 'end_session' });
   const answerConsent = (granted) => {
+    asking = false;
     liveSend({ type: 'consent', granted });
     if (granted) showIndicator(win, stopSharing);
   };
   const started = (message) => {
     watched = true;
-    if (message.ask_consent === true && message.capture !== true) {
+    asking = message.ask_consent === true && message.capture !== true;
+    if (asking) {
       hideIndicator(win);
       askConsent(win, answerConsent);
     } else {
@@ -69,6 +73,7 @@ function startControl(win, mapper) {
   };
   const ended = () => {
     watched = false;
+    asking = false;
     agents.clear();
     marks.clear();
     dropConsentPrompt(win);
@@ -101,7 +106,7 @@ function startControl(win, mapper) {
     const agent = agents.get(message.agent);
     const refuse = (reason) =>
       liveSend({ type: 'refused', agent: message.agent, action: String(message.action), reason });
-    const refusal = permissionRefusal(agent, message.action);
+    const refusal = asking ? 'no_consent' : permissionRefusal(agent, message.action);
     if (refusal) return refuse(refusal);
     let outcome;
     try {

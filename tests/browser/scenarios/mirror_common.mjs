@@ -45,3 +45,17 @@ export async function pixelMatch(page, pngA, pngB, tolerance = 24) {
     { a: pngA.toString('base64'), b: pngB.toString('base64'), tolerance },
   );
 }
+
+// The visitor's page tells a Rust test where it is by its address (`?step=NAME`,
+// reported on the live socket and read from the visitor record), which changes nothing
+// in the DOM.
+
+/** Tells the test that the page reached step `name`. */
+export async function signalStep(page, name) {
+  await page.evaluate((step) => history.replaceState(history.state, '', location.pathname + '?step=' + step), name);
+}
+
+/** The page's markup, to compare before and after a session. */
+export function markup(page) {
+  return page.evaluate(() => document.documentElement.outerHTML);
+}

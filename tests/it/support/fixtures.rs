@@ -39,10 +39,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use super::frame_sites;
 use super::runtime_sites::{self, Record};
 use super::tls::TestPki;
 use super::worker_sites;
+use super::{control_sites, frame_sites};
 
 /// Every host the fixture server answers for.
 /// (`app.test` and `api.test` are the runtime's sites, in `runtime_sites`.)
@@ -206,7 +206,13 @@ impl Sites {
             ("account.shop.test", account_shop()),
             ("accounts.test", accounts()),
             ("cdn.test", cdn()),
-            ("app.test", runtime_sites::app(shared.clone()).merge(worker_sites::routes()).merge(frame_sites::app())),
+            (
+                "app.test",
+                runtime_sites::app(shared.clone())
+                    .merge(worker_sites::routes())
+                    .merge(frame_sites::app())
+                    .merge(control_sites::routes()),
+            ),
             ("api.test", runtime_sites::api(shared.clone()).merge(worker_sites::api_routes())),
             // A host without a direct label (hashed fallback): the same routes as api.test.
             ("under_score.test", runtime_sites::api(shared.clone()).merge(frame_sites::fallback_api())),

@@ -1,0 +1,82 @@
+//! Remote control as the visitor's Chromium lives it: the test is the agent, on a real
+//! agent socket of a real watch link (`injector/PROTOCOL.md`), and the page reports what
+//! happened to it. The page checks the agent's actions again (`injector/runtime/control.js`)
+//! and shows its marks in an overlay that the session's end takes away whole.
+
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api_flow::quick_live;
+use crate::support::api::{DELETE, Socket, eventually, send_json};
+use crate::support::browser::run_scenario;
+use crate::support::{API_KEY, Tandem, World};
+
+const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
+
+/// The scenario's args for the visitor at `proxy_url`.
+fn visitor_args(tandem: &Tandem, proxy_url: &str, short_id: &str) -> Value {
+    json!({
+        "proxy_url": proxy_url,
+        "control": tandem.control_url(""),
+        "api_key": API_KEY,
+        "short_id": short_id,
+    })
+}
+
+/// Waits until the visitor's page says it reached `step` (`?step=` in its address).
+async fn step_reached(tandem: &Tandem, short_id: &str, step: &str) {
+    let wanted = format!("?step={step}");
+    eventually(&format!("the visitor's page at step {step}"), || async {
+        let visitor = tandem.api_ok(&format!("/v1.3/visitors/{short_id}")).await;
+        visitor["visitor"]["url"].as_str().is_some_and(|url| url.ends_with(&wanted)).then_some(())
+    })
+    .await;
+}
+
+/// Sends one control action as the agent's viewer does.
+async fn control(agent: &mut Socket, action: Value) {
+    let mut message = json!({"type": "control"});
+    for (key, value) in action.as_object().expect("an action object") {
+        message[key] = value.clone();
+    }
+    send_json(agent, &message).await;
+}
+
+/// The agent points and draws: the visitor sees its labelled cursor and the stroke in
+/// an overlay that the page's scripts cannot open, that takes no clicks and carries
+/// rrweb's block class (so the mirror never shows it back); when the session ends the
+/// overlay goes and the page's markup is exactly what it was before the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_cursor_and_strokes_show_and_the_end_of_the_session_leaves_no_trace() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let session = tandem.create_session("https://app.test/control").await;
+    let short_id = session.short_id.clone();
+    let args = visitor_args(tandem, &session.proxy_url, &short_id);
+    let scenario = tokio::spawn(async move { run_scenario("mirror_control_marks", &args).await });
+
+    step_reached(tandem, &short_id, "ready").await;
+    let (mut agent, _) = tandem.agent_for(&short_id, AGENT).await.join().await;
+    control(&mut agent, json!({"action": "pointer", "x": 120, "y": 80})).await;
+    control(&mut agent, json!({"action": "draw", "points": [[10, 10], [200, 150]], "done": false})).await;
+    step_reached(tandem, &short_id, "seen").await;
+    let ended = tandem.api(DELETE, &format!("/v1.3/visitors/{short_id}/session"), "").await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.text());
+    let result = scenario.await.expect("scenario task");
+
+    let cursors = result["cursors"].as_array().expect("cursors");
+    assert_eq!(cursors.len(), 1, "one cursor per agent: {result:#}");
+    assert_eq!(cursors[0]["name"], "Ann", "labelled with the agent's name: {result:#}");
+    assert!(cursors[0]["style"].as_str().is_some_and(|s| s.contains("translate(120px, 80px)")), "{result:#}");
+    assert_eq!(result["strokes"], json!(["10,10 200,150"]), "{result:#}");
+    let host = &result["host"];
+    assert_eq!(host["in_body"], false, "outside the page's body: {result:#}");
+    assert_eq!(host["shadow_root"], false, "closed to the page's scripts: {result:#}");
+    assert_eq!(host["class_name"], "rr-block", "not recorded into the mirror: {result:#}");
+    assert_eq!(host["pointer_events"], "none", "{result:#}");
+    assert_eq!(host["z_index"], "2147483647", "{result:#}");
+    assert_eq!(result["pointer_passes_through"], true, "{result:#}");
+    assert!(result["overlay_after"].is_null(), "nothing left after the end: {result:#}");
+    assert_eq!(result["same_markup"], true, "the page's markup is as before the session: {result:#}");
+    drop(agent);
+}
