@@ -82,7 +82,6 @@ function startControl(win, mapper) {
   };
 
   onLiveMessage('hello', (message) => {
-    setMaskSelectors(win.document, message.mask);
     if (message.in_session === true) started(message);
     else ended();
   });
@@ -116,7 +115,6 @@ function startControl(win, mapper) {
     }
     if (typeof outcome === 'string') refuse(outcome);
   });
-  watchPasswordFields(win.document);
 }
 
 if (typeof module === 'object' && module.exports) {

@@ -47,4 +47,7 @@ function installRuntime(win, location) {
 
 installRuntime(window);
 const topMapper = makeMapper(window.location);
-if (startPresence(window, topMapper.zone)) startControl(window, topMapper);
+if (startPresence(window, topMapper.zone)) {
+  startMasking(window);
+  startControl(window, topMapper);
+}

@@ -9,72 +9,88 @@
 // component inside a masked element is masked too.
 'use strict';
 
-const MASK_CLASSES = ['no-upscope', 'tandem-mask'];
-const MASKED_INPUT_TYPES = ['password', 'hidden'];
+/** Always masked, whatever the site's rules say. */
+const MASK_ALWAYS = ['.no-upscope', '.tandem-mask'];
 
 /** Inputs that were password fields at some point: they stay masked for good. */
 const EVER_PASSWORD = new WeakSet();
-/** The hello's selectors, as one selector list per valid selector (an invalid one is skipped). */
-let maskSelectors = [];
+/** The selector list of masked elements (see `setMaskSelectors`). */
+let maskSelectorList = MASK_ALWAYS.join(', ');
 
-/** Sets the page's mask selectors (the hello's `mask`); invalid ones are dropped. */
-function setMaskSelectors(doc, selectors) {
-  const valid = [];
-  for (const selector of Array.isArray(selectors) ? selectors : []) {
-    if (typeof selector !== 'string' || !selector.trim()) continue;
+/**
+ * The selector list of masked elements: the fixed ones and `extra` (the hello's `mask`).
+ * One that this browser rejects (`valid` says no) would make the whole list match
+ * nothing: it masks the whole body instead, rather than showing what it was meant to hide.
+ */
+function maskSelectorOf(extra, valid) {
+  const given = Array.isArray(extra) ? extra.filter((s) => typeof s === 'string' && s.trim()) : [];
+  return MASK_ALWAYS.concat(given.map((s) => (valid(s) ? s : 'body'))).join(', ');
+}
+
+/** Sets the page's masked selectors from the hello's `mask`, checked by `doc`'s parser. */
+function setMaskSelectors(doc, extra) {
+  maskSelectorList = maskSelectorOf(extra, (selector) => {
     try {
       doc.createDocumentFragment().querySelector(selector);
-      valid.push(selector);
+      return true;
     } catch {
-      // An invalid selector would make every check throw: it masks nothing instead.
+      return false;
     }
-  }
-  maskSelectors = valid;
+  });
 }
 
-/** The element's parent, or the host of the shadow root it is the top of. */
-function maskParent(element) {
-  if (element.parentElement) return element.parentElement;
-  const root = element.parentNode;
-  return root && root.host && root.nodeType === 11 ? root.host : null;
-}
-
-/** Whether this one element (not its ancestors) is a masked field. */
-function isMaskedField(element) {
-  if (String(element.localName).toLowerCase() !== 'input') return false;
-  const type = String(element.getAttribute('type') || '').toLowerCase();
-  if (type === 'password') EVER_PASSWORD.add(element);
-  return MASKED_INPUT_TYPES.includes(type) || EVER_PASSWORD.has(element);
+/** The selector list of masked elements now (for the recorder's own options). */
+function maskSelector() {
+  return maskSelectorList;
 }
 
 /** Whether `node` (an element, or a text node: its parent) is masked. */
 function isMasked(node) {
-  let element = node && node.nodeType === 1 ? node : node && node.parentElement;
-  if (element && isMaskedField(element)) return true;
-  for (; element; element = maskParent(element)) {
-    const classes = element.classList;
-    if (classes && MASK_CLASSES.some((name) => classes.contains(name))) return true;
-    if (maskSelectors.some((selector) => element.matches(selector))) return true;
+  const el = node && (node.nodeType === 1 ? node : node.parentElement);
+  if (!el || el.nodeType !== 1) return false;
+  if (String(el.localName).toLowerCase() === 'input') {
+    const type = String(el.type).toLowerCase();
+    if (type === 'password') EVER_PASSWORD.add(el);
+    if (type === 'password' || type === 'hidden' || EVER_PASSWORD.has(el)) return true;
+    // rrweb's own mark of a field it saw as a password.
+    if (el.hasAttribute('data-rr-is-password')) return true;
+  }
+  for (let at = el; at; at = at.getRootNode && at.getRootNode().host) {
+    try {
+      if (at.closest(maskSelectorList)) return true;
+    } catch {
+      // Cannot happen with a checked list; masked rather than shown if it does.
+      return true;
+    }
   }
   return false;
 }
 
 /**
- * Remembers every input of `doc` that is, or becomes, a password field, also when a
- * script turns it into a text field before anyone looked at it.
+ * Remembers every input of `win`'s document that is, or becomes, a password field,
+ * from start-up on, also when a script turns it into a text field before anyone looked.
  */
-function watchPasswordFields(doc) {
-  const view = doc.defaultView;
-  if (!view || typeof view.MutationObserver !== 'function') return;
-  const observer = new view.MutationObserver((records) => {
+function watchPasswordFields(win) {
+  if (typeof win.MutationObserver !== 'function' || !win.document) return;
+  const observer = new win.MutationObserver((records) => {
     for (const record of records) {
       if (String(record.oldValue).toLowerCase() === 'password') EVER_PASSWORD.add(record.target);
-      isMaskedField(record.target);
+      isMasked(record.target);
     }
   });
-  observer.observe(doc, { subtree: true, attributes: true, attributeFilter: ['type'], attributeOldValue: true });
+  observer.observe(win.document, { attributes: true, attributeFilter: ['type'], attributeOldValue: true, subtree: true });
+}
+
+/**
+ * Keeps `win`'s masking rule current: password fields watched from start-up, and the
+ * selectors of every hello. Started before the parts that mask, so that a hello's
+ * selectors are set before any of them acts on it.
+ */
+function startMasking(win) {
+  watchPasswordFields(win);
+  onLiveMessage('hello', (message) => setMaskSelectors(win.document, message.mask));
 }
 
 if (typeof module === 'object' && module.exports) {
-  module.exports = { isMasked, setMaskSelectors, watchPasswordFields };
+  module.exports = { isMasked, maskSelector, maskSelectorOf, setMaskSelectors };
 }

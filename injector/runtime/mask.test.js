@@ -3,23 +3,26 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { isMasked, setMaskSelectors } = require('./mask.js');
+const { isMasked, maskSelector, maskSelectorOf, setMaskSelectors } = require('./mask.js');
 
-// Just enough of the DOM: elements with attributes, classes, a parent, and a `matches`
-// that knows simple selectors (`tag`, `.class`, `#id`).
-function element(localName, { attrs = {}, classes = [], parent = null } = {}) {
+// Just enough of the DOM: elements with a type, classes, an id and a parent (an element,
+// a shadow root `{host}`, or nothing), and `closest` for lists of `tag`, `.class`, `#id`.
+const DOCUMENT = { host: null };
+function element(localName, { type, classes = [], id = null, parent = null } = {}) {
   const el = {
     nodeType: 1,
     localName,
-    attrs: { ...attrs },
-    classList: { contains: (name) => classes.includes(name) },
-    getAttribute: (name) => (name in el.attrs ? el.attrs[name] : null),
-    matches: (selector) =>
-      selector.startsWith('.') ? classes.includes(selector.slice(1))
-      : selector.startsWith('#') ? el.attrs.id === selector.slice(1)
-      : selector === localName,
+    type: type === undefined ? (localName === 'input' ? 'text' : undefined) : type,
+    hasAttribute: () => false,
     parentElement: parent && parent.nodeType === 1 ? parent : null,
-    parentNode: parent,
+    getRootNode: () => (parent && parent.nodeType === 1 ? parent.getRootNode() : parent || DOCUMENT),
+    matches: (one) =>
+      one.startsWith('.') ? classes.includes(one.slice(1)) : one.startsWith('#') ? id === one.slice(1) : one === localName,
+    closest: (list) => {
+      const selectors = list.split(',').map((s) => s.trim());
+      for (let at = el; at; at = at.parentElement) if (selectors.some((s) => at.matches(s))) return at;
+      return null;
+    },
   };
   return el;
 }
@@ -35,18 +38,17 @@ const doc = {
 
 test('password and hidden inputs are masked, other fields are not', () => {
   setMaskSelectors(doc, []);
-  assert.equal(isMasked(element('input', { attrs: { type: 'password' } })), true);
-  assert.equal(isMasked(element('input', { attrs: { type: 'PassWord' } })), true);
-  assert.equal(isMasked(element('input', { attrs: { type: 'hidden' } })), true);
-  assert.equal(isMasked(element('input', { attrs: { type: 'text' } })), false);
+  assert.equal(isMasked(element('input', { type: 'password' })), true);
+  assert.equal(isMasked(element('input', { type: 'hidden' })), true);
+  assert.equal(isMasked(element('input', { type: 'text' })), false);
   assert.equal(isMasked(element('input')), false);
   assert.equal(isMasked(element('textarea')), false);
 });
 
 test('a field that was once a password field stays masked', () => {
-  const field = element('input', { attrs: { type: 'password' } });
+  const field = element('input', { type: 'password' });
   assert.equal(isMasked(field), true);
-  field.attrs.type = 'text';
+  field.type = 'text';
   assert.equal(isMasked(field), true);
 });
 
@@ -58,18 +60,23 @@ test('anything inside no-upscope or tandem-mask is masked, also across shadow ro
     assert.equal(isMasked(inner), true, name);
     assert.equal(isMasked(text(inner)), true, name);
     const shadow = { nodeType: 11, host: element('my-widget', { parent: box }) };
-    assert.equal(isMasked(element('input', { parent: shadow })), true, name);
+    assert.equal(isMasked(element('input', { parent: element('label', { parent: shadow }) })), true, name);
   }
   assert.equal(isMasked(element('span', { parent: element('div', { classes: ['upscope'] }) })), false);
 });
 
-test('the hello selectors mask; invalid ones are skipped, not fatal', () => {
-  setMaskSelectors(doc, ['.card-number', 'bad[', 42, '', '#ssn']);
+test('the hello selectors mask; an invalid one masks the whole body rather than nothing', () => {
+  setMaskSelectors(doc, ['.card-number', 42, '', '#ssn']);
+  assert.equal(maskSelector(), '.no-upscope, .tandem-mask, .card-number, #ssn');
   assert.equal(isMasked(element('input', { classes: ['card-number'] })), true);
-  assert.equal(isMasked(text(element('b', { parent: element('td', { attrs: { id: 'ssn' } }) }))), true);
+  assert.equal(isMasked(text(element('b', { parent: element('td', { id: 'ssn' }) }))), true);
   assert.equal(isMasked(element('input', { classes: ['name'] })), false);
+  setMaskSelectors(doc, ['bad[']);
+  assert.equal(maskSelector(), '.no-upscope, .tandem-mask, body');
+  assert.equal(isMasked(element('input', { parent: element('body') })), true);
   setMaskSelectors(doc, undefined);
   assert.equal(isMasked(element('input', { classes: ['card-number'] })), false);
+  assert.equal(maskSelectorOf(['a', 'b'], (s) => s === 'a'), '.no-upscope, .tandem-mask, a, body');
 });
 
 test('nothing, or a node without an element, is not masked', () => {
