@@ -51,29 +51,39 @@ function startControl(win, mapper) {
   const marks = makeMarks(win);
   const act = makeActions(win, mapper, marks);
   let watched = false;
-  // While the visitor has not answered the prompt, agents see nothing and do nothing.
-  let asking = false;
+  // Consent: 'asking' while the prompt waits, 'declined' after a Decline; in both, agents
+  // see nothing and do nothing. null: not asked, or allowed.
+  let consent = null;
 
   const stopSharing = () => liveSend({ type: 'end_session' });
+  const allowed = () => {
+    consent = null;
+    dropConsentPrompt(win);
+    showIndicator(win, stopSharing);
+  };
+  const declined = () => {
+    consent = 'declined';
+    dropConsentPrompt(win);
+    hideIndicator(win);
+  };
   const answerConsent = (granted) => {
-    asking = false;
     liveSend({ type: 'consent', granted });
-    if (granted) showIndicator(win, stopSharing);
+    if (granted) allowed();
+    else declined();
   };
   const started = (message) => {
     watched = true;
-    asking = message.ask_consent === true && message.capture !== true;
-    if (asking) {
+    if (message.ask_consent === true && message.capture !== true) {
+      consent = 'asking';
       hideIndicator(win);
       askConsent(win, answerConsent);
     } else {
-      dropConsentPrompt(win);
-      showIndicator(win, stopSharing);
+      allowed();
     }
   };
   const ended = () => {
     watched = false;
-    asking = false;
+    consent = null;
     agents.clear();
     marks.clear();
     dropConsentPrompt(win);
@@ -90,8 +100,10 @@ function startControl(win, mapper) {
     if (message.state === 'ended') ended();
   });
   onLiveMessage('capture', (message) => {
-    // Allowed from another tab of the visitor's: this one's prompt has its answer.
-    if (watched && message.on === true) started(message);
+    // Answered in another tab of the visitor's: this one's prompt has its answer too.
+    if (!watched) return;
+    if (message.on === true) allowed();
+    else if (consent === 'asking') declined();
   });
   onLiveMessage('agents', (message) => {
     agents.clear();
@@ -105,7 +117,7 @@ function startControl(win, mapper) {
     const agent = agents.get(message.agent);
     const refuse = (reason) =>
       liveSend({ type: 'refused', agent: message.agent, action: String(message.action), reason });
-    const refusal = asking ? 'no_consent' : permissionRefusal(agent, message.action);
+    const refusal = consent ? 'no_consent' : permissionRefusal(agent, message.action);
     if (refusal) return refuse(refusal);
     let outcome;
     try {

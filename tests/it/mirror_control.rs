@@ -42,8 +42,8 @@ async fn control(agent: &mut Socket, action: Value) {
     send_json(agent, &message).await;
 }
 
-/// The agent points and draws: the visitor sees its labelled cursor and the stroke in
-/// an overlay that the page's scripts cannot open, that takes no clicks and carries
+/// Two agents point and one draws: the visitor sees a cursor per agent, labelled with its
+/// name in its own colour, and the stroke, in an overlay that the page's scripts cannot open, that takes no clicks and carries
 /// rrweb's block class (so the mirror never shows it back); when the session ends the
 /// overlay goes and the page's markup is exactly what it was before the session.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,17 +57,25 @@ async fn the_agents_cursor_and_strokes_show_and_the_end_of_the_session_leaves_no
 
     step_reached(tandem, &short_id, "ready").await;
     let (mut agent, _) = tandem.agent_for(&short_id, AGENT).await.join().await;
+    let bob = r#"{"agent":{"id":"agent-2","name":"Bob"}}"#;
+    let (mut second, _) = tandem.agent_for(&short_id, bob).await.join().await;
     control(&mut agent, json!({"action": "pointer", "x": 120, "y": 80})).await;
+    control(&mut second, json!({"action": "pointer", "x": 300, "y": 40})).await;
     control(&mut agent, json!({"action": "draw", "points": [[10, 10], [200, 150]], "done": false})).await;
     step_reached(tandem, &short_id, "seen").await;
     let ended = tandem.api(DELETE, &format!("/v1.3/visitors/{short_id}/session"), "").await;
     assert_eq!(ended.status, StatusCode::OK, "{}", ended.text());
     let result = scenario.await.expect("scenario task");
 
-    let cursors = result["cursors"].as_array().expect("cursors");
-    assert_eq!(cursors.len(), 1, "one cursor per agent: {result:#}");
-    assert_eq!(cursors[0]["name"], "Ann", "labelled with the agent's name: {result:#}");
-    assert!(cursors[0]["style"].as_str().is_some_and(|s| s.contains("translate(120px, 80px)")), "{result:#}");
+    // By name: the two agents' sockets may deliver their first pointers in either order.
+    let mut cursors = result["cursors"].as_array().expect("cursors").clone();
+    cursors.sort_by_key(|c| c["name"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(cursors.len(), 2, "one cursor per agent: {result:#}");
+    let style = |i: usize| cursors[i]["style"].as_str().unwrap_or_default().to_owned();
+    assert_eq!((&cursors[0]["name"], &cursors[1]["name"]), (&json!("Ann"), &json!("Bob")), "{result:#}");
+    assert!(style(0).contains("translate(120px, 80px)") && style(1).contains("translate(300px, 40px)"), "{result:#}");
+    let color = |i: usize| style(i).split("--c:").nth(1).map(|c| c.split(';').next().unwrap_or_default().to_owned());
+    assert!(color(0).is_some() && color(0) != color(1), "each agent in its own colour: {result:#}");
     assert_eq!(result["strokes"], json!(["10,10 200,150"]), "{result:#}");
     let host = &result["host"];
     assert_eq!(host["in_body"], false, "outside the page's body: {result:#}");
@@ -78,5 +86,5 @@ async fn the_agents_cursor_and_strokes_show_and_the_end_of_the_session_leaves_no
     assert_eq!(result["pointer_passes_through"], true, "{result:#}");
     assert!(result["overlay_after"].is_null(), "nothing left after the end: {result:#}");
     assert_eq!(result["same_markup"], true, "the page's markup is as before the session: {result:#}");
-    drop(agent);
+    drop((agent, second));
 }

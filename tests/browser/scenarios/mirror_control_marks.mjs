@@ -1,6 +1,6 @@
-// An agent's marks on the visitor's page, and what the session's end leaves behind. The
-// Rust test plays the agent on a real agent socket (pointer, then a stroke) and ends the
-// session when the page says it has seen them.
+// Agents' marks on the visitor's page, and what the session's end leaves behind. The
+// Rust test plays two agents on real agent sockets (each points, one draws a stroke) and
+// ends the session when the page says it has seen them.
 //
 //   args: { proxy_url, control, api_key, short_id }
 //   result: { cursors, strokes, host, pointer_passes_through, overlay_after, same_markup }
@@ -18,7 +18,7 @@ export default async function mirrorControlMarks(page, args, ctx) {
   const seen = await ctx.waitFor(
     async () => {
       const overlay = await readOverlay(page);
-      return overlay && overlay.cursors.length && overlay.strokes.length ? overlay : null;
+      return overlay && overlay.cursors.length >= 2 && overlay.strokes.length ? overlay : null;
     },
     15000,
     200,
