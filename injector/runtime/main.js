@@ -50,4 +50,5 @@ const topMapper = makeMapper(window.location);
 if (startPresence(window, topMapper.zone)) {
   startMasking(window);
   startControl(window, topMapper);
+  startCapture(window);
 }

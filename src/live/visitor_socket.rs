@@ -38,9 +38,11 @@ pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Resul
     // sessions), so only the session's own pages may open the socket.
     let mapping = app.mapping(session.clone());
     let origin = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    if origin.is_none_or(|origin| mapping.upstream_of(origin).is_none()) {
+    let Some(page) = origin.and_then(|origin| mapping.upstream_of(origin)) else {
         return Err(ProxyError::NotOwnOrigin);
-    }
+    };
+    // What the page masks in the mirror: the rules of the site it shows.
+    let mask: Vec<String> = app.rules.mask_selectors(page.host_str().unwrap_or_default()).map(str::to_owned).collect();
     let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &())
         .await
         .map_err(|e| ProxyError::BadRequest(e.body_text()))?;
@@ -61,7 +63,7 @@ pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Resul
     let in_session = live.is_in_session(&visitor.short_id);
     let response = upgrade
         .max_message_size(MAX_MIRROR_FRAME)
-        .on_upgrade(move |socket| serve(live, mapping, connection, in_session, socket))
+        .on_upgrade(move |socket| serve(live, mapping, connection, in_session, mask, socket))
         .into_response();
     Ok(response.map(Body::new))
 }
@@ -71,6 +73,7 @@ async fn serve(
     mapping: Mapping,
     mut connection: VisitorConnection,
     in_session: bool,
+    mask: Vec<String>,
     mut socket: WebSocket,
 ) {
     let hello = serde_json::json!({
@@ -80,6 +83,7 @@ async fn serve(
         "in_session": in_session,
         "capture": in_session,
         "ask_consent": false,
+        "mask": mask,
     });
     if socket.send(Message::text(hello.to_string())).await.is_err() {
         return;

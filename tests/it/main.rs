@@ -15,6 +15,7 @@ mod cookie_endpoint;
 mod cookies;
 mod frames;
 mod live_sessions;
+mod mirror_capture;
 mod mirror_control;
 mod mirror_relay;
 mod modules;

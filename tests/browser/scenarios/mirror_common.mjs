@@ -1,4 +1,68 @@
-// Helpers shared by the mirror_* scenarios (not a scenario itself).
+// Helpers shared by the mirror_* scenarios (not a scenario itself): every message the
+// visitor's page sends or gets on its live socket, as the browser saw it, with mirror
+// frames decoded (flag byte, then JSON, gzipped when flag bit 1 is set); comparing
+// screenshots.
+import zlib from 'node:zlib';
+
+export const SNAPSHOT = 1;
+export const GZIP = 2;
+
+// Starts recording the live sockets of `page` (and of the pages it navigates to).
+export function recordLiveFrames(page) {
+  const frames = [];
+  page.on('websocket', (ws) => {
+    if (!ws.url().endsWith('/__tandem/live')) return;
+    const url = ws.url();
+    ws.on('framesent', ({ payload }) => frames.push(decode('sent', url, payload)));
+    ws.on('framereceived', ({ payload }) => frames.push(decode('received', url, payload)));
+  });
+  return frames;
+}
+
+function decode(direction, url, payload) {
+  const at = Date.now();
+  if (typeof payload === 'string') {
+    let json = null;
+    try {
+      json = JSON.parse(payload);
+    } catch {}
+    return { direction, url, at, binary: false, raw: Buffer.from(payload), text: payload, json };
+  }
+  const raw = Buffer.from(payload);
+  const flags = raw[0];
+  let text = null;
+  let error = null;
+  let events = null;
+  try {
+    const body = raw.subarray(1);
+    text = (flags & GZIP ? zlib.gunzipSync(body) : body).toString('utf8');
+    events = JSON.parse(text);
+  } catch (e) {
+    error = String(e);
+  }
+  return { direction, url, at, binary: true, flags, raw, text, events, error };
+}
+
+// The mirror frames the page sent.
+export const sentFrames = (frames) => frames.filter((f) => f.direction === 'sent' && f.binary);
+
+// Whether `needle` is in any byte the page sent, raw or decoded; where, if so.
+export function whereSent(frames, needle) {
+  const where = [];
+  frames.forEach((f, i) => {
+    if (f.direction !== 'sent') return;
+    if (f.raw.includes(Buffer.from(needle))) where.push(`frame ${i} raw`);
+    if (f.text && f.text.includes(needle)) where.push(`frame ${i} decoded`);
+  });
+  return where;
+}
+
+// A summary of a frame for the test's report.
+export const describe = (f) =>
+  f.binary
+    ? { binary: true, flags: f.flags, bytes: f.raw.length, events: f.events ? f.events.length : null, error: f.error }
+    : { binary: false, direction: f.direction, text: f.text.slice(0, 200) };
+
 
 // The share of matching pixels of two PNG screenshots: a pixel matches when each of its
 // colour channels differs by at most `tolerance` (anti-aliasing and font hinting differ a

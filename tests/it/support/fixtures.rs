@@ -42,7 +42,7 @@ use tower::ServiceExt;
 use super::runtime_sites::{self, Record};
 use super::tls::TestPki;
 use super::worker_sites;
-use super::{control_sites, frame_sites};
+use super::{control_sites, frame_sites, mirror_sites};
 
 /// Every host the fixture server answers for.
 /// (`app.test` and `api.test` are the runtime's sites, in `runtime_sites`.)
@@ -211,7 +211,8 @@ impl Sites {
                 runtime_sites::app(shared.clone())
                     .merge(worker_sites::routes())
                     .merge(frame_sites::app())
-                    .merge(control_sites::routes()),
+                    .merge(control_sites::routes())
+                    .merge(mirror_sites::app()),
             ),
             ("api.test", runtime_sites::api(shared.clone()).merge(worker_sites::api_routes())),
             // A host without a direct label (hashed fallback): the same routes as api.test.

@@ -10,6 +10,7 @@ pub mod cookie_sites;
 pub mod fixtures;
 pub mod frame_sites;
 pub mod message_sites;
+pub mod mirror_sites;
 pub mod openapi;
 pub mod relay;
 pub mod runtime_sites;

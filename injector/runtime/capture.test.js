@@ -1,0 +1,96 @@
+// The capture's pure parts: the block selector, scrubbing of rrweb events, frame encoding.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const zlib = require('node:zlib');
+const {
+  captureBlockSelector,
+  captureScrub,
+  captureEncode,
+  captureStars,
+  CAPTURE_GZIP_FROM,
+} = require('./capture.js');
+
+const gzip = async (bytes) => new Uint8Array(zlib.gzipSync(bytes));
+
+test('media in or of a masked element are blocked', () => {
+  const block = captureBlockSelector('.m');
+  assert.match(block, /^:is\(img,[^)]*\):is\(\.m\), :is\(\.m\) :is\(img,/);
+  for (const tag of ['img', 'canvas', 'video', 'iframe', 'svg']) assert.ok(block.includes(tag), tag);
+});
+
+test('placeholders have the length of the text', () => {
+  assert.equal(captureStars('s3cr3t'), '******');
+  assert.equal(captureStars(''), '');
+});
+
+const element = (id, tagName, attributes, childNodes = []) => ({ type: 2, id, tagName, attributes, childNodes });
+
+test('scrubbing hides the value attributes of masked fields and drops tandem elements', () => {
+  const snapshot = {
+    type: 2,
+    data: {
+      node: {
+        type: 0,
+        id: 1,
+        childNodes: [
+          element(2, 'html', {}, [
+            element(3, 'input', { value: 'kept' }),
+            element(4, 'input', { value: 'hidden!', checked: true }),
+            element(5, 'select', {}, [element(6, 'option', { value: 'SECRET', selected: true })]),
+            element(7, 'tandem-indicator', {}, [{ type: 3, id: 8, textContent: 'Support is viewing' }]),
+          ]),
+        ],
+      },
+    },
+  };
+  const masked = new Set([4, 5, 6]);
+  captureScrub([snapshot], (id) => masked.has(id));
+  const html = snapshot.data.node.childNodes[0];
+  assert.deepEqual(
+    html.childNodes.map((n) => n.tagName),
+    ['input', 'input', 'select'],
+  );
+  assert.deepEqual(html.childNodes[0].attributes, { value: 'kept' });
+  assert.deepEqual(html.childNodes[1].attributes, { value: '*******' });
+  assert.deepEqual(html.childNodes[2].childNodes[0].attributes, { value: '******' });
+});
+
+test('scrubbing applies to added nodes of mutations, and leaves other events alone', () => {
+  const mutation = {
+    type: 3,
+    data: {
+      source: 0,
+      adds: [
+        { parentId: 2, node: element(9, 'input', { value: 'TOKEN' }) },
+        { parentId: 2, node: element(10, 'tandem-cursor', {}) },
+      ],
+      texts: [],
+      attributes: [],
+      removes: [],
+    },
+  };
+  const mouse = { type: 3, data: { source: 1, positions: [{ x: 1, y: 2, id: 9, timeOffset: 0 }] } };
+  captureScrub([mutation, mouse], (id) => id === 9);
+  assert.deepEqual(
+    mutation.data.adds.map((a) => a.node.attributes),
+    [{ value: '*****' }],
+  );
+  assert.deepEqual(mouse.data.positions, [{ x: 1, y: 2, id: 9, timeOffset: 0 }]);
+});
+
+test('a small frame is the flag byte and the JSON of the events', async () => {
+  const frame = await captureEncode([{ type: 4, data: { href: 'x' } }], 1, gzip);
+  assert.equal(frame[0], 1);
+  assert.deepEqual(JSON.parse(Buffer.from(frame.subarray(1)).toString()), [{ type: 4, data: { href: 'x' } }]);
+});
+
+test('a large frame is gzipped and says so in its flags', async () => {
+  const events = [{ type: 3, data: { text: 'x'.repeat(CAPTURE_GZIP_FROM) } }];
+  const frame = await captureEncode(events, 1, gzip);
+  assert.equal(frame[0], 3);
+  assert.deepEqual(JSON.parse(zlib.gunzipSync(frame.subarray(1)).toString()), events);
+  const plain = await captureEncode(events, 0, null);
+  assert.equal(plain[0], 0);
+});
