@@ -3,15 +3,22 @@
 //! happened to it. The page checks the agent's actions again (`injector/runtime/control.js`)
 //! and shows its marks in an overlay that the session's end takes away whole.
 
+use std::io::Read;
+
 use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api_flow::quick_live;
-use crate::support::api::{DELETE, Socket, eventually, send_json};
+use crate::support::api::{DELETE, LiveMessage, Socket, eventually, next_message, next_of, send_json};
 use crate::support::browser::run_scenario;
 use crate::support::{API_KEY, Tandem, World};
 
 const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
+/// Frame flags (`injector/PROTOCOL.md`).
+const SNAPSHOT: u8 = 1;
+const GZIP: u8 = 2;
+/// rrweb's event type of a full snapshot.
+const FULL_SNAPSHOT: u8 = 2;
 
 /// The scenario's args for the visitor at `proxy_url`.
 fn visitor_args(tandem: &Tandem, proxy_url: &str, short_id: &str) -> Value {
@@ -87,4 +94,83 @@ async fn the_agents_cursor_and_strokes_show_and_the_end_of_the_session_leaves_no
     assert!(result["overlay_after"].is_null(), "nothing left after the end: {result:#}");
     assert_eq!(result["same_markup"], true, "the page's markup is as before the session: {result:#}");
     drop((agent, second));
+}
+
+/// The mirror ids of the elements with the HTML ids `wanted`, from the first full
+/// snapshot the agent gets (`injector/PROTOCOL.md`: stamp, flags, payload).
+async fn node_ids(agent: &mut Socket, wanted: &[&str]) -> Vec<u64> {
+    loop {
+        let LiveMessage::Frame(frame) = next_message(agent).await else { continue };
+        let (flags, payload) = (frame[16], &frame[17..]);
+        if flags & SNAPSHOT == 0 {
+            continue;
+        }
+        let mut text = String::new();
+        if flags & GZIP != 0 {
+            flate2::read::GzDecoder::new(payload).read_to_string(&mut text).expect("gzip frame");
+        } else {
+            text = String::from_utf8(payload.to_vec()).expect("utf-8 frame");
+        }
+        let events: Vec<Value> = serde_json::from_str(&text).expect("a JSON array of events");
+        let full = events.iter().find(|e| e["type"] == FULL_SNAPSHOT).expect("a full snapshot");
+        return wanted
+            .iter()
+            .map(|html_id| find_node(&full["data"]["node"], html_id).unwrap_or_else(|| panic!("no #{html_id}")))
+            .collect();
+    }
+}
+
+fn find_node(node: &Value, html_id: &str) -> Option<u64> {
+    if node["attributes"]["id"] == html_id {
+        return node["id"].as_u64();
+    }
+    node["childNodes"].as_array()?.iter().find_map(|child| find_node(child, html_id))
+}
+
+/// The agent highlights, clicks, types and scrolls on the visitor's page by mirror node
+/// ids: the outline shows, the page's own click handler runs, the text field gets the
+/// value with `input` and `change` as typing gives, the password field is refused by
+/// the page (its value unchanged, the agent told why), the box scrolls; then the agent
+/// sends the visitor to another page by its real URL, and the visitor stays inside the
+/// session. With `allow_console` granted, code runs in the page and its result or error
+/// comes back to the agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_clicks_types_scrolls_and_navigates_but_never_types_into_a_password_field() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let session = tandem.create_session("https://app.test/control").await;
+    let short_id = session.short_id.clone();
+    let args = visitor_args(tandem, &session.proxy_url, &short_id);
+    let scenario = tokio::spawn(async move { run_scenario("mirror_control", &args).await });
+
+    step_reached(tandem, &short_id, "ready").await;
+    let with_console = r#"{"agent":{"id":"agent-1","name":"Ann"},"permissions":{"allow_console":true}}"#;
+    let (mut agent, _) = tandem.agent_for(&short_id, with_console).await.join().await;
+    let ids = node_ids(&mut agent, &["press", "name", "pw", "box"]).await;
+    let [press, name, pw, scroll_box] = [ids[0], ids[1], ids[2], ids[3]];
+    control(&mut agent, json!({"action": "highlight", "id": press})).await;
+    control(&mut agent, json!({"action": "click", "id": press, "x": 10, "y": 10})).await;
+    control(&mut agent, json!({"action": "type", "id": pw, "value": "stolen"})).await;
+    let refused = next_of(&mut agent, "refused").await;
+    assert_eq!((&refused["action"], &refused["reason"]), (&json!("type"), &json!("masked")), "{refused}");
+    control(&mut agent, json!({"action": "console", "code": "document.title + ' ' + (1 + 1)"})).await;
+    let answer = next_of(&mut agent, "console_result").await;
+    assert_eq!(answer["result"], "\"Control 2\"", "{answer}");
+    control(&mut agent, json!({"action": "console", "code": "throw new Error('nope')"})).await;
+    let failure = next_of(&mut agent, "console_result").await;
+    assert!(failure["error"].as_str().is_some_and(|e| e.contains("nope")), "{failure}");
+    control(&mut agent, json!({"action": "type", "id": name, "value": "hello"})).await;
+    control(&mut agent, json!({"action": "scroll", "id": scroll_box, "x": 0, "y": 500})).await;
+    step_reached(tandem, &short_id, "acted").await;
+    control(&mut agent, json!({"action": "navigate", "to": "url", "url": "https://app.test/control/other"})).await;
+    let result = scenario.await.expect("scenario task");
+
+    assert_eq!(result["highlighted"], 1, "{result:#}");
+    assert_eq!(result["pressed"], 1, "the button's own handler ran once: {result:#}");
+    assert_eq!((&result["name"], &result["changed"]), (&json!("hello"), &json!("hello")), "{result:#}");
+    assert_eq!(result["inputs"], 1, "{result:#}");
+    assert_eq!(result["password"], "", "the password field is untouched: {result:#}");
+    assert_eq!(result["box_scroll"], 500, "{result:#}");
+    assert_eq!(result["url_after"], session.url("https://app.test/control/other"), "inside the session: {result:#}");
+    assert_eq!(result["heading"], "Other page", "{result:#}");
 }
