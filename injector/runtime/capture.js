@@ -23,7 +23,9 @@ const RRWEB_FULL_SNAPSHOT = 2;
 const RRWEB_INCREMENTAL = 3;
 const RRWEB_META = 4;
 const RRWEB_MUTATION = 0;
+const RRWEB_INPUT = 5;
 const RRWEB_ELEMENT = 2;
+const RRWEB_TEXT = 3;
 /** Form elements whose value is in their attributes. */
 const CAPTURE_FIELDS = new Set(['input', 'textarea', 'select', 'option']);
 /** Natives taken before any page script runs. */
@@ -39,17 +41,32 @@ function captureStars(text) {
   return '*'.repeat(String(text).length);
 }
 
+/** Text as rrweb masks it: every character but white space becomes `*`. */
+function captureMaskText(text) {
+  return String(text).replace(/\S/g, '*');
+}
+
 /**
  * Scrubs rrweb events in place before they are sent: drops Tandem's own elements from
- * snapshots and added nodes, and hides the values that attributes of masked form
- * fields still carry (a `value` attribute the field no longer shows, a chosen option).
- * `maskedId(id)` says whether the node with that mirror id is masked.
+ * snapshots and added nodes, hides the values that attributes of masked form fields
+ * still carry (a `value` attribute the field no longer shows, a chosen option), and
+ * masks what rrweb's own checks miss (text changed later in a shadow root inside a
+ * masked element: rrweb's `closest()` stops at the shadow root). `maskedId(id)` says
+ * whether the node with that mirror id is masked (mask.js's rule).
  */
 function captureScrub(events, maskedId) {
   for (const event of events) {
-    if (event.type === RRWEB_FULL_SNAPSHOT) scrubNode(event.data.node, maskedId);
-    if (event.type === RRWEB_INCREMENTAL && event.data.source === RRWEB_MUTATION && event.data.adds) {
-      event.data.adds = event.data.adds.filter((add) => scrubNode(add.node, maskedId));
+    const data = event.data;
+    if (event.type === RRWEB_FULL_SNAPSHOT) scrubNode(data.node, maskedId);
+    if (event.type !== RRWEB_INCREMENTAL) continue;
+    if (data.source === RRWEB_MUTATION) {
+      if (data.adds) data.adds = data.adds.filter((add) => scrubNode(add.node, maskedId));
+      for (const text of data.texts || []) {
+        if (typeof text.value === 'string' && maskedId(text.id)) text.value = captureMaskText(text.value);
+      }
+    }
+    if (data.source === RRWEB_INPUT && typeof data.text === 'string' && maskedId(data.id)) {
+      data.text = captureStars(data.text);
     }
   }
   return events;
@@ -65,6 +82,9 @@ function scrubNode(node, maskedId) {
       delete node.attributes.selected;
       delete node.attributes.checked;
     }
+  }
+  if (node.type === RRWEB_TEXT && !node.isStyle && node.textContent && maskedId(node.id)) {
+    node.textContent = captureMaskText(node.textContent);
   }
   if (Array.isArray(node.childNodes)) node.childNodes = node.childNodes.filter((child) => scrubNode(child, maskedId));
   return true;
@@ -195,5 +215,5 @@ function startCapture(win) {
 }
 
 if (typeof module === 'object' && module.exports) {
-  module.exports = { captureBlockSelector, captureScrub, captureEncode, captureStars, CAPTURE_GZIP_FROM };
+  module.exports = { captureMaskText, captureBlockSelector, captureScrub, captureEncode, captureStars, CAPTURE_GZIP_FROM };
 }

@@ -9,6 +9,7 @@ const {
   captureScrub,
   captureEncode,
   captureStars,
+  captureMaskText,
   CAPTURE_GZIP_FROM,
 } = require('./capture.js');
 
@@ -23,6 +24,34 @@ test('media in or of a masked element are blocked', () => {
 test('placeholders have the length of the text', () => {
   assert.equal(captureStars('s3cr3t'), '******');
   assert.equal(captureStars(''), '');
+  assert.equal(captureMaskText(' my pin\n'), ' ** ***\n');
+});
+
+test('scrubbing masks text and input values of masked nodes that rrweb let through', () => {
+  const mutation = {
+    type: 3,
+    data: {
+      source: 0,
+      adds: [{ parentId: 2, node: { type: 3, id: 11, textContent: 'in shadow' } }],
+      texts: [
+        { id: 12, value: 'changed secret' },
+        { id: 13, value: 'public' },
+      ],
+      attributes: [],
+      removes: [],
+    },
+  };
+  const style = { type: 3, data: { source: 0, adds: [{ parentId: 2, node: { type: 3, id: 14, isStyle: true, textContent: 'a{}' } }] } };
+  const input = { type: 3, data: { source: 5, id: 15, text: 'typed', isChecked: false } };
+  const masked = new Set([11, 12, 14, 15]);
+  captureScrub([mutation, style, input], (id) => masked.has(id));
+  assert.equal(mutation.data.adds[0].node.textContent, '** ******');
+  assert.deepEqual(mutation.data.texts, [
+    { id: 12, value: '******* ******' },
+    { id: 13, value: 'public' },
+  ]);
+  assert.equal(style.data.adds[0].node.textContent, 'a{}');
+  assert.equal(input.data.text, '*****');
 });
 
 const element = (id, tagName, attributes, childNodes = []) => ({ type: 2, id, tagName, attributes, childNodes });

@@ -3,7 +3,8 @@
 // every byte the page sent on its live socket is searched for them.
 //
 //   args: { proxy_url, secrets: [..], public: [..], typed: { user, password, pasted,
-//           toggle_before, toggle_after, attribute } }
+//           toggle_before, toggle_after, attribute,
+//           shadow_text, shadow_data } }
 //   result: { snapshot_flags, secrets: {secret: [where]}, public: {text: bool},
 //             placeholders: {secret: bool}, blank_image, signed_in_snapshot, frames }
 import { recordLiveFrames, sentFrames, whereSent, describe, SNAPSHOT } from './mirror_common.mjs';
@@ -29,6 +30,12 @@ export default async function mirrorMasking(page, args, ctx) {
   // A page script writing a secret into a field's value attribute.
   await page.evaluate((value) => document.getElementById('pw').setAttribute('value', value), typed.attribute);
   await page.locator('#masked-input').fill('MASKEDINPUT777' + typed.pasted);
+  // Text changed later in a shadow root inside a masked element: new nodes, new data.
+  await page.evaluate(({ text, data }) => {
+    const root = document.getElementById('shadow-host').shadowRoot;
+    root.querySelector('span').textContent = text;
+    root.querySelector('b').firstChild.data = data;
+  }, { text: typed.shadow_text, data: typed.shadow_data });
   await page.locator('#user').blur();
   // The events flowed: the public text typed last is there.
   await ctx.waitFor(() => whereSent(frames, typed.user).length > 0, 10000);

@@ -214,7 +214,10 @@ impl Sites {
                     .merge(control_sites::routes())
                     .merge(mirror_sites::app()),
             ),
-            ("api.test", runtime_sites::api(shared.clone()).merge(worker_sites::api_routes())),
+            (
+                "api.test",
+                runtime_sites::api(shared.clone()).merge(worker_sites::api_routes()).merge(mirror_sites::frames()),
+            ),
             // A host without a direct label (hashed fallback): the same routes as api.test.
             ("under_score.test", runtime_sites::api(shared.clone()).merge(frame_sites::fallback_api())),
         ]);
