@@ -161,6 +161,21 @@ pub enum WatchError {
     /// Client: the visitor was deleted.
     #[error("this visitor no longer exists")]
     VisitorGone,
+    /// Client: a method other than GET or HEAD for the page's assets.
+    #[error("the page's assets can only be read")]
+    ReadOnly,
+    /// Client: an asset address that names no origin of the visitor's session.
+    #[error("there is no such asset in this session")]
+    NoSuchAsset,
+    /// Client: an asset of another visitor's session.
+    #[error("this asset belongs to another session")]
+    ForeignSession,
+    /// Client: an asset that is not an image, font, stylesheet or media file.
+    #[error("only images, fonts, stylesheets and media are shown to agents, not {0:?}")]
+    NotInert(String),
+    /// The asset could not be fetched (the upstream failed, the rules keep it out).
+    #[error(transparent)]
+    Asset(#[from] ProxyError),
     /// Ours: the records failed.
     #[error("internal error: {0}")]
     Store(#[from] crate::store::StoreError),
@@ -174,6 +189,10 @@ impl WatchError {
             WatchError::Expired | WatchError::AlreadyUsed => (StatusCode::GONE, "Watch link no longer valid"),
             WatchError::SessionEnded => (StatusCode::GONE, "Session ended"),
             WatchError::VisitorGone => (StatusCode::NOT_FOUND, "Visitor not found"),
+            WatchError::ReadOnly => (StatusCode::METHOD_NOT_ALLOWED, "Read only"),
+            WatchError::NoSuchAsset => (StatusCode::NOT_FOUND, "Not found"),
+            WatchError::ForeignSession | WatchError::NotInert(_) => (StatusCode::FORBIDDEN, "Not allowed"),
+            WatchError::Asset(e) => (e.status(), e.title()),
             WatchError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
         }
     }

@@ -11,8 +11,9 @@
 use std::io::Write;
 use std::sync::LazyLock;
 
+use axum::body::Body;
 use bytes::Bytes;
-use http::HeaderValue;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use sha2::{Digest, Sha256};
 
 /// Where every label serves the page runtime.
@@ -63,10 +64,13 @@ pub const WORKER_RUNTIME_JS: &str = concat!(
     include_str!("../injector/runtime/worker_main.js"),
     "})();\n"
 );
-/// A runtime script as served: compressed once and given a version once per process.
+/// A script or stylesheet of Tandem's as served: compressed once and given a version
+/// once per process.
 pub struct Script {
-    /// The script.
+    /// The text.
     pub text: &'static str,
+    /// Its `Content-Type`.
+    pub content_type: &'static str,
     /// The script, gzipped.
     pub gzip: Bytes,
     /// The digest naming this text: the ETag's value and the `v` of versioned URLs.
@@ -76,14 +80,15 @@ pub struct Script {
 }
 
 impl Script {
-    fn new(text: &'static str) -> Self {
+    /// `text`, served as `content_type`.
+    pub fn new(text: &'static str, content_type: &'static str) -> Self {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         // Writing to a Vec cannot fail.
         let gzip = encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
         let digest = Sha256::digest(text.as_bytes());
         let version: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         let etag = HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"runtime\""));
-        Script { text, gzip: Bytes::from(gzip), version, etag }
+        Script { text, content_type, gzip: Bytes::from(gzip), version, etag }
     }
 
     /// Whether a request's query names this version (`v=<version>`): such a URL always
@@ -91,12 +96,61 @@ impl Script {
     pub fn is_named_by(&self, query: Option<&str>) -> bool {
         query.is_some_and(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "v" && v == self.version))
     }
+
+    /// `path?v=<version>`: the URL that may be cached for good.
+    pub fn versioned_url(&self, path: &str) -> String {
+        format!("{path}?v={}", self.version)
+    }
+
+    /// The response to a request with `headers` and `query`: a versioned URL is cached for
+    /// good, any other revalidated each time.
+    pub fn respond(&self, headers: &HeaderMap, query: Option<&str>) -> Response<Body> {
+        let header_text =
+            |name| headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+        let fresh = header_text(header::IF_NONE_MATCH)
+            .split(',')
+            .any(|tag| tag.trim().trim_start_matches("W/").as_bytes() == self.etag.as_bytes());
+        let gzip = accepts_gzip(&header_text(header::ACCEPT_ENCODING));
+        let mut response = match (fresh, gzip) {
+            (true, _) => {
+                let mut response = Response::new(Body::empty());
+                *response.status_mut() = StatusCode::NOT_MODIFIED;
+                response
+            }
+            (false, true) => {
+                let mut response = Response::new(Body::from(self.gzip.clone()));
+                response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                response
+            }
+            (false, false) => Response::new(Body::from(self.text)),
+        };
+        let out = response.headers_mut();
+        out.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        let cache = if self.is_named_by(query) { "public, max-age=31536000, immutable" } else { "no-cache" };
+        out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        out.insert(header::ETAG, self.etag.clone());
+        out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        response
+    }
 }
 
+/// Whether an `Accept-Encoding` value lists gzip without refusing it (`q=0`).
+fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|entry| {
+        let mut fields = entry.split(';').map(str::trim);
+        fields.next().is_some_and(|coding| coding.eq_ignore_ascii_case("gzip"))
+            && !fields.any(|param| param.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0))
+    })
+}
+
+/// `Content-Type` of Tandem's scripts.
+pub const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
 /// The page runtime as served.
-pub static PAGE_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(RUNTIME_JS));
+pub static PAGE_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(RUNTIME_JS, JAVASCRIPT));
 /// The worker part as served.
-pub static WORKER_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(WORKER_RUNTIME_JS));
+pub static WORKER_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(WORKER_RUNTIME_JS, JAVASCRIPT));
 
 static PAGE_SCRIPT_TAG: LazyLock<String> =
     LazyLock::new(|| format!(r#"<script src="{PAGE_RUNTIME_PATH}?v={}"></script>"#, PAGE_RUNTIME.version));

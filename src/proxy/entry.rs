@@ -13,7 +13,7 @@ use url::{Position, Url};
 use super::context::{TANDEM_PATH_PREFIX, is_bound, query_param};
 use super::cookie::{self, COOKIE_PATH};
 use crate::error::ProxyError;
-use crate::injector::{PAGE_RUNTIME, PAGE_RUNTIME_PATH, Script, WORKER_RUNTIME, WORKER_RUNTIME_PATH};
+use crate::injector::{PAGE_RUNTIME, PAGE_RUNTIME_PATH, WORKER_RUNTIME, WORKER_RUNTIME_PATH};
 use crate::origin::UpstreamOrigin;
 use crate::origin::binding::set_cookie_value;
 use crate::server::AppState;
@@ -49,8 +49,8 @@ pub async fn local_response(
         return Route::Proxy(body);
     }
     Route::Local(match path {
-        PAGE_RUNTIME_PATH => Ok(script_response(parts, &PAGE_RUNTIME)),
-        WORKER_RUNTIME_PATH => Ok(script_response(parts, &WORKER_RUNTIME)),
+        PAGE_RUNTIME_PATH => Ok(PAGE_RUNTIME.respond(&parts.headers, parts.uri.query())),
+        WORKER_RUNTIME_PATH => Ok(WORKER_RUNTIME.respond(&parts.headers, parts.uri.query())),
         TO_PATH => to_label(app, parts, session),
         COOKIE_PATH => cookie::serve(app, parts, body, session, origin).await,
         // The whole prefix is Tandem's: nothing below it is ever sent upstream.
@@ -58,46 +58,6 @@ pub async fn local_response(
             Some(token) => enter(app, parts, session, origin, token),
             None => Err(ProxyError::NoSuchTandemPath),
         },
-    })
-}
-
-/// A runtime script: a versioned URL is cached for good, any other revalidated each time.
-fn script_response(parts: &Parts, served: &Script) -> Response<Body> {
-    let header_text =
-        |name| parts.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    let fresh = header_text(header::IF_NONE_MATCH)
-        .split(',')
-        .any(|tag| tag.trim().trim_start_matches("W/").as_bytes() == served.etag.as_bytes());
-    let gzip = accepts_gzip(&header_text(header::ACCEPT_ENCODING));
-    let mut response = match (fresh, gzip) {
-        (true, _) => {
-            let mut response = Response::new(Body::empty());
-            *response.status_mut() = StatusCode::NOT_MODIFIED;
-            response
-        }
-        (false, true) => {
-            let mut response = Response::new(Body::from(served.gzip.clone()));
-            response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            response
-        }
-        (false, false) => Response::new(Body::from(served.text)),
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
-    let cache = if served.is_named_by(parts.uri.query()) { "public, max-age=31536000, immutable" } else { "no-cache" };
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(header::ETAG, served.etag.clone());
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response
-}
-
-/// Whether an `Accept-Encoding` value lists gzip without refusing it (`q=0`).
-fn accepts_gzip(accept_encoding: &str) -> bool {
-    accept_encoding.split(',').any(|entry| {
-        let mut fields = entry.split(';').map(str::trim);
-        fields.next().is_some_and(|coding| coding.eq_ignore_ascii_case("gzip"))
-            && !fields.any(|param| param.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0))
     })
 }
 

@@ -92,6 +92,16 @@ pub fn body_filter(
         BodyKind::Css => Box::new(css::CssStreamRewriter::new(urls, limits.css_buffer)),
         BodyKind::Prefixed(prefix) => Box::new(prefix::PrefixFilter::new(prefix)),
     };
+    decoded(rewriter, content_encoding, limits)
+}
+
+/// `rewriter` behind the decoders of `content_encoding` (undone last to first), so that it
+/// reads the body as the upstream wrote it; `None` for a coding Tandem cannot decode.
+pub fn decoded(
+    rewriter: Box<dyn BodyFilter>,
+    content_encoding: Option<&str>,
+    limits: &RewriteLimits,
+) -> Option<Box<dyn BodyFilter>> {
     let codings = parse_content_encoding(content_encoding.unwrap_or(""))?;
     // Codings were applied in header order, so they are undone last to first.
     let mut decoders = codings.iter().rev().map(|&c| Decoder::new(c, limits.max_decompression_ratio));

@@ -4,6 +4,8 @@
 //! socket ([`crate::live::agent_socket`]) admit only that credential, and carry the
 //! permissions the integrator gave the link.
 
+mod asset;
+mod bundle;
 pub mod token;
 mod viewer;
 
@@ -13,11 +15,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use sha2::{Digest, Sha256};
 
-use crate::error::WatchError;
+use crate::error::{ProxyError, WatchError};
 use crate::live::now_millis;
 use crate::origin::binding::{cookie_pairs, random_token, secrets_match};
 use crate::proxy::error_page::render_page;
@@ -46,12 +48,16 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/watch/{token}", get(open_link))
         .route("/watch/s/{link_id}", get(viewer::page))
         .route("/watch/s/{link_id}/live", get(crate::live::agent_socket))
+        .route("/watch/s/{link_id}/asset/{*rest}", any(asset::serve))
+        .route("/watch/assets/{name}", get(bundle::serve))
 }
 
 impl IntoResponse for WatchError {
     fn into_response(self) -> Response {
-        if let WatchError::Store(e) = &self {
-            tracing::error!(error = %e, "watch link");
+        match &self {
+            WatchError::Store(e) => tracing::error!(error = %e, "watch link"),
+            WatchError::Asset(ProxyError::Upstream(e)) => tracing::info!(error = %e, "agent asset: upstream failed"),
+            _ => {}
         }
         let (status, title) = self.status_and_title();
         render_page(status, title, &self.to_string()).into_response()

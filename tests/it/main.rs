@@ -18,6 +18,7 @@ mod live_sessions;
 mod mirror_capture;
 mod mirror_control;
 mod mirror_relay;
+mod mirror_viewer;
 mod modules;
 mod passthrough;
 mod requests;

@@ -296,6 +296,7 @@ fn shop(shared: Arc<Shared>) -> Router {
         .route("/upload", post(upload))
         .route("/ws", get(websocket))
         .with_state(shared)
+        .merge(super::viewer_sites::routes())
 }
 
 async fn shop_home(Extension(scheme): Extension<Scheme>) -> Response {

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod relay;
 pub mod runtime_sites;
 pub mod tls;
+pub mod viewer_sites;
 pub mod webhook_receiver;
 pub mod worker_sites;
 
