@@ -49,6 +49,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../injector/runtime/presence.js"),
     include_str!(concat!(env!("OUT_DIR"), "/rrweb-record.js")),
     include_str!("../injector/runtime/capture.js"),
+    include_str!("../injector/runtime/capture_patches.js"),
     include_str!("../injector/runtime/main.js"),
     "})();\n"
 );

@@ -142,6 +142,8 @@ function startCapture(win) {
   let pendingFlags = 0;
   let flushTimer = null;
   let sending = Promise.resolve();
+  // The natives' descriptors before this recording patched them (capture_patches.js).
+  let natives = null;
 
   const flush = () => {
     flushTimer = null;
@@ -180,6 +182,7 @@ function startCapture(win) {
     const mask = maskSelector();
     const masked = (id) => isMasked(captureRecorder.mirror.getNode(id));
     captureMirror = captureRecorder.mirror;
+    natives = capturePrototypeDescriptors(win);
     stopRecording =
       captureRecorder({
         emit: (event) => queue(event, of, masked),
@@ -194,6 +197,11 @@ function startCapture(win) {
         slimDOMOptions: { script: true, comment: true },
         inlineStylesheet: true,
       }) || null;
+    captureDisguisePatches(natives);
+    // A page still loading is patched at DOMContentLoaded (rrweb's listener is first).
+    if (win.document.readyState === 'loading') {
+      win.addEventListener('DOMContentLoaded', () => captureDisguisePatches(natives), { once: true });
+    }
   };
 
   // After mask.js has taken this hello's selectors (startMasking runs first).
@@ -206,11 +214,17 @@ function startCapture(win) {
     if (message.state === 'ended') stop();
   });
   onLiveMessage('capture', (message) => (message.on === true ? start() : stop()));
-  onLiveMessage('snapshot', () => stopRecording && captureRecorder.takeFullSnapshot());
+  // rrweb patches some natives again at every snapshot.
+  const snapshot = () => {
+    if (!stopRecording) return;
+    captureRecorder.takeFullSnapshot();
+    captureDisguisePatches(natives);
+  };
+  onLiveMessage('snapshot', snapshot);
   onLiveClosed(stop);
   // Back to this tab: the relay follows the page that sent the latest snapshot.
   win.document.addEventListener('visibilitychange', () => {
-    if (stopRecording && win.document.visibilityState === 'visible') captureRecorder.takeFullSnapshot();
+    if (win.document.visibilityState === 'visible') snapshot();
   });
 }
 

@@ -119,7 +119,9 @@ async fn the_capture_runs_from_an_agents_join_to_the_sessions_end() {
 /// rrweb records by option what plain markup does not hold: text in a shadow root, a
 /// constructed stylesheet and a rule inserted into it later, the content of a frame of
 /// the same origin; a frame of another label of the session is not in the mirror (a
-/// known limit, KNOWN_LIMITS.md). Recording adds no enumerable global to the page.
+/// known limit, KNOWN_LIMITS.md). Recording adds no enumerable global to the page, and
+/// the natives rrweb patches (a field's value setter, insertRule, attachShadow) print as
+/// before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shadow_roots_constructed_styles_and_same_origin_frames_are_mirrored_without_globals() {
     let world = World::start().await;
@@ -134,4 +136,5 @@ async fn shadow_roots_constructed_styles_and_same_origin_frames_are_mirrored_wit
     assert_eq!(result["found"]["OTHERLABELFRAMEINSIDE"], false, "{result:#}");
     assert!(result["globals_before"].as_array().is_some_and(|g| !g.is_empty()), "{result:#}");
     assert_eq!(result["globals_during"], result["globals_before"], "recording added globals");
+    assert_eq!(result["natives_during"], result["natives_before"], "recording shows in natives");
 }
