@@ -1,41 +1,144 @@
-// The viewer's start: the agent socket, the status line and the End button.
-(() => {
-  const $ = (id) => document.getElementById(id);
-  const socketUrl = location.href.replace(/^http/, "ws").replace(/[?#].*$/, "") + "/live";
-  let socket, ended = false, onEndUrl = null, delay = 500;
-  const show = (state, text) => { $("status").dataset.state = state; $("status").textContent = text; };
-  function endedBy(reason) {
-    ended = true;
-    show("ended", "Session ended" + (reason ? " (" + reason + ")" : ""));
-    $("end").disabled = true;
-    if (onEndUrl) location.href = onEndUrl; else window.close();
-  }
-  function connect() {
-    socket = new WebSocket(socketUrl);
-    socket.onopen = () => { delay = 500; show("connected", "Connected"); };
-    socket.onmessage = (event) => {
-      const message = JSON.parse(event.data);
-      if (message.type === "hello") {
-        onEndUrl = (message.branding && message.branding.on_end_url) || null;
-        $("agent").textContent = message.agent.name || message.agent.id;
-        $("visitor").textContent = message.visitor.short_id;
-      }
-      if (message.type === "hello" || message.type === "visitor") {
-        const v = message.visitor;
-        $("url").textContent = v.url || "—";
-        $("browser").textContent = [v.browser_name, v.device_type].filter(Boolean).join(", ") || "—";
-        show("connected", v.is_online === false ? "Visitor offline" : "Connected");
-      }
-      if (message.type === "ended") endedBy(message.reason);
-    };
-    socket.onclose = (event) => {
-      if (ended) return;
-      if (event.code === 4403 || event.code === 4410) { endedBy(event.reason); return; }
-      show("connecting", "Reconnecting…");
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 10000);
-    };
-  }
-  $("end").onclick = () => { if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "end_session" })); };
-  connect();
-})();
+// The viewer's start: the agent socket (reconnecting with backoff to the same `/live`
+// while the session goes on), the status line, the visitor's browser and device, the
+// End button, zoom, branding, and the embedding page's `postMessage` control.
+//
+// Embedding (branding `naked: "page_only"`): the parent may post `{type: 'tandem:end'}`,
+// `{type: 'tandem:zoom', zoom: 'fit' | 'in' | 'out' | <scale>}` and
+// `{type: 'tandem:mode', mode}`; the viewer posts `{type: 'tandem:status', state, text}`
+// and `{type: 'tandem:ended', reason}` to it.
+
+const $ = (id) => document.getElementById(id);
+const socketUrl = location.href.replace(/^http/, 'ws').replace(/[?#].*$/, '') + '/live';
+const assetBase = location.pathname.replace(/\/$/, '') + '/asset/';
+const rewriteUrls = makeAssetRewriter(document.documentElement.dataset.contentOrigin, assetBase);
+let socket = null;
+let ended = false;
+let onEndUrl = null;
+let delay = 500;
+let online = true;
+let live = false;
+let agentId = null;
+let embedded = false;
+
+const toParent = (message) => {
+  if (embedded && window.parent !== window) window.parent.postMessage(message, '*');
+};
+const show = (state, text) => {
+  $('status').dataset.state = state;
+  $('status').textContent = text;
+  toParent({ type: 'tandem:status', state, text });
+};
+const showConnected = () => {
+  if (!online) show('offline', 'Visitor offline');
+  else show('connected', live ? 'Live' : "Waiting for the visitor's page");
+  $('notice').hidden = live && online;
+  $('notice').textContent = online ? "Waiting for the visitor's page…" : 'The visitor is offline.';
+};
+
+const stage = makeStage($('frame'), $('area'), ({ scale }) => {
+  $('zoom-level').textContent = Math.round(scale * 100) + '%';
+});
+const send = (message) => {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+};
+const chain = makeChain({
+  reset(events) {
+    events.forEach(rewriteUrls);
+    stage.reset(events);
+    live = true;
+    showConnected();
+  },
+  apply(events) {
+    events.forEach(rewriteUrls);
+    stage.apply(events);
+  },
+  resync: () => send({ type: 'resync' }),
+});
+const controls = makeControls({ glass: $('glass'), stage, send, $ });
+
+function endedBy(reason) {
+  ended = true;
+  show('ended', 'Session ended' + (reason ? ' (' + reason + ')' : ''));
+  toParent({ type: 'tandem:ended', reason });
+  $('end').disabled = true;
+  if (onEndUrl) location.href = onEndUrl;
+  else window.close();
+}
+
+function brand(branding) {
+  onEndUrl = (branding && branding.on_end_url) || null;
+  const naked = branding && branding.naked;
+  document.body.dataset.naked = naked === 'page_only' ? 'page_only' : naked === true ? 'naked' : 'no';
+  embedded = naked === 'page_only';
+}
+
+function showVisitor(visitor) {
+  $('url').textContent = visitor.url || '—';
+  $('browser').textContent = [visitor.browser_name, visitor.device_type].filter(Boolean).join(', ') || '—';
+  online = visitor.is_online !== false;
+  if (!online) live = false;
+  showConnected();
+}
+
+function connect() {
+  socket = new WebSocket(socketUrl);
+  socket.binaryType = 'arraybuffer';
+  chain.restart();
+  socket.onopen = () => {
+    delay = 500;
+  };
+  socket.onmessage = (event) => {
+    if (typeof event.data !== 'string') {
+      chain.push(event.data);
+      return;
+    }
+    const message = JSON.parse(event.data);
+    switch (message.type) {
+      case 'hello':
+        brand(message.branding);
+        agentId = message.agent.id;
+        $('agent').textContent = message.agent.name || message.agent.id;
+        $('visitor').textContent = message.visitor.short_id;
+        controls.permit(message.permissions);
+        showVisitor(message.visitor);
+        break;
+      case 'visitor':
+        showVisitor(message.visitor);
+        break;
+      case 'agents':
+        controls.agents(message.agents, agentId);
+        break;
+      case 'refused':
+        controls.refused(message);
+        break;
+      case 'consent':
+        $('notice').hidden = false;
+        $('notice').textContent = message.state === 'declined' ? 'The visitor declined sharing.' : 'Asking the visitor to share…';
+        break;
+      case 'ended':
+        endedBy(message.reason);
+        break;
+    }
+  };
+  socket.onclose = (event) => {
+    if (ended) return;
+    if (event.code === 4403 || event.code === 4410) {
+      endedBy(event.reason);
+      return;
+    }
+    show('reconnecting', 'Reconnecting…');
+    setTimeout(connect, delay);
+    delay = Math.min(delay * 2, 10000);
+  };
+}
+
+$('end').addEventListener('click', () => send({ type: 'end_session' }));
+for (const button of document.querySelectorAll('[data-zoom]')) button.addEventListener('click', () => stage.zoom(button.dataset.zoom));
+addEventListener('message', (event) => {
+  if (!embedded || event.source !== window.parent || !event.data) return;
+  const message = event.data;
+  if (message.type === 'tandem:end') send({ type: 'end_session' });
+  if (message.type === 'tandem:zoom') stage.zoom(message.zoom);
+  if (message.type === 'tandem:mode') controls.setMode(message.mode);
+});
+connect();

@@ -34,6 +34,10 @@ static VIEWER_JS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         concat!(
             "// Tandem's agent viewer (injector/viewer/*.js).\n(function () {\n'use strict';\n",
+            include_str!("../../injector/viewer/frames.js"),
+            include_str!("../../injector/viewer/urls.js"),
+            include_str!("../../injector/viewer/stage.js"),
+            include_str!("../../injector/viewer/controls.js"),
             include_str!("../../injector/viewer/main.js"),
             "})();\n"
         ),

@@ -135,7 +135,7 @@ async fn an_agents_browser_watches_through_its_link_and_ends_the_session() {
 
     for (viewer, url) in [("first", "https://shop.test/login"), ("second", "https://shop.test/login?agent=watching")] {
         let report = &result[viewer];
-        assert_eq!(report["status"], "Connected", "{viewer}: {report:#}");
+        assert_eq!(report["status"], "connected", "{viewer}: {report:#}");
         assert_eq!(report["url"], url, "{viewer}: {report:#}");
         assert_eq!(report["browser"], "Chrome, desktop", "{viewer}: {report:#}");
         assert_eq!(report["visitor"], session.short_id.as_str(), "{viewer}: {report:#}");
@@ -146,9 +146,9 @@ async fn an_agents_browser_watches_through_its_link_and_ends_the_session() {
     // The viewer follows the visitor as it moves, leaves and comes back (the scenario
     // waited for each of these).
     for (step, status, url) in [
-        ("followed", "Connected", "https://shop.test/login?agent=watching"),
-        ("away", "Visitor offline", "https://shop.test/login?agent=watching"),
-        ("back", "Connected", "https://shop.test/login?visitor=back"),
+        ("followed", "connected", "https://shop.test/login?agent=watching"),
+        ("away", "offline", "https://shop.test/login?agent=watching"),
+        ("back", "connected", "https://shop.test/login?visitor=back"),
     ] {
         assert_eq!(result[step], serde_json::json!({"status": status, "url": url}), "{step}");
     }

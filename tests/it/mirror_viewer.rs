@@ -168,3 +168,52 @@ async fn the_viewer_page_loads_versioned_code_under_a_strict_policy() {
     let missing = tandem.send(get(&tandem.control_url("/watch/assets/nothing.js"))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// The agent's Chromium watches the visitor's Chromium through the viewer: it sees the
+/// page's text and an element the visitor adds later; the replay iframe is sandboxed
+/// without `allow-scripts` and the page's script ran neither there nor in the viewer; the
+/// page's image loads through the asset endpoint (the upstream saw that request with the
+/// session's cookies) while a POST there is refused; the Click tool presses the page's
+/// button; `naked` hides Tandem's brand and `page_only` every control.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_sees_the_visitors_page_rebuilt_inert_and_can_click() {
+    let world = World::start_with(quick_live).await;
+    let session = world.tandem.create_session("https://shop.test/mirror/page").await;
+    let args = serde_json::json!({
+        "control": world.tandem.control_url(""),
+        "api_key": crate::support::API_KEY,
+        "short_id": session.short_id,
+        "proxy_url": session.proxy_url,
+    });
+    let result = crate::support::browser::run_scenario("mirror_viewer", &args).await;
+
+    assert_eq!(result["text"], "Hello from the visitor's page", "{result:#}");
+    assert_eq!(result["added"], "Added by the visitor", "{result:#}");
+    assert_eq!(result["status_text"], "Live", "{result:#}");
+    let sandbox = result["sandbox"].as_str().expect("the replay iframe is sandboxed");
+    assert!(!sandbox.contains("allow-scripts"), "{sandbox}");
+    assert_eq!(result["script_ran_in_replay"], false, "{result:#}");
+    assert!(result["script_touched_viewer"].is_null(), "{result:#}");
+    let src = result["photo"]["src"].as_str().expect("src");
+    assert!(src.starts_with("/watch/s/") && src.contains("/asset/") && src.ends_with("/mirror/photo.svg"), "{src}");
+    assert_eq!(result["photo"]["width"], PHOTO_SIZE.0, "{result:#}");
+    let through_endpoint: Vec<_> = world
+        .upstream
+        .requests_to("shop.test", "/mirror/photo.svg")
+        .into_iter()
+        .filter(|seen| seen.header("sec-fetch-site").as_deref() == Some("same-site"))
+        .collect();
+    assert!(!through_endpoint.is_empty(), "the agent's image request never reached the upstream");
+    for seen in through_endpoint {
+        // (`from_asset` is the image's own cookie, set when the visitor's page loaded it.)
+        let names = cookie_names(seen.header("cookie").as_deref());
+        assert!(["a", "b", "c"].iter().all(|n| names.iter().any(|m| m == n)), "{seen:?}");
+        assert!(!names.iter().any(|n| n.starts_with("tandem")), "{seen:?}");
+    }
+    assert_eq!(result["post_status"], 405, "{result:#}");
+    assert!(result["pressed"].as_str().is_some_and(|t| t.starts_with("pressed")), "{result:#}");
+    assert_eq!(result["naked"]["brand_shown"], false, "{result:#}");
+    assert_eq!(result["naked"]["tools_shown"], true, "{result:#}");
+    assert_eq!(result["page_only"]["header_shown"], false, "{result:#}");
+    assert_eq!(result["page_only"]["tools_shown"], false, "{result:#}");
+}

@@ -10,7 +10,7 @@
 //             not_in_session_after, reused: { status, url, text }, second: viewer report,
 //             away, back, after_end: { url, title }, ended_again }
 //   followed / away / back: what the viewer showed then, { status, url }
-//   viewer report: { viewer_url, status, url, browser, visitor, agent, states: [{ state, text }] }
+//   viewer report: { viewer_url, status (the status line's state), url, browser, visitor, agent, states: [{ state, text }] }
 import { restApi } from './api_common.mjs';
 
 export default async function apiViewer(page, args, ctx) {
@@ -46,7 +46,7 @@ export default async function apiViewer(page, args, ctx) {
       agent,
       report: {
         viewer_url: agent.page.url(),
-        status: await text('status'),
+        status: await agent.page.$eval('#status', (s) => s.dataset.state),
         url: await text('url'),
         browser: await text('browser'),
         visitor: await text('visitor'),
@@ -71,7 +71,7 @@ export default async function apiViewer(page, args, ctx) {
   // Waits until the viewer shows `status` and `url`, and says what it showed.
   const showing = async ({ agent }, status, url) => {
     const shown = () => agent.page.evaluate(() => ({
-      status: document.getElementById('status').textContent,
+      status: document.getElementById('status').dataset.state,
       url: document.getElementById('url').textContent,
     }));
     try {
@@ -87,7 +87,7 @@ export default async function apiViewer(page, args, ctx) {
   const link = await watchUrl({});
   const first = await openViewer(link);
   await page.evaluate(() => history.pushState({}, '', '/login?agent=watching'));
-  const followed = await showing(first, 'Connected', 'https://shop.test/login?agent=watching');
+  const followed = await showing(first, 'connected', 'https://shop.test/login?agent=watching');
   const inSession = (await api.visitor(args.short_id)).is_in_session;
   const ongoing = await api.sessions('?ongoing_only=true');
   await pressEnd(first);
@@ -105,10 +105,10 @@ export default async function apiViewer(page, args, ctx) {
   const second = await openViewer(await watchUrl({ branding: { on_end_url: args.on_end_url } }));
   const pageUrl = page.url();
   await page.close();
-  const away = await showing(second, 'Visitor offline', 'https://shop.test/login?agent=watching');
+  const away = await showing(second, 'offline', 'https://shop.test/login?agent=watching');
   const again = await ctx.context.newPage();
   await again.goto(pageUrl.replace(/\?.*$/, '?visitor=back'), { waitUntil: 'load' });
-  const back = await showing(second, 'Connected', 'https://shop.test/login?visitor=back');
+  const back = await showing(second, 'connected', 'https://shop.test/login?visitor=back');
   await Promise.all([second.agent.page.waitForURL(args.on_end_url, { timeout: 15000 }), pressEnd(second)]);
   const afterEnd = { url: second.agent.page.url(), title: await second.agent.page.title() };
   const endedAgain = await endedSessions();
