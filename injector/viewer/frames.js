@@ -43,6 +43,7 @@ function makeChain({ reset, apply, resync }) {
     apply(frame.events);
   };
   return {
+    /** Takes the next binary frame; the promise settles once it is handled. */
     push(buffer) {
       queue = queue.then(() => decodeFrame(buffer)).then(take, (e) => {
         console.warn('tandem: a mirror frame did not decode', e);
@@ -51,6 +52,7 @@ function makeChain({ reset, apply, resync }) {
           resync();
         }
       });
+      return queue;
     },
     /** A new socket: the relay starts again with the current chain. */
     restart() {
@@ -59,3 +61,5 @@ function makeChain({ reset, apply, resync }) {
     },
   };
 }
+
+if (typeof module === 'object' && module.exports) module.exports = { decodeFrame, makeChain };

@@ -174,7 +174,8 @@ async fn the_viewer_page_loads_versioned_code_under_a_strict_policy() {
 /// without `allow-scripts` and the page's script ran neither there nor in the viewer; the
 /// page's image loads through the asset endpoint (the upstream saw that request with the
 /// session's cookies) while a POST there is refused; the Click tool presses the page's
-/// button; `naked` hides Tandem's brand and `page_only` every control.
+/// button, the agent's pointer shows as its labelled cursor there and the Draw tool leaves
+/// a stroke; `naked` hides Tandem's brand and `page_only` every control.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_sees_the_visitors_page_rebuilt_inert_and_can_click() {
     let world = World::start_with(quick_live).await;
@@ -212,6 +213,8 @@ async fn the_agent_sees_the_visitors_page_rebuilt_inert_and_can_click() {
     }
     assert_eq!(result["post_status"], 405, "{result:#}");
     assert!(result["pressed"].as_str().is_some_and(|t| t.starts_with("pressed")), "{result:#}");
+    assert_eq!(result["cursors"][0]["name"], "Vera", "the agent's labelled cursor: {result:#}");
+    assert!(result["strokes"].as_array().is_some_and(|s| !s.is_empty()), "{result:#}");
     assert_eq!(result["naked"]["brand_shown"], false, "{result:#}");
     assert_eq!(result["naked"]["tools_shown"], true, "{result:#}");
     assert_eq!(result["page_only"]["header_shown"], false, "{result:#}");

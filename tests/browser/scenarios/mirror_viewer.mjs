@@ -4,13 +4,15 @@
 // replay shows and does: the text, an element the visitor adds afterwards, the replay
 // iframe's sandbox, whether the page's script ran anywhere on the agent's side, the
 // image as loaded through the asset endpoint, a POST to that endpoint, the agent's
-// click on the page's button through the Click tool, and two more links' branding.
+// click on the page's button through the Click tool, its pointer and a Draw stroke on
+// the visitor's page, and two more links' branding.
 //
 //   args: { proxy_url, control, api_key, short_id }
 //   result: { sandbox, text, added, script_ran_in_replay, script_touched_viewer,
-//             photo: { src, width }, post_status, pressed, status_text,
+//             photo: { src, width }, post_status, pressed, status_text, cursors, strokes,
 //             naked: { brand_shown, tools_shown }, page_only: { header_shown, tools_shown } }
 import { restApi } from './api_common.mjs';
+import { readOverlay } from './overlay_common.mjs';
 
 export default async function mirrorViewer(page, args, ctx) {
   const api = restApi('mirror_viewer', args, ['proxy_url', 'short_id']);
@@ -67,6 +69,24 @@ export default async function mirrorViewer(page, args, ctx) {
     return t && t.startsWith('pressed') && t;
   }, 15000);
 
+  // The agent's pointer shows as its labelled cursor on the visitor's page; the Draw tool
+  // leaves a stroke there.
+  await agent.page.mouse.move(box.x + 5, box.y + 5);
+  await agent.page.mouse.move(box.x + 20, box.y + 12);
+  const cursors = await ctx.waitFor(async () => {
+    const overlay = await readOverlay(page);
+    return overlay && overlay.cursors.length >= 1 && overlay.cursors;
+  }, 15000, 200);
+  await agent.page.click('[data-tool=draw]');
+  await agent.page.mouse.move(box.x + 2, box.y + 2);
+  await agent.page.mouse.down();
+  for (let i = 1; i <= 5; i += 1) await agent.page.mouse.move(box.x + 2 + i * 10, box.y + 2 + i * 5, { steps: 2 });
+  await agent.page.mouse.up();
+  const strokes = await ctx.waitFor(async () => {
+    const overlay = await readOverlay(page);
+    return overlay && overlay.strokes.length >= 1 && overlay.strokes;
+  }, 15000, 200);
+
   const branded = async (naked) => {
     const other = await ctx.newContext();
     await other.page.goto(await watchUrl({ branding: { naked } }), { waitUntil: 'load' });
@@ -84,6 +104,8 @@ export default async function mirrorViewer(page, args, ctx) {
     photo,
     post_status: postStatus,
     pressed,
+    cursors,
+    strokes,
     naked: await branded(true),
     page_only: await branded('page_only'),
   };
