@@ -191,6 +191,11 @@ async fn the_agent_sees_the_visitors_page_rebuilt_inert_and_can_click() {
     assert_eq!(result["text"], "Hello from the visitor's page", "{result:#}");
     assert_eq!(result["added"], "Added by the visitor", "{result:#}");
     assert_eq!(result["status_text"], "Live", "{result:#}");
+    let zoom = &result["zoom"];
+    let fit: u32 = zoom["fit"].as_str().and_then(|z| z.trim_end_matches('%').parse().ok()).expect("fit level");
+    assert!((10..100).contains(&fit), "the visitor's viewport is fitted into the smaller area: {zoom}");
+    assert_eq!((&zoom["full"], &zoom["out"]), (&"100%".into(), &"80%".into()), "{zoom}");
+    assert_eq!(zoom["fit_again"], zoom["fit"], "{zoom}");
     let sandbox = result["sandbox"].as_str().expect("the replay iframe is sandboxed");
     assert!(!sandbox.contains("allow-scripts"), "{sandbox}");
     assert_eq!(result["script_ran_in_replay"], false, "{result:#}");

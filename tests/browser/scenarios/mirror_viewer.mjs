@@ -9,7 +9,7 @@
 //
 //   args: { proxy_url, control, api_key, short_id }
 //   result: { sandbox, text, added, script_ran_in_replay, script_touched_viewer,
-//             photo: { src, width }, post_status, pressed, status_text, cursors, strokes,
+//             zoom: { fit, full, out, fit_again }, photo: { src, width }, post_status, pressed, status_text, cursors, strokes,
 //             naked: { brand_shown, tools_shown }, page_only: { header_shown, tools_shown } }
 import { restApi } from './api_common.mjs';
 import { readOverlay } from './overlay_common.mjs';
@@ -41,6 +41,15 @@ export default async function mirrorViewer(page, args, ctx) {
   const text = await replayText('#title');
   const statusText = await agent.page.textContent('#status');
   const sandbox = await agent.page.$eval('#frame iframe', (f) => f.getAttribute('sandbox'));
+  // Zoom: fit (the visitor's viewport is as large as the agent's whole window), 100%, −.
+  const zoomLevel = () => agent.page.textContent('#zoom-level');
+  const zoom = { fit: await zoomLevel() };
+  await agent.page.click('[data-zoom="1"]');
+  zoom.full = await zoomLevel();
+  await agent.page.click('[data-zoom=out]');
+  zoom.out = await zoomLevel();
+  await agent.page.click('[data-zoom=fit]');
+  zoom.fit_again = await zoomLevel();
 
   await page.evaluate(() => {
     const p = document.createElement('p');
@@ -99,6 +108,7 @@ export default async function mirrorViewer(page, args, ctx) {
     text,
     added,
     status_text: statusText,
+    zoom,
     script_ran_in_replay: scriptRanInReplay,
     script_touched_viewer: scriptTouchedViewer,
     photo,
