@@ -1,0 +1,184 @@
+//! Load harness of the live mirror's relay: the release `tandem` binary started as a
+//! child process on loopback; N proxy sessions, each with a simulated visitor page and
+//! two agents' viewers on the real sockets; each page sends a gzipped full snapshot,
+//! then incremental frames at a steady rate. Measured on the agents: visitor-to-agent
+//! latency (the harness's own clock at send and at receipt), frames delivered per
+//! second, frames lost or out of order; on Tandem: memory per session and CPU; and a
+//! late joiner's time to its first snapshot under that load.
+//!
+//! Run (figures in BENCHMARKS.md):
+//!
+//! ```text
+//! cargo bench --bench relay_load -- --sessions 1000 [--secs 30] [--rate 10] [--snapshot-kib 45] [--late 3]
+//! ```
+//!
+//! `cargo test --all-targets` builds it and runs it without `--bench`: it then does
+//! nothing, so the load never runs in CI.
+
+mod agent;
+mod client;
+mod report;
+mod tandem;
+mod visitor;
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::{Semaphore, watch};
+use tokio::time::Instant;
+
+use client::{Socket, Visitor};
+use report::Run;
+use visitor::{Plan, Sent};
+
+/// The harness's clock: microseconds since it started.
+pub fn now_us() -> u64 {
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_micros() as u64
+}
+
+/// What to run, from the command line.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Proxy sessions, each with one page and two agents.
+    pub sessions: usize,
+    /// Seconds the pages send for.
+    pub secs: u64,
+    /// Incremental frames per second per page.
+    pub rate: u32,
+    /// Size of the snapshot's JSON before gzip, in KiB.
+    pub snapshot_kib: usize,
+    /// Late joiners, one each on as many sessions, half-way through.
+    pub late: usize,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> anyhow::Result<Options> {
+        let mut options = Options { sessions: 10, secs: 30, rate: 10, snapshot_kib: 45, late: 3 };
+        let mut args = args.iter().filter(|a| *a != "--bench");
+        while let Some(name) = args.next() {
+            let value = args.next().with_context(|| format!("{name} needs a value"))?;
+            match name.as_str() {
+                "--sessions" => options.sessions = value.parse()?,
+                "--secs" => options.secs = value.parse()?,
+                "--rate" => options.rate = value.parse()?,
+                "--snapshot-kib" => options.snapshot_kib = value.parse()?,
+                "--late" => options.late = value.parse()?,
+                other => anyhow::bail!("unknown option {other}"),
+            }
+        }
+        anyhow::ensure!(options.sessions > 0 && options.rate > 0 && options.secs > 4, "sessions, rate > 0, secs > 4");
+        Ok(options)
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!("relay_load: a load run, only under `cargo bench --bench relay_load -- --sessions N`");
+        return Ok(());
+    }
+    let options = Options::parse(&args)?;
+    let files = tandem::raise_open_files();
+    // Three sockets per session in each process, plus the setup's short connections.
+    let needed = 3 * options.sessions as u64 + 512;
+    anyhow::ensure!(files >= needed, "open-files limit {files} < {needed}: raise it (`ulimit -n {needed}`)");
+    now_us();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(options))
+}
+
+/// One session as set up: its visitor, page socket and agents' sockets.
+type Opened = (Visitor, Socket, [(Socket, u64); 2]);
+
+async fn open_session(addr: std::net::SocketAddr) -> anyhow::Result<Opened> {
+    let visitor = Visitor::enter(addr).await?;
+    let page = visitor.open_page(addr).await?;
+    let agents = [visitor.join_agent(addr, "agent-a").await?, visitor.join_agent(addr, "agent-b").await?];
+    Ok((visitor, page, agents))
+}
+
+async fn run(options: Options) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let upstream = tandem::start_upstream().await?;
+    let tandem = tandem::Tandem::start(dir.path(), upstream).await?;
+    let addr = tandem.addr;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut run = Run::new(options, visitor::snapshot(options.snapshot_kib)?);
+    run.idle = tandem::usage(Some(tandem.pid))?;
+
+    let setup = Instant::now();
+    let gate = Arc::new(Semaphore::new(32));
+    let opening: Vec<_> = (0..options.sessions)
+        .map(|_| {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                let _permit = gate.acquire_owned().await?;
+                open_session(addr).await
+            })
+        })
+        .collect();
+    let mut sessions = Vec::with_capacity(options.sessions);
+    for opened in opening {
+        sessions.push(opened.await??);
+    }
+    run.setup = setup.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    run.connected = tandem::usage(Some(tandem.pid))?;
+
+    // The pages' phases are spread over one period, as independent pages' would be.
+    let start = Instant::now() + Duration::from_millis(500);
+    let stop_at = start + Duration::from_secs(options.secs);
+    let start_us = now_us() + 500_000;
+    let window = (start_us + 2_000_000, start_us + options.secs * 1_000_000);
+    let (stop, stopped) = watch::channel(false);
+    let (release, held) = watch::channel(false);
+    let period = Duration::from_secs(1) / options.rate;
+    let mut pages = Vec::new();
+    let mut agents = Vec::new();
+    let mut kept = Vec::new();
+    for (i, (visitor, page, watchers)) in sessions.into_iter().enumerate() {
+        let sent = Arc::new(Sent::default());
+        let plan =
+            Plan { start: start + period * i as u32 / options.sessions as u32, stop: stop_at, rate: options.rate };
+        pages.push(tokio::spawn(visitor::run(page, run.snapshot.clone(), plan, sent.clone(), held.clone())));
+        for (socket, _) in watchers {
+            agents.push(tokio::spawn(agent::run(socket, start_us, window, sent.clone(), stopped.clone())));
+        }
+        kept.push((visitor, sent));
+    }
+
+    tokio::time::sleep_until(start + Duration::from_secs(options.secs / 2)).await;
+    let cpu_from = (tandem::usage(Some(tandem.pid))?, tandem::usage(None)?);
+    let mut late = Vec::new();
+    for i in 0..options.late.min(options.sessions) {
+        let (visitor, sent) = &kept[i * options.sessions / options.late.max(1)];
+        let (socket, joined) = visitor.join_agent(addr, "agent-late").await?;
+        let watching = agent::run(socket, joined, window, sent.clone(), stopped.clone());
+        late.push((joined, tokio::spawn(watching)));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep_until(stop_at).await;
+    let cpu_to = (tandem::usage(Some(tandem.pid))?, tandem::usage(None)?);
+    run.cpu(cpu_from, cpu_to);
+    run.loaded = tandem::usage(Some(tandem.pid))?;
+
+    stop.send_replace(true);
+    for seen in agents {
+        run.add_agent(seen.await??);
+    }
+    for (joined, seen) in late {
+        run.add_late(joined, seen.await??);
+    }
+    for (_, sent) in &kept {
+        run.add_page(sent);
+    }
+    run.drained = tandem::usage(Some(tandem.pid))?;
+    release.send_replace(true);
+    for page in pages {
+        page.await??;
+    }
+    run.print();
+    tandem.stop().await?;
+    report::print_log(&dir.path().join("tandem.log"))
+}

@@ -1,0 +1,128 @@
+//! The Tandem under load: the release binary started as a child process on a free
+//! loopback port with a temporary data directory, a tiny loopback site for the proxy
+//! sessions' initial URL, and what `/proc` tells of the child (memory, CPU time).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+
+/// The API key the child is started with.
+pub const API_KEY: &str = "load-key";
+/// The site every proxy session starts on; it resolves to the loopback upstream.
+pub const SITE: &str = "shop.test";
+/// Descriptors wanted by each process: three sockets per session on each side, and room.
+const WANTED_FILES: u64 = 16_384;
+
+/// The running binary; killed when dropped.
+pub struct Tandem {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its process id, for `/proc`.
+    pub pid: u32,
+    child: Child,
+}
+
+impl Tandem {
+    /// Starts the binary with its records and log in `dir`, proxying [`SITE`] to `upstream`.
+    pub async fn start(dir: &Path, upstream: SocketAddr) -> anyhow::Result<Tandem> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let rules = dir.join("rules");
+        std::fs::create_dir_all(&rules)?;
+        let log = std::fs::File::create(dir.join("tandem.log"))?;
+        let child = Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .env_clear()
+            .env("TANDEM_LISTEN", format!("127.0.0.1:{port}"))
+            .env("TANDEM_CONTROL_ORIGIN", format!("http://localhost:{port}"))
+            .env("TANDEM_CONTENT_ORIGIN", format!("http://proxy.localhost:{port}"))
+            .env("TANDEM_DATA_DIR", dir.join("data"))
+            .env("TANDEM_RULES_DIR", &rules)
+            .env("TANDEM_API_KEY", API_KEY)
+            .env("TANDEM_ALLOW_PRIVATE_UPSTREAMS", "true")
+            .env("TANDEM_RESOLVE", format!("{{\"{SITE}\" = \"{upstream}\"}}"))
+            .env("TANDEM_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting the tandem binary")?;
+        let pid = child.id().context("the child's pid")?;
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                return Ok(Tandem { addr, pid, child });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("tandem did not listen on {addr} within 10 s (see {})", dir.join("tandem.log").display())
+    }
+
+    /// Stops it as a service manager does (SIGTERM), for a clean exit.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        std::process::Command::new("kill").args(["-TERM", &self.pid.to_string()]).status()?;
+        let exit = tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await??;
+        anyhow::ensure!(exit.success(), "tandem exited with {exit}");
+        Ok(())
+    }
+}
+
+/// Memory and CPU time of a process, read from `/proc`.
+#[derive(Clone, Copy, Debug)]
+pub struct Usage {
+    /// Resident set, in KiB.
+    pub rss_kib: u64,
+    /// Peak resident set, in KiB.
+    pub hwm_kib: u64,
+    /// User plus system CPU time, in seconds.
+    pub cpu_secs: f64,
+}
+
+/// What `/proc/<pid>` (or `/proc/self` for `None`) says now.
+pub fn usage(pid: Option<u32>) -> anyhow::Result<Usage> {
+    let dir = pid.map_or("/proc/self".to_owned(), |p| format!("/proc/{p}"));
+    let status = std::fs::read_to_string(format!("{dir}/status"))?;
+    let field = |name: &str| -> anyhow::Result<u64> {
+        let line = status.lines().find(|l| l.starts_with(name)).with_context(|| format!("{name} in {dir}/status"))?;
+        Ok(line.split_whitespace().nth(1).context("a value")?.parse()?)
+    };
+    let stat = std::fs::read_to_string(format!("{dir}/stat"))?;
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    let after_name = stat.rsplit_once(')').context("a stat line")?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 =
+        fields.get(11).context("utime")?.parse::<u64>()? + fields.get(12).context("stime")?.parse::<u64>()?;
+    let per_second = rustix::param::clock_ticks_per_second() as f64;
+    Ok(Usage { rss_kib: field("VmRSS:")?, hwm_kib: field("VmHWM:")?, cpu_secs: ticks as f64 / per_second })
+}
+
+/// Raises this process's open-files limit (the child inherits it) to what the load
+/// needs, within the hard limit; the limit in force.
+pub fn raise_open_files() -> u64 {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    let wanted = limit.maximum.map_or(WANTED_FILES, |max| max.min(WANTED_FILES));
+    if limit.current.is_some_and(|current| current < wanted) {
+        limit.current = Some(wanted);
+        if let Err(e) = setrlimit(Resource::Nofile, limit) {
+            eprintln!("could not raise the open-files limit: {e} (try `ulimit -n {WANTED_FILES}`)");
+        }
+    }
+    getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
+}
+
+/// A tiny site for the sessions' first page: one small HTML page on every path.
+pub async fn start_upstream() -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let page = "<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>\
+                <ul><li><a href=\"/a\">A</a></li><li><a href=\"/b\">B</a></li></ul></body></html>";
+    let app = axum::Router::new().fallback(move || async move { axum::response::Html(page) });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(addr)
+}
