@@ -28,6 +28,8 @@ pub struct Seen {
     pub latencies_us: Vec<u32>,
     /// Highest latency of any live incremental frame, window or not, in µs.
     pub max_us: u64,
+    /// Frames received in all.
+    pub frames: u64,
     /// Frames received in the measuring window.
     pub window_frames: u64,
     /// Frames whose sequence number skipped some (the skipped count).
@@ -76,6 +78,7 @@ pub async fn run(
             Some(Err(e)) => return Err(e.into()),
         };
         let now = now_us();
+        seen.frames += 1;
         let seq = u64::from_be_bytes(frame[..8].try_into()?);
         let snapshot = frame[STAMP_LEN] & SNAPSHOT != 0;
         let expected = last_seq.map_or(seq, |s| s + 1);

@@ -21,6 +21,7 @@ mod report;
 mod tandem;
 mod visitor;
 
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -91,11 +92,34 @@ fn main() -> anyhow::Result<()> {
 /// One session as set up: its visitor, page socket and agents' sockets.
 type Opened = (Visitor, Socket, [(Socket, u64); 2]);
 
-async fn open_session(addr: std::net::SocketAddr) -> anyhow::Result<Opened> {
-    let visitor = Visitor::enter(addr).await?;
+async fn open_sockets(addr: std::net::SocketAddr, visitor: Visitor) -> anyhow::Result<Opened> {
     let page = visitor.open_page(addr).await?;
     let agents = [visitor.join_agent(addr, "agent-a").await?, visitor.join_agent(addr, "agent-b").await?];
     Ok((visitor, page, agents))
+}
+
+/// Runs `step` for every item, 32 at a time, keeping their order.
+async fn each<T: Send + 'static, U: Send + 'static, F: Future<Output = anyhow::Result<U>> + Send + 'static>(
+    items: Vec<T>,
+    step: impl Fn(T) -> F,
+) -> anyhow::Result<Vec<U>> {
+    let gate = Arc::new(Semaphore::new(32));
+    let running: Vec<_> = items
+        .into_iter()
+        .map(|item| {
+            let gate = gate.clone();
+            let work = step(item);
+            tokio::spawn(async move {
+                let _permit = gate.acquire_owned().await?;
+                work.await
+            })
+        })
+        .collect();
+    let mut done = Vec::with_capacity(running.len());
+    for task in running {
+        done.push(task.await??);
+    }
+    Ok(done)
 }
 
 async fn run(options: Options) -> anyhow::Result<()> {
@@ -108,20 +132,10 @@ async fn run(options: Options) -> anyhow::Result<()> {
     run.idle = tandem::usage(Some(tandem.pid))?;
 
     let setup = Instant::now();
-    let gate = Arc::new(Semaphore::new(32));
-    let opening: Vec<_> = (0..options.sessions)
-        .map(|_| {
-            let gate = gate.clone();
-            tokio::spawn(async move {
-                let _permit = gate.acquire_owned().await?;
-                open_session(addr).await
-            })
-        })
-        .collect();
-    let mut sessions = Vec::with_capacity(options.sessions);
-    for opened in opening {
-        sessions.push(opened.await??);
-    }
+    let visitors = each(vec![(); options.sessions], |()| Visitor::enter(addr)).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    run.entered = tandem::usage(Some(tandem.pid))?;
+    let sessions = each(visitors, |visitor| open_sockets(addr, visitor)).await?;
     run.setup = setup.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
     run.connected = tandem::usage(Some(tandem.pid))?;

@@ -21,7 +21,9 @@ pub struct Run {
     pub setup: Duration,
     /// Tandem started, no session yet.
     pub idle: Usage,
-    /// Every session set up, sockets open, no frame sent yet.
+    /// Every proxy session made and entered (first page loaded), no socket yet.
+    pub entered: Usage,
+    /// Every session's sockets open, no frame sent yet.
     pub connected: Usage,
     /// At the end of sending: every chain built up.
     pub loaded: Usage,
@@ -38,7 +40,7 @@ pub struct Run {
     missing: u64,
     frames_sent: u64,
     snapshots_sent: u64,
-    late: Vec<(u64, u64)>,
+    late: Vec<(u64, u64, u64)>,
 }
 
 impl Run {
@@ -50,6 +52,7 @@ impl Run {
             snapshot,
             setup: Duration::ZERO,
             idle: zero,
+            entered: zero,
             connected: zero,
             loaded: zero,
             drained: zero,
@@ -85,7 +88,7 @@ impl Run {
     pub fn add_late(&mut self, joined: u64, seen: Seen) {
         self.count(&seen);
         let since = |at: Option<u64>| at.map_or(u64::MAX, |at| at - joined);
-        self.late.push((since(seen.first_snapshot_us), since(seen.first_live_us)));
+        self.late.push((since(seen.first_snapshot_us), since(seen.first_live_us), seen.frames));
     }
 
     fn count(&mut self, seen: &Seen) {
@@ -122,11 +125,12 @@ impl Run {
         );
         println!("setup of all sessions: {:.1} s", self.setup.as_secs_f64());
         println!(
-            "frames sent by pages: {} ({} snapshots); delivered to agents in the window: {:.0}/s (expected {:.0}/s)",
+            "frames sent by pages: {} ({} snapshots, {:.0}/s of {:.0}/s planned); delivered to agents in the window: {:.0}/s",
             self.frames_sent,
             self.snapshots_sent,
+            self.frames_sent as f64 / o.secs as f64,
+            n * f64::from(o.rate),
             self.window_frames as f64 / window_secs,
-            2.0 * n * f64::from(o.rate)
         );
         println!(
             "latency (ms) over {} frames: p50 {:.2}, p90 {:.2}, p99 {:.2}, p99.9 {:.2}, max in window {:.2}, max overall {:.2}",
@@ -143,8 +147,10 @@ impl Run {
             self.lost, self.out_of_order, self.missing, self.replays
         );
         println!(
-            "Tandem RSS: idle {:.1} MiB; connected {:.1} MiB ({:.1} KiB/session); chains built {:.1} MiB ({:.1} KiB/session); agents gone {:.1} MiB; peak {:.1} MiB",
+            "Tandem RSS: idle {:.1} MiB; sessions entered {:.1} MiB ({:.1} KiB/session); sockets open {:.1} MiB ({:.1} KiB/session); chains built {:.1} MiB ({:.1} KiB/session); agents gone {:.1} MiB; peak {:.1} MiB",
             mib(self.idle.rss_kib),
+            mib(self.entered.rss_kib),
+            per_session(&self.entered),
             mib(self.connected.rss_kib),
             per_session(&self.connected),
             mib(self.loaded.rss_kib),
@@ -158,15 +164,16 @@ impl Run {
             100.0 * tandem / secs,
             100.0 * harness / secs
         );
-        for (snapshot, live) in &self.late {
+        let ms = |us: u64| if us == u64::MAX { "never".to_owned() } else { format!("{:.1} ms", us as f64 / 1000.0) };
+        for (snapshot, live, frames) in &self.late {
             println!(
-                "late joiner: first snapshot after {:.1} ms, first live frame after {:.1} ms",
-                *snapshot as f64 / 1000.0,
-                *live as f64 / 1000.0
+                "late joiner: first snapshot after {}, first live frame after {}, {frames} frames",
+                ms(*snapshot),
+                ms(*live)
             );
         }
         println!(
-            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} / {} | {:.1} | {:.1} | {:.0}% |",
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} / {} | {:.1} | {:.1} | {:.1} | {:.0}% |",
             o.sessions,
             self.window_frames as f64 / window_secs,
             at(0.5),
@@ -174,6 +181,7 @@ impl Run {
             self.max_us as f64 / 1000.0,
             self.lost + self.missing,
             self.out_of_order,
+            per_session(&self.entered),
             per_session(&self.connected),
             per_session(&self.loaded),
             100.0 * tandem / secs
