@@ -73,7 +73,9 @@ function startControl(win, mapper) {
   };
   const started = (message) => {
     watched = true;
-    if (message.ask_consent === true && message.capture !== true) {
+    if (message.consent === 'declined') {
+      declined();
+    } else if (message.ask_consent === true && message.capture !== true) {
       consent = 'asking';
       hideIndicator(win);
       askConsent(win, answerConsent);

@@ -28,11 +28,20 @@ const show = (state, text) => {
   $('status').textContent = text;
   toParent({ type: 'tandem:status', state, text });
 };
+// Where the visitor's consent stands, in sessions that ask: null, 'asked', 'granted', 'declined'.
+let consent = null;
+const CONSENT_NOTICES = { asked: 'Asking the visitor to share…', declined: 'The visitor declined sharing.' };
 const showConnected = () => {
+  const waiting = online && CONSENT_NOTICES[consent];
   if (!online) show('offline', 'Visitor offline');
+  else if (waiting) show('consent', waiting);
   else show('connected', live ? 'Live' : "Waiting for the visitor's page");
-  $('notice').hidden = live && online;
-  $('notice').textContent = online ? "Waiting for the visitor's page…" : 'The visitor is offline.';
+  $('notice').hidden = live && online && !waiting;
+  $('notice').textContent = online ? waiting || "Waiting for the visitor's page…" : 'The visitor is offline.';
+};
+const showConsent = (state) => {
+  consent = state || null;
+  showConnected();
 };
 
 const stage = makeStage($('frame'), $('area'), ({ scale }) => {
@@ -101,6 +110,7 @@ function connect() {
         $('visitor').textContent = message.visitor.short_id;
         controls.permit(message.permissions);
         showVisitor(message.visitor);
+        showConsent(message.consent);
         break;
       case 'visitor':
         showVisitor(message.visitor);
@@ -112,8 +122,7 @@ function connect() {
         controls.refused(message);
         break;
       case 'consent':
-        $('notice').hidden = false;
-        $('notice').textContent = message.state === 'declined' ? 'The visitor declined sharing.' : 'Asking the visitor to share…';
+        showConsent(message.state);
         break;
       case 'ended':
         endedBy(message.reason);

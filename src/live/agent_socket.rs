@@ -13,7 +13,7 @@ use axum::response::Response;
 use http::HeaderMap;
 
 use super::sessions::END_AGENT;
-use super::{AgentConnection, AgentFeed, AgentInfo, MAX_SOCKET_MESSAGE, MirrorWatch, control};
+use super::{AgentConnection, AgentFeed, AgentInfo, MAX_SOCKET_MESSAGE, MirrorWatch, SOCKET_READ_BUFFER, control};
 use crate::api::views::VisitorView;
 use crate::error::WatchError;
 use crate::server::AppState;
@@ -44,9 +44,11 @@ pub async fn agent_socket(
         "language": link.grant.language,
         "notes": link.grant.initial_notes,
         "visitor": visitor,
+        "consent": app.live.consent_state(&link.visitor_id),
     });
     Ok(upgrade
         .max_message_size(MAX_SOCKET_MESSAGE)
+        .read_buffer_size(SOCKET_READ_BUFFER)
         .on_upgrade(move |socket| serve(app, link, connection, (hello, last_shown), socket)))
 }
 
@@ -166,20 +168,28 @@ fn heard(
             watch.mirror.mark_lagging(watch.tap.id);
             watch.tap.lagged.notify_one();
         }
-        "control" => match control::check(said, &link.grant.agent.id, &link.grant.permissions) {
-            Ok(action) => {
-                if !watch.mirror.tell_source(Arc::from(action.to_string())) {
-                    let action = action["action"].clone();
-                    return Some(
-                        serde_json::json!({"type": "refused", "action": action, "reason": "the visitor's page is not connected"}),
-                    );
+        "control" => {
+            // Until the visitor allows, agents do nothing on its page.
+            let checked = if app.live.consent_withheld(&link.visitor_id) {
+                Err(control::Refusal::of(said, "no_consent"))
+            } else {
+                control::check(said, &link.grant.agent.id, &link.grant.permissions)
+            };
+            match checked {
+                Ok(action) => {
+                    if !watch.mirror.tell_source(Arc::from(action.to_string())) {
+                        let action = action["action"].clone();
+                        return Some(
+                            serde_json::json!({"type": "refused", "action": action, "reason": "the visitor's page is not connected"}),
+                        );
+                    }
+                }
+                Err(refusal) => {
+                    tracing::info!(link = %link.id, agent = %link.grant.agent.id, action = %refusal.action, reason = refusal.reason, "control refused");
+                    return Some(refusal.message());
                 }
             }
-            Err(refusal) => {
-                tracing::info!(link = %link.id, agent = %link.grant.agent.id, action = %refusal.action, reason = refusal.reason, "control refused");
-                return Some(refusal.message());
-            }
-        },
+        }
         _ => {}
     }
     None

@@ -24,6 +24,12 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// Refuses the action `said` names, for `reason`.
+    pub fn of(said: &Value, reason: &'static str) -> Self {
+        let action = said["action"].as_str().unwrap_or_default();
+        Refusal { action: action.chars().take(32).collect(), reason }
+    }
+
     /// The message telling the agent.
     pub fn message(&self) -> Value {
         json!({"type": "refused", "action": self.action, "reason": self.reason})
@@ -48,7 +54,7 @@ fn permission_of(action: &str) -> Option<Option<&'static str>> {
 /// `permissions`; the message for the visitor's page when it is allowed and well formed.
 pub fn check(said: &Value, agent_id: &str, permissions: &Value) -> Result<Value, Refusal> {
     let action = said["action"].as_str().unwrap_or_default();
-    let refuse = |reason| Refusal { action: action.chars().take(32).collect(), reason };
+    let refuse = |reason| Refusal::of(said, reason);
     let permission = permission_of(action).ok_or_else(|| refuse("unknown action"))?;
     if permission.is_some_and(|p| permissions[p] != true) {
         return Err(refuse("not permitted"));

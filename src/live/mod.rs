@@ -8,6 +8,7 @@
 //! that following a link (one page closes, the next opens) is not a coming and going.
 
 mod agent_socket;
+mod consent;
 mod control;
 mod mirror;
 mod sessions;
@@ -39,6 +40,11 @@ const VISITOR_EVENT_BACKLOG: usize = 16;
 const MAX_CODE_DRAWS: usize = 64;
 /// Largest message a visitor's page or an agent's viewer may send on a live socket.
 const MAX_SOCKET_MESSAGE: usize = 64 * 1024;
+/// Bytes read from a live socket at a time. Every open page and viewer holds one such
+/// buffer for as long as it is open; tungstenite's default of 128 KiB made them most of
+/// a session's memory (BENCHMARKS.md), while live messages are small and a large frame
+/// is simply read in more steps.
+const SOCKET_READ_BUFFER: usize = 8 * 1024;
 
 /// The current time as [`Millis`].
 pub fn now_millis() -> Millis {
@@ -62,6 +68,8 @@ struct VisitorLive {
     generation: u64,
     lookup_code: String,
     presence: Presence,
+    /// Whether its proxy session asks the visitor's consent (`require_consent`).
+    requires_consent: bool,
     events: broadcast::Sender<Arc<str>>,
 }
 
@@ -154,18 +162,20 @@ impl Live {
     /// A page of the visitor's opened its presence socket. `stored_code` is the code
     /// the records hold; it is kept unless another online visitor has it now.
     /// `presence.url` is the URL the records hold, kept unless a page online now said
-    /// a later one.
+    /// a later one. `requires_consent` is its proxy session's `require_consent`.
     pub fn visitor_connected(
         self: &Arc<Self>,
         short_id: &str,
         stored_code: &str,
         presence: Presence,
+        requires_consent: bool,
     ) -> VisitorConnection {
         let mut entry = self.visitors.entry(short_id.to_owned()).or_insert_with(|| VisitorLive {
             connections: 0,
             generation: 0,
             lookup_code: self.claim_lookup_code(short_id, stored_code),
             presence: Presence::default(),
+            requires_consent,
             events: broadcast::channel(VISITOR_EVENT_BACKLOG).0,
         });
         entry.connections += 1;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use super::consent::Consent;
 use super::{Live, now_millis};
 use crate::store::{AgentVisit, Millis, SessionRecord, StoreError, WatchLinkRecord, random_id};
 
@@ -33,6 +34,8 @@ pub struct SessionLive {
     ended: watch::Sender<Option<&'static str>>,
     /// Ticks when the visitor's page, browser or presence changes.
     visitor: watch::Sender<()>,
+    /// Whether the visitor let the agents see its page.
+    pub(super) consent: Consent,
 }
 
 impl SessionLive {
@@ -43,6 +46,7 @@ impl SessionLive {
             generation: 0,
             ended: watch::channel(None).0,
             visitor: watch::channel(()).0,
+            consent: Consent::default(),
         }
     }
 }
@@ -121,7 +125,7 @@ impl Live {
     pub fn agent_joined(self: &Arc<Self>, link: &WatchLinkRecord) -> Result<AgentConnection, JoinRefused> {
         let now = now_millis();
         let mut started = false;
-        let mut session = match &link.session_id {
+        let mut entry = match &link.session_id {
             // A link joins once: back to its own session while that goes on, never to a later one.
             Some(joined) => match self.sessions.get_mut(&link.visitor_id) {
                 Some(session) if session.record.id == *joined => session,
@@ -132,7 +136,7 @@ impl Live {
                 self.new_session(link, now)
             }),
         };
-        let session = &mut *session;
+        let session = &mut *entry;
         let record = &mut session.record;
         let presence = session.links.entry(link.id.clone()).or_insert_with(|| {
             // The agent's visit goes on when it comes back through another link, or
@@ -163,6 +167,7 @@ impl Live {
         let (ended, visitor) = (session.ended.subscribe(), session.visitor.subscribe());
         let (record, session_id) = (record.clone(), session.record.id.clone());
         let (link_id, agent) = (link.id.clone(), link.grant.agent.clone());
+        drop(entry);
         self.writer.write("agent joined", move |s| {
             if started {
                 s.insert_session(&record)?;
@@ -174,9 +179,7 @@ impl Live {
             s.touch_agent(&agent, now)
         });
         if started {
-            let started =
-                serde_json::json!({"type": "session", "state": "started", "capture": true, "ask_consent": false});
-            self.tell_visitor(&link.visitor_id, started);
+            self.tell_visitor_started(&link.visitor_id);
             tracing::info!(session = %session_id, visitor = %link.visitor_id, "co-browsing session started");
         }
         Ok(AgentConnection {

@@ -24,8 +24,8 @@ fn live(dir: &std::path::Path) -> Arc<Live> {
 async fn a_lookup_code_is_unique_among_online_visitors_and_freed_when_they_leave() {
     let dir = tempfile::tempdir().expect("dir");
     let live = live(dir.path());
-    let first = live.visitor_connected("v1", "1234", Presence::default());
-    let second = live.visitor_connected("v2", "1234", Presence::default());
+    let first = live.visitor_connected("v1", "1234", Presence::default(), false);
+    let second = live.visitor_connected("v2", "1234", Presence::default(), false);
     assert_eq!(first.lookup_code, "1234");
     assert_ne!(second.lookup_code, "1234", "another online visitor holds it");
     assert!((0..500).all(|_| {
@@ -33,7 +33,7 @@ async fn a_lookup_code_is_unique_among_online_visitors_and_freed_when_they_leave
         code != first.lookup_code && code != second.lookup_code
     }));
     // A second page of the same visitor keeps its code.
-    let again = live.visitor_connected("v1", "1234", Presence::default());
+    let again = live.visitor_connected("v1", "1234", Presence::default(), false);
     assert_eq!(again.lookup_code, "1234");
     drop((first, again));
     let offline = async {
@@ -42,6 +42,6 @@ async fn a_lookup_code_is_unique_among_online_visitors_and_freed_when_they_leave
         }
     };
     tokio::time::timeout(Duration::from_secs(5), offline).await.expect("v1 goes offline after its grace");
-    let third = live.visitor_connected("v3", "1234", Presence::default());
+    let third = live.visitor_connected("v3", "1234", Presence::default(), false);
     assert_eq!(third.lookup_code, "1234", "v1 went offline: its code is free again");
 }

@@ -13,7 +13,7 @@ use http::{Request, Response, header};
 use hyper::body::Incoming;
 
 use super::sessions::END_VISITOR;
-use super::{Live, MAX_SOCKET_MESSAGE, VisitorConnection, now_millis};
+use super::{Live, MAX_SOCKET_MESSAGE, SOCKET_READ_BUFFER, VisitorConnection, now_millis};
 use crate::error::ProxyError;
 use crate::proxy::context::{find_session, is_bound};
 use crate::rewrite::Mapping;
@@ -58,12 +58,13 @@ pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Resul
         url: visitor.presence.url.clone(),
         last_seen_at: Some(now_millis()),
     };
-    let connection = app.live.visitor_connected(&visitor.short_id, &visitor.lookup_code, presence);
+    let requires_consent = session.require_consent;
+    let connection = app.live.visitor_connected(&visitor.short_id, &visitor.lookup_code, presence, requires_consent);
     let live = app.live.clone();
-    let in_session = live.is_in_session(&visitor.short_id);
     let response = upgrade
         .max_message_size(MAX_MIRROR_FRAME)
-        .on_upgrade(move |socket| serve(live, mapping, connection, in_session, mask, socket))
+        .read_buffer_size(SOCKET_READ_BUFFER)
+        .on_upgrade(move |socket| serve(live, mapping, connection, requires_consent, mask, socket))
         .into_response();
     Ok(response.map(Body::new))
 }
@@ -72,19 +73,23 @@ async fn serve(
     live: Arc<Live>,
     mapping: Mapping,
     mut connection: VisitorConnection,
-    in_session: bool,
+    requires_consent: bool,
     mask: Vec<String>,
     mut socket: WebSocket,
 ) {
-    let hello = serde_json::json!({
+    let sharing = live.sharing(&connection.short_id, requires_consent);
+    let mut hello = serde_json::json!({
         "type": "hello",
         "visitor_id": connection.short_id,
         "lookup_code": connection.lookup_code,
-        "in_session": in_session,
-        "capture": in_session,
+        "in_session": sharing.is_some(),
+        "capture": false,
         "ask_consent": false,
         "mask": mask,
     });
+    if let Some(sharing) = sharing {
+        sharing.fill(&mut hello);
+    }
     if socket.send(Message::text(hello.to_string())).await.is_err() {
         return;
     }
@@ -106,8 +111,11 @@ async fn serve(
                 }
             }
             message = socket.recv() => match message {
-                Some(Ok(Message::Binary(frame))) => connection.mirror.publish(connection.page_id, &frame),
-                Some(Ok(Message::Text(text))) if text.len() <= MAX_SOCKET_MESSAGE => heard(&live, &mapping, &connection, &text),
+                // Without the visitor's consent nothing reaches an agent, whatever the page sends.
+                Some(Ok(Message::Binary(frame))) => if live.may_mirror(&connection.short_id, requires_consent) {
+                    connection.mirror.publish(connection.page_id, &frame);
+                },
+                Some(Ok(Message::Text(text))) if text.len() <= MAX_SOCKET_MESSAGE => heard(&live, &mapping, &connection, requires_consent, &text),
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return,
             },
@@ -117,7 +125,7 @@ async fn serve(
 
 /// What the visitor's page said. Pages report their own (label) address; the records
 /// keep the real one.
-fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &str) {
+fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, requires_consent: bool, text: &str) {
     let short_id = connection.short_id.as_str();
     let said: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
     match said["type"].as_str() {
@@ -125,6 +133,11 @@ fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &
             let url = said["url"].as_str().filter(|u| u.len() <= MAX_URL_LEN).and_then(|u| mapping.upstream_of(u));
             if let Some(url) = url {
                 live.visitor_navigated(short_id, url.into());
+            }
+        }
+        Some("consent") if requires_consent => {
+            if let Some(granted) = said["granted"].as_bool() {
+                live.consent_answered(short_id, granted);
             }
         }
         Some("end_session") => {

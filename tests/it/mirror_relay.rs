@@ -4,45 +4,12 @@
 //! actions checked against the link's permissions on the server, and nothing of an
 //! ended session shown again.
 
-use futures_util::SinkExt;
-use tokio_tungstenite::tungstenite::Message;
-
 use crate::api_flow::quick_live;
-use crate::support::api::{LiveMessage, Socket, next_json, next_message, next_of, send_json};
-use crate::support::{World, bounded};
+use crate::support::World;
+use crate::support::api::{next_frame, next_json, next_of, send_frame, send_json};
 
 const SNAPSHOT: u8 = 1;
 const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
-
-/// A frame as an agent gets it: sequence number, relay time, flags, payload.
-#[derive(Debug, PartialEq)]
-struct Stamped {
-    seq: u64,
-    time: i64,
-    flags: u8,
-    body: String,
-}
-
-async fn send_frame(page: &mut Socket, flags: u8, body: &str) {
-    let mut frame = vec![flags];
-    frame.extend_from_slice(body.as_bytes());
-    bounded("sending a frame", page.send(Message::binary(frame))).await.expect("send frame");
-}
-
-/// The next frame on an agent's socket, skipping text messages.
-async fn next_frame(agent: &mut Socket) -> Stamped {
-    loop {
-        if let LiveMessage::Frame(frame) = next_message(agent).await {
-            assert!(frame.len() > 16, "a stamped frame");
-            return Stamped {
-                seq: u64::from_be_bytes(frame[..8].try_into().expect("seq")),
-                time: i64::from_be_bytes(frame[8..16].try_into().expect("time")),
-                flags: frame[16],
-                body: String::from_utf8_lossy(&frame[17..]).into_owned(),
-            };
-        }
-    }
-}
 
 fn now_millis() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64

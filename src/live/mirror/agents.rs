@@ -55,6 +55,13 @@ impl Mirror {
             let _ = agent.queue.try_send(AgentFeed::Text(message.clone()));
         }
     }
+
+    /// Sends a message to every agent's socket.
+    pub fn tell_agents(&self, message: Arc<str>) {
+        for agent in &self.state().agents {
+            let _ = agent.queue.try_send(AgentFeed::Text(message.clone()));
+        }
+    }
 }
 
 impl State {

@@ -213,3 +213,38 @@ pub async fn eventually<T, F: Future<Output = Option<T>>>(what: &str, mut check:
 pub const DELETE: Method = Method::DELETE;
 /// Method shorthand for tests.
 pub const POST: Method = Method::POST;
+
+/// A frame as an agent gets it: sequence number, relay time, flags, payload.
+#[derive(Debug, PartialEq)]
+pub struct Stamped {
+    /// Its sequence number.
+    pub seq: u64,
+    /// The relay's time.
+    pub time: i64,
+    /// The page's flag byte.
+    pub flags: u8,
+    /// The payload, as text.
+    pub body: String,
+}
+
+/// Sends a mirror frame as a visitor's page does.
+pub async fn send_frame(page: &mut Socket, flags: u8, body: &str) {
+    let mut frame = vec![flags];
+    frame.extend_from_slice(body.as_bytes());
+    bounded("sending a frame", page.send(Message::binary(frame))).await.expect("send frame");
+}
+
+/// The next frame on an agent's socket, skipping text messages.
+pub async fn next_frame(agent: &mut Socket) -> Stamped {
+    loop {
+        if let LiveMessage::Frame(frame) = next_message(agent).await {
+            assert!(frame.len() > 16, "a stamped frame");
+            return Stamped {
+                seq: u64::from_be_bytes(frame[..8].try_into().expect("seq")),
+                time: i64::from_be_bytes(frame[8..16].try_into().expect("time")),
+                flags: frame[16],
+                body: String::from_utf8_lossy(&frame[17..]).into_owned(),
+            };
+        }
+    }
+}

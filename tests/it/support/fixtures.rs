@@ -550,6 +550,7 @@ fn accounts() -> Router {
         .route("/login", get(|| async { html("<!doctype html><title>Accounts</title><p>Sign in</p>".to_owned()) }))
         .route("/echo", any(echo))
         .route("/api/me", any(api_me))
+        .merge(super::viewer_sites::other_host_routes())
 }
 
 /// A CORS API for the shop's pages: it allows the shop's real origin, with credentials.

@@ -149,8 +149,12 @@ impl Endpoint {
 
     /// Creates a session through the REST API, as an integrator would.
     pub async fn create_session(&self, initial_url: &str) -> Session {
-        let body = serde_json::json!({ "initial_url": initial_url }).to_string();
-        let reply = self.api_post("/v1.3/proxy_sessions", Some(API_KEY), body).await;
+        self.create_session_with(serde_json::json!({ "initial_url": initial_url })).await
+    }
+
+    /// Creates a session with the request body `body` (`initial_url` and settings).
+    pub async fn create_session_with(&self, body: serde_json::Value) -> Session {
+        let reply = self.api_post("/v1.3/proxy_sessions", Some(API_KEY), body.to_string()).await;
         assert_eq!(reply.status, StatusCode::OK, "creating a session failed: {}", reply.text());
         Session::from_reply(&reply, self.addr.port())
     }

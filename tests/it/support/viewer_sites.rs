@@ -1,7 +1,8 @@
 //! The pages the agent viewer's tests watch, on `shop.test` below `/mirror/`: a page with
 //! text, an image, a stylesheet whose `url()`s are relative and root-relative, and a
 //! script whose effects must never show in the agent's replay; and the things an agent
-//! must not read through the asset endpoint (a JSON document, the page itself).
+//! must not read through the asset endpoint (a JSON document, the page itself); and a
+//! page on another host (`accounts.test`) that the page links to, for following.
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
@@ -28,6 +29,14 @@ pub fn routes() -> Router {
         )
 }
 
+/// The routes on `accounts.test`: the page on another host.
+pub fn other_host_routes() -> Router {
+    let page = r#"<!doctype html><html><head><title>Away</title></head>
+<body><h1 id="title">Another host</h1><p>Followed by the agent.</p></body></html>"#;
+    Router::new()
+        .route("/mirror/away", get(move || async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page) }))
+}
+
 async fn page() -> Response {
     let page = r#"<!doctype html><html><head><title>Mirror</title>
 <link rel="stylesheet" href="/mirror/style.css"></head>
@@ -36,6 +45,7 @@ async fn page() -> Response {
 <img id="photo" src="/mirror/photo.svg" alt="photo">
 <button id="press" type="button">Press</button>
 <p id="pressed"></p>
+<a id="away" href="https://accounts.test/mirror/away">To the other host</a>
 <script>
   window.visitorScriptRan = (window.visitorScriptRan || 0) + 1;
   document.getElementById('press').addEventListener('click', () => {
