@@ -30,8 +30,10 @@ const AGENT_QUEUE: usize = 256;
 /// Messages queued for one page of the visitor (control actions, requests).
 const PAGE_QUEUE: usize = 64;
 /// A chain longer than this, and than [`CHAIN_SNAPSHOTS`] times its snapshot, asks the
-/// page for a fresh snapshot, so that a late joiner has little to replay.
-const CHAIN_SOFT_BYTES: usize = 1024 * 1024;
+/// page for a fresh snapshot, so that a late joiner has little to replay. Every watched
+/// session keeps up to this much: at 10 small frames a second it is about a minute of
+/// changes, so a page is asked for a snapshot about once a minute (BENCHMARKS.md).
+const CHAIN_SOFT_BYTES: usize = 256 * 1024;
 /// How many times its own snapshot a chain may grow before a fresh one is asked for.
 const CHAIN_SNAPSHOTS: usize = 4;
 /// A chain is never kept longer than this, whatever the page does.

@@ -10,8 +10,8 @@ use crate::support::browser::run_scenario;
 
 /// The name the site has through Tandem (resolved to the app's loopback port).
 pub(super) const HOST: &str = "admin.example.test";
-const USER: &str = "admin";
-const PASSWORD: &str = "tandem-admin-pw";
+pub(super) const USER: &str = "admin";
+pub(super) const PASSWORD: &str = "tandem-admin-pw";
 
 /// The Django site: its temporary directory (database) and its server.
 pub(super) struct Django {

@@ -12,6 +12,7 @@ mod datasette;
 mod django_admin;
 mod jupyterlite;
 mod load_times;
+mod mirror_similarity;
 mod mkdocs;
 mod openapi;
 mod pdf_fixture;
