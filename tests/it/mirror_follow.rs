@@ -1,5 +1,5 @@
 //! The visitor and two agents in three Chromium contexts through a real Tandem, for what
-//! only whole browsers show: the agent follows the visitor to another host of the site,
+//! only whole browsers show: the visitor's `:hover` state, the agent follows the visitor to another host of the site,
 //! an agent who joins late starts from the page the visitor is on now, and the end of the
 //! session stops both sides.
 
@@ -24,6 +24,11 @@ async fn the_agent_follows_the_visitor_to_another_host_a_late_agent_sees_the_cur
     let result = run_scenario("mirror_follow", &args).await;
 
     assert_eq!(result["before"], "Hello from the visitor's page", "{result:#}");
+    assert_eq!(
+        result["hover"],
+        json!(["rgb(200, 30, 30)", "rgba(0, 0, 0, 0)"]),
+        "`:hover` follows the pointer: {result:#}"
+    );
     assert!(result["indicator"].as_str().is_some_and(|t| t.contains("Stop sharing")), "{result:#}");
     assert_eq!(result["followed"], "Another host", "the agent followed without reopening anything: {result:#}");
     assert!(

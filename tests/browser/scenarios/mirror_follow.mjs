@@ -1,11 +1,11 @@
 // Two browsers through a real Tandem, the agent's viewer against the visitor's page:
-// the agent follows the visitor to a page of another host, a second agent who joins late
+// the visitor's `:hover` shows in the copy, the agent follows the visitor to a page of another host, a second agent who joins late
 // starts from the page the visitor is on now, a change shows to both, and when the first
 // agent presses End both sides stop: the viewers leave the session, the visitor's page
 // loses every trace and sends no more of the mirror.
 //
 //   args: { proxy_url, control, api_key, short_id }
-//   result: { before, followed, url_shown, late, both, indicator, ended: { late_viewer,
+//   result: { before, hover: [hovered, unhovered], followed, url_shown, late, both, indicator, ended: { late_viewer,
 //             overlay_after, told_ended, frames_after_end } }
 import { restApi } from './api_common.mjs';
 import { readOverlay } from './overlay_common.mjs';
@@ -38,6 +38,16 @@ export default async function mirrorFollow(page, args, ctx) {
 
   const first = await openViewer('agent-1', 'Ann');
   const before = await textIs(first, '#title', "Hello from the visitor's page");
+  // The visitor's pointer over an element styled by `:hover`: the copy shows that style.
+  const replayBackground = async () => {
+    const frame = await (await first.page.$('#frame iframe')).contentFrame();
+    return frame.$eval('#hover-me', (e) => getComputedStyle(e).backgroundColor);
+  };
+  const backgroundIs = (wanted) => ctx.waitFor(async () => ((await replayBackground()) === wanted ? wanted : null), 15000);
+  await page.hover('#hover-me');
+  const hovered = await backgroundIs('rgb(200, 30, 30)');
+  await page.mouse.move(1, 1);
+  const unhovered = await backgroundIs('rgba(0, 0, 0, 0)');
   const indicator = await ctx.waitFor(async () => {
     const overlay = await readOverlay(page);
     return overlay && overlay.text.includes('Stop sharing') && overlay.text;
@@ -83,6 +93,7 @@ export default async function mirrorFollow(page, args, ctx) {
   const framesAfterEnd = frames.slice(endedAt - 1).filter((f) => f.direction === 'sent' && f.binary).length;
   return {
     before,
+    hover: [hovered, unhovered],
     indicator,
     followed,
     url_shown: urlShown,

@@ -39,12 +39,14 @@ pub fn other_host_routes() -> Router {
 
 async fn page() -> Response {
     let page = r#"<!doctype html><html><head><title>Mirror</title>
-<link rel="stylesheet" href="/mirror/style.css"></head>
+<link rel="stylesheet" href="/mirror/style.css">
+<style>#hover-me:hover { background-color: rgb(200, 30, 30); }</style></head>
 <body><h1 id="title">Hello from the visitor's page</h1>
 <p class="banner">Banner</p>
 <img id="photo" src="/mirror/photo.svg" alt="photo">
 <button id="press" type="button">Press</button>
 <p id="pressed"></p>
+<p id="hover-me">Hover me</p>
 <a id="away" href="https://accounts.test/mirror/away">To the other host</a>
 <script>
   window.visitorScriptRan = (window.visitorScriptRan || 0) + 1;
