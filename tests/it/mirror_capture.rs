@@ -97,12 +97,7 @@ async fn masked_values_never_leave_the_visitors_browser() {
 async fn the_capture_runs_from_an_agents_join_to_the_sessions_end() {
     let world = World::start().await;
     let session = world.tandem.create_session("https://app.test/mirror-secrets").await;
-    let args = serde_json::json!({
-        "proxy_url": session.proxy_url,
-        "control": world.tandem.control_url(""),
-        "api_key": crate::support::API_KEY,
-        "short_id": session.short_id,
-    });
+    let args = world.tandem.scenario_args(&session);
     let result = with_agent(&world, &session, async move { run_scenario("mirror_lifecycle", &args).await }).await;
 
     assert_eq!(result["before_session"], serde_json::json!([]), "frames before the session: {result:#}");

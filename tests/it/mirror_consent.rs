@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::api_flow::quick_live;
 use crate::support::api::{Socket, next_frame, next_json, next_of, send_frame, send_json};
 use crate::support::browser::run_scenario;
-use crate::support::{API_KEY, Tandem, Visitor, World};
+use crate::support::{Tandem, Visitor, World};
 
 const SNAPSHOT: u8 = 1;
 const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
@@ -119,13 +119,7 @@ async fn consent_prompt_the_agent_sees_the_page_only_after_the_visitor_presses_a
     let tandem = &world.tandem;
     let body = json!({"initial_url": "https://shop.test/mirror/page", "require_consent": true});
     let session = tandem.create_session_with(body).await;
-    let args = json!({
-        "control": tandem.control_url(""),
-        "api_key": API_KEY,
-        "short_id": session.short_id,
-        "proxy_url": session.proxy_url,
-    });
-    let result = run_scenario("mirror_consent", &args).await;
+    let result = run_scenario("mirror_consent", &tandem.scenario_args(&session)).await;
 
     assert_eq!(result["viewer_before"]["notice"], "Asking the visitor to share…", "{result:#}");
     let prompt = result["prompt"].as_str().unwrap_or_default();

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::api_flow::quick_live;
 use crate::support::api::{DELETE, LiveMessage, Socket, eventually, next_message, next_of, send_json};
 use crate::support::browser::run_scenario;
-use crate::support::{API_KEY, Tandem, World};
+use crate::support::{Tandem, World};
 
 const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
 /// Frame flags (`injector/PROTOCOL.md`).
@@ -19,16 +19,6 @@ const SNAPSHOT: u8 = 1;
 const GZIP: u8 = 2;
 /// rrweb's event type of a full snapshot.
 const FULL_SNAPSHOT: u8 = 2;
-
-/// The scenario's args for the visitor at `proxy_url`.
-fn visitor_args(tandem: &Tandem, proxy_url: &str, short_id: &str) -> Value {
-    json!({
-        "proxy_url": proxy_url,
-        "control": tandem.control_url(""),
-        "api_key": API_KEY,
-        "short_id": short_id,
-    })
-}
 
 /// Waits until the visitor's page says it reached `step` (`?step=` in its address).
 async fn step_reached(tandem: &Tandem, short_id: &str, step: &str) {
@@ -59,7 +49,7 @@ async fn the_agents_cursor_and_strokes_show_and_the_end_of_the_session_leaves_no
     let tandem = &world.tandem;
     let session = tandem.create_session("https://app.test/control").await;
     let short_id = session.short_id.clone();
-    let args = visitor_args(tandem, &session.proxy_url, &short_id);
+    let args = tandem.scenario_args(&session);
     let scenario = tokio::spawn(async move { run_scenario("mirror_control_marks", &args).await });
 
     step_reached(tandem, &short_id, "ready").await;
@@ -140,7 +130,7 @@ async fn the_agent_clicks_types_scrolls_and_navigates_but_never_types_into_a_pas
     let tandem = &world.tandem;
     let session = tandem.create_session("https://app.test/control").await;
     let short_id = session.short_id.clone();
-    let args = visitor_args(tandem, &session.proxy_url, &short_id);
+    let args = tandem.scenario_args(&session);
     let scenario = tokio::spawn(async move { run_scenario("mirror_control", &args).await });
 
     step_reached(tandem, &short_id, "ready").await;

@@ -6,8 +6,8 @@
 use serde_json::json;
 
 use crate::api_flow::quick_live;
+use crate::support::World;
 use crate::support::browser::run_scenario;
-use crate::support::{API_KEY, World};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_follows_the_visitor_to_another_host_a_late_agent_sees_the_current_page_and_the_end_stops_both_sides()
@@ -15,13 +15,7 @@ async fn the_agent_follows_the_visitor_to_another_host_a_late_agent_sees_the_cur
     let world = World::start_with(quick_live).await;
     let tandem = &world.tandem;
     let session = tandem.create_session("https://shop.test/mirror/page").await;
-    let args = json!({
-        "control": tandem.control_url(""),
-        "api_key": API_KEY,
-        "short_id": session.short_id,
-        "proxy_url": session.proxy_url,
-    });
-    let result = run_scenario("mirror_follow", &args).await;
+    let result = run_scenario("mirror_follow", &tandem.scenario_args(&session)).await;
 
     assert_eq!(result["before"], "Hello from the visitor's page", "{result:#}");
     assert_eq!(

@@ -180,13 +180,7 @@ async fn the_viewer_page_loads_versioned_code_under_a_strict_policy() {
 async fn the_agent_sees_the_visitors_page_rebuilt_inert_and_can_click() {
     let world = World::start_with(quick_live).await;
     let session = world.tandem.create_session("https://shop.test/mirror/page").await;
-    let args = serde_json::json!({
-        "control": world.tandem.control_url(""),
-        "api_key": crate::support::API_KEY,
-        "short_id": session.short_id,
-        "proxy_url": session.proxy_url,
-    });
-    let result = crate::support::browser::run_scenario("mirror_viewer", &args).await;
+    let result = crate::support::browser::run_scenario("mirror_viewer", &world.tandem.scenario_args(&session)).await;
 
     assert_eq!(result["text"], "Hello from the visitor's page", "{result:#}");
     assert_eq!(result["added"], "Added by the visitor", "{result:#}");

@@ -7,22 +7,17 @@ use serde_json::{Value, json};
 
 use super::{django_admin, mkdocs, static_server, tandem_for};
 use crate::support::browser::run_scenario;
-use crate::support::{API_KEY, Session, Tandem};
+use crate::support::{Session, Tandem};
 
 /// Least share of matching pixels kept between the visitor's view and the agent's.
 /// Measured on this machine: see BENCHMARKS.md ("Live mirror: how alike").
 const MIN_SHARE: f64 = 0.97;
 
 async fn compare(tandem: &Tandem, session: &Session, name: &str, ready: &str, login: Value) -> Value {
-    let args = json!({
-        "name": name,
-        "proxy_url": session.proxy_url,
-        "control": tandem.control_url(""),
-        "api_key": API_KEY,
-        "short_id": session.short_id,
-        "ready_selector": ready,
-        "login": login,
-    });
+    let mut args = tandem.scenario_args(session);
+    args["name"] = name.into();
+    args["ready_selector"] = ready.into();
+    args["login"] = login;
     let result = run_scenario("app_mirror_similarity", &args).await;
     eprintln!("mirror similarity of {name}: {:.4} ({})", result["share"], result["screenshots"]);
     assert_eq!(result["zoom"], "100%", "{result:#}");

@@ -159,6 +159,17 @@ impl Endpoint {
         Session::from_reply(&reply, self.addr.port())
     }
 
+    /// What a browser scenario needs to act for `session`: its proxy URL, and the REST
+    /// API (control origin, key, visitor) to call as the integrator does.
+    pub fn scenario_args(&self, session: &Session) -> serde_json::Value {
+        serde_json::json!({
+            "proxy_url": session.proxy_url,
+            "control": self.control_url(""),
+            "api_key": API_KEY,
+            "short_id": session.short_id,
+        })
+    }
+
     /// Opens the proxy URL like a browser: gets the binding cookie and the landing page.
     pub async fn enter(&self, session: &Session) -> Visitor {
         let reply = self.send(get(&session.proxy_url)).await;
