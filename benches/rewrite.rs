@@ -1,8 +1,11 @@
 //! HTML rewrite throughput on real pages saved from real apps (`fixtures/pages`), next to
 //! lol_html parsing the same bytes with no handlers: the floor any lol_html-based
-//! rewriter stands on. Both are fed the same 16 KiB chunks, as a network would.
+//! rewriter stands on. All are fed the same 16 KiB chunks, as a network would.
 //!
-//! Run: `cargo bench --bench rewrite` (figures in BENCHMARKS.md).
+//! Run: `cargo bench --bench rewrite` (figures in BENCHMARKS.md). With
+//! `REWRITE_ONCE=<contender>:<page>` (contender `bare`, `every` or `tandem`) it rewrites
+//! that page once after one warm-up pass and exits, for instruction counts:
+//! `valgrind --tool=callgrind --toggle-collect='*measured_pass*' <bench binary>`.
 
 // criterion_group! generates an undocumented function.
 #![allow(missing_docs)]
@@ -11,7 +14,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use tandem::origin::ContentOrigin;
 use tandem::rewrite::filter::{BodyFilter, run_split};
 use tandem::rewrite::html::{HtmlFilter, HtmlOptions};
@@ -21,7 +24,7 @@ use tandem::session::jar::public_suffix_list;
 use tandem::session::{NewSession, SessionRegistry};
 use url::Url;
 
-/// Chunk size fed to both rewriters.
+/// Chunk size fed to every contender.
 const CHUNK: usize = 16 * 1024;
 /// The pages measured: the largest of each app, plus a small one.
 const PAGES: &[&str] = &[
@@ -32,6 +35,56 @@ const PAGES: &[&str] = &[
     "redoc-index.html",
 ];
 
+/// What rewrites the page.
+#[derive(Clone, Copy)]
+enum Contender {
+    /// lol_html with no handlers at all.
+    Bare,
+    /// lol_html with one empty handler on every element (which makes it tokenize every
+    /// tag, as any URL rewriter must).
+    EveryElement,
+    /// Tandem's HTML filter.
+    Tandem,
+}
+
+const CONTENDERS: [(&str, &str, Contender); 3] = [
+    ("bare", "lol_html bare", Contender::Bare),
+    ("every", "lol_html every element", Contender::EveryElement),
+    ("tandem", "tandem rewrite", Contender::Tandem),
+];
+
+/// One page and everything its rewrites need.
+struct Page {
+    input: Vec<u8>,
+    splits: Vec<usize>,
+    urls: UrlRewriter,
+    options: HtmlOptions,
+}
+
+impl Page {
+    fn load(name: &str) -> Self {
+        let input = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages").join(name))
+            .unwrap_or_else(|e| panic!("saved page {name}: {e}"));
+        let splits = (CHUNK..input.len()).step_by(CHUNK).collect();
+        let options =
+            HtmlOptions { header_encoding: None, memory_limit: 4 * 1024 * 1024, css_buffer_limit: 256 * 1024 };
+        Page { input, splits, urls: rewriter(), options }
+    }
+
+    /// Rewrites the page once with `contender`; returns the bytes written.
+    fn run(&self, contender: Contender) -> usize {
+        match contender {
+            Contender::Bare => bare_run(&self.input, &self.splits, false),
+            Contender::EveryElement => bare_run(&self.input, &self.splits, true),
+            Contender::Tandem => {
+                let mut filter = HtmlFilter::new(self.urls.clone(), &self.options).expect("utf-8");
+                let filter: &mut dyn BodyFilter = &mut filter;
+                run_split(filter, black_box(&self.input), &self.splits).expect("rewrites").len()
+            }
+        }
+    }
+}
+
 fn rewriter() -> UrlRewriter {
     let base = Url::parse("http://127.0.0.1:8000/").expect("url");
     let registry = SessionRegistry::new(public_suffix_list());
@@ -41,9 +94,7 @@ fn rewriter() -> UrlRewriter {
     UrlRewriter::new(Mapping { session, zone, rules: Arc::new(Rules::default()) }, base)
 }
 
-/// lol_html fed the same chunks, with no handlers at all or with one empty handler on
-/// every element (which makes it tokenize every tag, as any URL rewriter must); returns
-/// the bytes written.
+/// lol_html fed the chunks, with no handlers or one empty handler on every element.
 fn bare_run(input: &[u8], splits: &[usize], every_element: bool) -> usize {
     let mut total = 0;
     let mut settings = lol_html::Settings::new();
@@ -53,7 +104,7 @@ fn bare_run(input: &[u8], splits: &[usize], every_element: bool) -> usize {
     let mut rewriter = lol_html::HtmlRewriter::new(settings, |chunk: &[u8]| total += chunk.len());
     let mut start = 0;
     for &split in splits.iter().chain(std::iter::once(&input.len())) {
-        rewriter.write(&input[start..split]).expect("parses");
+        rewriter.write(&black_box(input)[start..split]).expect("parses");
         start = split;
     }
     rewriter.end().expect("ends");
@@ -61,28 +112,46 @@ fn bare_run(input: &[u8], splits: &[usize], every_element: bool) -> usize {
 }
 
 fn bench_pages(c: &mut Criterion) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages");
-    let urls = rewriter();
-    let options = HtmlOptions { header_encoding: None, memory_limit: 4 * 1024 * 1024, css_buffer_limit: 256 * 1024 };
-    for page in PAGES {
-        let input = std::fs::read(dir.join(page)).expect("saved page");
-        let splits: Vec<usize> = (CHUNK..input.len()).step_by(CHUNK).collect();
-        let mut group = c.benchmark_group(*page);
-        group.throughput(Throughput::Bytes(input.len() as u64));
-        group.bench_function("lol_html bare", |b| b.iter(|| black_box(bare_run(black_box(&input), &splits, false))));
-        group.bench_function("lol_html every element", |b| {
-            b.iter(|| black_box(bare_run(black_box(&input), &splits, true)))
-        });
-        group.bench_function("tandem rewrite", |b| {
-            b.iter(|| {
-                let mut filter = HtmlFilter::new(urls.clone(), &options).expect("utf-8");
-                let filter: &mut dyn BodyFilter = &mut filter;
-                black_box(run_split(filter, black_box(&input), &splits).expect("rewrites").len())
-            })
-        });
+    for name in PAGES {
+        let page = Page::load(name);
+        let mut group = c.benchmark_group(*name);
+        group.throughput(Throughput::Bytes(page.input.len() as u64));
+        for (_, label, contender) in CONTENDERS {
+            group.bench_function(label, |b| b.iter(|| black_box(page.run(contender))));
+        }
         group.finish();
     }
 }
 
+/// The pass callgrind counts (`--toggle-collect`): not inlined, so it has a name.
+#[inline(never)]
+fn measured_pass(page: &Page, contender: Contender) -> usize {
+    page.run(contender)
+}
+
+/// `REWRITE_ONCE=<contender>:<page>`: one warm-up pass (lazy statics, first allocations),
+/// then the measured one.
+fn once(spec: &str) -> anyhow::Result<()> {
+    let (key, name) = spec.split_once(':').ok_or_else(|| anyhow::anyhow!("REWRITE_ONCE=<contender>:<page>"))?;
+    let contender = CONTENDERS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|&(_, _, c)| c)
+        .ok_or_else(|| anyhow::anyhow!("contender {key:?}: bare, every or tandem"))?;
+    let page = Page::load(name);
+    black_box(page.run(contender));
+    let written = measured_pass(&page, contender);
+    println!("{key} {name}: {} bytes in, {written} bytes out", page.input.len());
+    Ok(())
+}
+
 criterion_group!(benches, bench_pages);
-criterion_main!(benches);
+
+fn main() -> anyhow::Result<()> {
+    if let Ok(spec) = std::env::var("REWRITE_ONCE") {
+        return once(&spec);
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    Ok(())
+}
