@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::Socket;
+use crate::live::Socket;
 use crate::now_us;
 use crate::visitor::{SENT_PREFIX, SENT_WIDTH, SNAPSHOT, Sent};
 

@@ -16,20 +16,23 @@
 //! nothing, so the load never runs in CI.
 
 mod agent;
+#[path = "../common/client.rs"]
 mod client;
+mod live;
 mod report;
+#[path = "../common/tandem.rs"]
 mod tandem;
 mod visitor;
 
-use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
-use client::{Socket, Visitor};
+use client::{Visitor, each};
+use live::Socket;
 use report::Run;
 use visitor::{Plan, Sent};
 
@@ -98,41 +101,18 @@ async fn open_sockets(addr: std::net::SocketAddr, visitor: Visitor) -> anyhow::R
     Ok((visitor, page, agents))
 }
 
-/// Runs `step` for every item, 32 at a time, keeping their order.
-async fn each<T: Send + 'static, U: Send + 'static, F: Future<Output = anyhow::Result<U>> + Send + 'static>(
-    items: Vec<T>,
-    step: impl Fn(T) -> F,
-) -> anyhow::Result<Vec<U>> {
-    let gate = Arc::new(Semaphore::new(32));
-    let running: Vec<_> = items
-        .into_iter()
-        .map(|item| {
-            let gate = gate.clone();
-            let work = step(item);
-            tokio::spawn(async move {
-                let _permit = gate.acquire_owned().await?;
-                work.await
-            })
-        })
-        .collect();
-    let mut done = Vec::with_capacity(running.len());
-    for task in running {
-        done.push(task.await??);
-    }
-    Ok(done)
-}
-
 async fn run(options: Options) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let upstream = tandem::start_upstream().await?;
-    let tandem = tandem::Tandem::start(dir.path(), upstream).await?;
+    let upstream = live::start_upstream().await?;
+    let tandem = tandem::Tandem::start(dir.path(), &[(tandem::SITE, upstream)]).await?;
     let addr = tandem.addr;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mut run = Run::new(options, visitor::snapshot(options.snapshot_kib)?);
     run.idle = tandem::usage(Some(tandem.pid))?;
 
     let setup = Instant::now();
-    let visitors = each(vec![(); options.sessions], |()| Visitor::enter(addr)).await?;
+    let first_page = format!("http://{}/", tandem::SITE);
+    let visitors = each(vec![(); options.sessions], |()| Visitor::enter(addr, first_page.clone())).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     run.entered = tandem::usage(Some(tandem.pid))?;
     let sessions = each(visitors, |visitor| open_sockets(addr, visitor)).await?;

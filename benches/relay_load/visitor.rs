@@ -13,7 +13,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::Socket;
+use crate::live::Socket;
 use crate::now_us;
 
 /// Flag of a frame that starts a chain with a full snapshot.

@@ -1,6 +1,7 @@
-//! The Tandem under load: the release binary started as a child process on a free
-//! loopback port with a temporary data directory, a tiny loopback site for the proxy
-//! sessions' initial URL, and what `/proc` tells of the child (memory, CPU time).
+//! The Tandem under load, shared by the load benches (`relay_load`, `peers`): the
+//! release binary started as a child process on a free loopback port with a temporary
+//! data directory and its upstream host names resolved to loopback servers, and what
+//! `/proc` tells of a process (memory, CPU time).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -8,12 +9,11 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 
 /// The API key the child is started with.
 pub const API_KEY: &str = "load-key";
-/// The site every proxy session starts on; it resolves to the loopback upstream.
+/// The site proxy sessions start on; it resolves to the bench's loopback upstream.
 pub const SITE: &str = "shop.test";
 /// Descriptors wanted by each process: three sockets per session on each side, and room.
 const WANTED_FILES: u64 = 16_384;
@@ -28,8 +28,10 @@ pub struct Tandem {
 }
 
 impl Tandem {
-    /// Starts the binary with its records and log in `dir`, proxying [`SITE`] to `upstream`.
-    pub async fn start(dir: &Path, upstream: SocketAddr) -> anyhow::Result<Tandem> {
+    /// Starts the binary with its records and log in `dir`, each host name of `resolve`
+    /// proxied to its loopback address.
+    pub async fn start(dir: &Path, resolve: &[(&str, SocketAddr)]) -> anyhow::Result<Tandem> {
+        let resolve: Vec<String> = resolve.iter().map(|(host, addr)| format!("\"{host}\" = \"{addr}\"")).collect();
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let rules = dir.join("rules");
         std::fs::create_dir_all(&rules)?;
@@ -43,7 +45,7 @@ impl Tandem {
             .env("TANDEM_RULES_DIR", &rules)
             .env("TANDEM_API_KEY", API_KEY)
             .env("TANDEM_ALLOW_PRIVATE_UPSTREAMS", "true")
-            .env("TANDEM_RESOLVE", format!("{{\"{SITE}\" = \"{upstream}\"}}"))
+            .env("TANDEM_RESOLVE", format!("{{{}}}", resolve.join(", ")))
             .env("TANDEM_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log)
@@ -112,17 +114,4 @@ pub fn raise_open_files() -> u64 {
         }
     }
     getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
-}
-
-/// A tiny site for the sessions' first page: one small HTML page on every path.
-pub async fn start_upstream() -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let page = "<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>\
-                <ul><li><a href=\"/a\">A</a></li><li><a href=\"/b\">B</a></li></ul></body></html>";
-    let app = axum::Router::new().fallback(move || async move { axum::response::Html(page) });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok(addr)
 }
