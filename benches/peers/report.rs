@@ -52,6 +52,8 @@ pub struct Report {
 #[derive(Clone, Copy, Debug, Default)]
 struct Medians {
     rps: f64,
+    rps_min: f64,
+    rps_max: f64,
     p50: f64,
     p99: f64,
     mib_s: f64,
@@ -70,6 +72,8 @@ fn medians(samples: &[Sample]) -> Medians {
     const MIB: f64 = 1024.0 * 1024.0;
     Medians {
         rps: of(&|s| s.figures.rps),
+        rps_min: samples.iter().map(|s| s.figures.rps).fold(f64::INFINITY, f64::min),
+        rps_max: samples.iter().map(|s| s.figures.rps).fold(0.0, f64::max),
         p50: of(&|s| s.figures.p50_ms),
         p99: of(&|s| s.figures.p99_ms),
         mib_s: of(&|s| s.figures.bytes / MIB / s.figures.secs),
@@ -130,7 +134,7 @@ impl Report {
             .map_or("?", |m| m.trim_start_matches([' ', '\t', ':']));
         let manifest = env!("CARGO_MANIFEST_DIR");
         println!("\n## Side by side: Tandem, nginx and testcafe-hammerhead\n");
-        println!("- command: `scripts/bench {}`", args.join(" "));
+        println!("- command: `{}`", ["scripts/bench".to_owned()].into_iter().chain(args).collect::<Vec<_>>().join(" "));
         println!(
             "- date: {} at commit {}",
             say("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
@@ -154,7 +158,7 @@ impl Report {
             say("node", &["--version"])
         );
         println!(
-            "\n| page | contender | body bytes | req/s | p50 (ms) | p99 (ms) | MiB/s | CPU ms per MiB | req/s vs nginx proxy_pass | errors |"
+            "\n| page | contender | body bytes | req/s (min–max) | p50 (ms) | p99 (ms) | MiB/s | CPU ms per MiB | req/s vs nginx proxy_pass | errors |"
         );
         println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         let all: Vec<Vec<Medians>> = self.samples.iter().map(|c| c.iter().map(|s| medians(s)).collect()).collect();
@@ -163,9 +167,11 @@ impl Report {
                 let m = all[c][p];
                 let size = self.sizes.get(c).and_then(|s| s.get(p)).copied().unwrap_or(0);
                 println!(
-                    "| {} | {name} | {size} | {:.0} | {:.2} | {:.2} | {:.0} | {:.1} | {} | {} |",
+                    "| {} | {name} | {size} | {:.0} ({:.0}–{:.0}) | {:.2} | {:.2} | {:.0} | {:.1} | {} | {} |",
                     page.label,
                     m.rps,
+                    m.rps_min,
+                    m.rps_max,
                     m.p50,
                     m.p99,
                     m.mib_s,
