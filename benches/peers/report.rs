@@ -141,8 +141,7 @@ impl Report {
             say("git", &["-C", manifest, "rev-parse", "--short", "HEAD"])
         );
         println!(
-            "- machine: {} cores ({}), {model}; load average {} before, {} after",
-            std::thread::available_parallelism()?,
+            "- machine: nproc {}, {model}; load average {} before, {} after (1, 5, 15 min)",
             say("nproc", &[]),
             self.load_before,
             load_average()
