@@ -30,9 +30,7 @@ const MAX_DEPTH: usize = 128;
 /// The result is CSS text: a caller putting it into an HTML attribute must still HTML-escape it.
 /// Mapped URLs are written with `<` and `>` escaped, so they cannot close a `<style>` element.
 pub fn rewrite_css(input: &str, map: &dyn UrlMap, out: &mut String) -> bool {
-    // Every rewritable construct needs a `(` (url, image-set) or an `@` (@import); most
-    // declarations have neither, and the stream rewriter calls this once per declaration.
-    if !input.bytes().any(|b| b == b'(' || b == b'@') {
+    if !may_hold_url(input.as_bytes()) {
         out.push_str(input);
         return false;
     }
@@ -42,6 +40,23 @@ pub fn rewrite_css(input: &str, map: &dyn UrlMap, out: &mut String) -> bool {
     walk(&mut parser, Context::Plain, 0, &mut w);
     w.out.push_str(input.get(w.copied..).unwrap_or_default());
     w.changed
+}
+
+/// Whether `css` may hold a URL to rewrite: `url(`, `image-set(` (also `-webkit-image-set(`)
+/// or an at-rule (`@import`), in any case, or an escape that could spell one of them. Most
+/// declarations hold none (`rgba(`, `var(` and `calc(` are common), and the stream rewriter
+/// asks once per declaration, so this must cost far less than tokenizing.
+fn may_hold_url(css: &[u8]) -> bool {
+    if memchr::memchr2(b'@', b'\\', css).is_some() {
+        return true;
+    }
+    memchr::memchr_iter(b'(', css).any(|open| {
+        let name = &css[..open];
+        let ends_with = |suffix: &[u8]| {
+            name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+        };
+        ends_with(b"url") || ends_with(b"image-set")
+    })
 }
 
 /// What a string token means in the block being walked.
@@ -256,15 +271,28 @@ impl<M: UrlMap> CssStreamRewriter<M> {
     /// Feeds one chunk; appends whatever can already be emitted to `out`.
     pub fn write(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
         let mut from = 0;
-        for (i, &b) in chunk.iter().enumerate() {
+        let mut i = 0;
+        while i < chunk.len() {
+            i += self.scanner.skip_plain(&chunk[i..]);
+            let Some(&b) = chunk.get(i) else { break };
             if self.scanner.push(b) {
-                self.pending.extend_from_slice(&chunk[from..=i]);
+                if self.pending.is_empty() {
+                    // The whole segment is in this chunk: no need to hold it.
+                    self.emit(&chunk[from..=i], out);
+                } else {
+                    let mut segment = std::mem::take(&mut self.pending);
+                    segment.extend_from_slice(&chunk[from..=i]);
+                    self.emit(&segment, out);
+                    segment.clear();
+                    self.pending = segment;
+                }
                 from = i + 1;
-                self.emit_segment(out);
-            } else if !self.passthrough && self.pending.len() + (i + 1 - from) > self.max_buffer {
-                self.passthrough = true;
             }
+            i += 1;
         }
+        // A segment longer than the buffer passes through (see `new`); one that does not end
+        // in this chunk is decided here, one that does in `emit`.
+        self.passthrough |= self.pending.len() + (chunk.len() - from) > self.max_buffer;
         self.pending.extend_from_slice(&chunk[from..]);
         if self.passthrough {
             // Hold back a split UTF-8 sequence so every emitted piece ends on a char boundary.
@@ -277,23 +305,26 @@ impl<M: UrlMap> CssStreamRewriter<M> {
 
     /// End of input: flushes the rest. The rewriter is then ready for a new stylesheet.
     pub fn finish(&mut self, out: &mut Vec<u8>) {
-        self.emit_segment(out);
+        let rest = std::mem::take(&mut self.pending);
+        self.emit(&rest, out);
         self.scanner = SafePointScanner::new();
     }
 
-    /// Emits `pending` as the end of the current segment, rewritten unless passing through.
-    fn emit_segment(&mut self, out: &mut Vec<u8>) {
-        match std::str::from_utf8(&self.pending) {
-            Ok(text) if !self.passthrough => {
-                self.scratch.clear();
-                rewrite_css(text, &self.map, &mut self.scratch);
-                out.extend_from_slice(self.scratch.as_bytes());
-            }
-            // Not valid UTF-8, or oversize: not ours to interpret, pass it through.
-            _ => out.extend_from_slice(&self.pending),
+    /// Emits the rest of the current segment (`pending` is already in it), rewritten unless
+    /// passing through.
+    fn emit(&mut self, segment: &[u8], out: &mut Vec<u8>) {
+        let passthrough = std::mem::take(&mut self.passthrough) || segment.len() > self.max_buffer;
+        if !passthrough
+            && may_hold_url(segment)
+            && let Ok(text) = std::str::from_utf8(segment)
+        {
+            self.scratch.clear();
+            rewrite_css(text, &self.map, &mut self.scratch);
+            out.extend_from_slice(self.scratch.as_bytes());
+        } else {
+            // Nothing to rewrite; or oversize, or not valid UTF-8: not ours to interpret.
+            out.extend_from_slice(segment);
         }
-        self.pending.clear();
-        self.passthrough = false;
     }
 }
 

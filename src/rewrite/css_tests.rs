@@ -596,3 +596,23 @@ fn saved_real_stylesheets_rewrite_identically_at_any_chunking() {
     }
     assert!(seen >= 5, "expected the saved stylesheets in {}", dir.display());
 }
+
+/// Real stylesheets (`fixtures/pages`), with absolute URLs added: streamed, under every
+/// chunking, they come out as `rewrite_css` rewrites each whole (the stream's fast paths
+/// skip plain bytes and declarations without a URL, and must lose nothing).
+#[test]
+fn real_stylesheets_stream_as_rewritten_whole() {
+    for name in ["django-admin-base.css", "mkdocs-material-main.min.css", "swagger-ui.css"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages").join(name);
+        let sheet = std::fs::read_to_string(&path).expect("a saved stylesheet");
+        let input = format!(
+            "@import 'https://cdn.test/b.css';\n{sheet}\n.x{{background:URL(https://cdn.test/a.png)}}\n\
+             .y{{background:-webkit-image-set(\"https://cdn.test/c.png\" 1x)}}"
+        );
+        let mut whole = String::new();
+        assert!(rewrite_css(&input, &TestMap, &mut whole), "{name}");
+        assert_eq!(whole.matches("MAPPED-cdn.test").count(), 3, "{name}");
+        let streamed = stream_all_chunkings(input.as_bytes(), BIG);
+        assert!(streamed == whole.as_bytes(), "{name}: the stream differs from the whole rewrite");
+    }
+}
