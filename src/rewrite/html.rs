@@ -128,8 +128,6 @@ impl HtmlFilter {
                     .with_max_allowed_memory_usage(options.memory_limit)
                     .with_graceful_bail_out_on_memory_limit_exceeded(true),
             )
-            // <base> is read before the generic handler maps its href.
-            .append_element_content_handler(selector("base[href]", handlers::base_handler(state.clone())))
             .append_element_content_handler(selector("*", element_handler(state.clone(), injected.clone())))
             .append_document_content_handler(DocumentContentHandlers::default().end(
                 move |end: &mut lol_html::html_content::DocumentEnd| {
@@ -139,7 +137,6 @@ impl HtmlFilter {
                     Ok(())
                 },
             ))
-            .append_element_content_handler(selector("meta[http-equiv]", handlers::meta_handler(state.clone())))
             .append_element_content_handler(selector("style", text::style_handler(state.clone())))
             .append_element_content_handler(selector(IMPORT_MAP_SELECTOR, text::script_handler(state.clone())));
         let sink = SharedSink::default();
@@ -196,7 +193,7 @@ const IMPORT_MAP_SELECTOR: &str = r#"script[type*="importmap" i]"#;
 /// Every selector the rewriter uses, parsed once: building them for each response
 /// would cost more than rewriting a small page.
 static SELECTORS: LazyLock<HashMap<&'static str, Selector>> = LazyLock::new(|| {
-    ["*", "base[href]", "meta[http-equiv]", "style", IMPORT_MAP_SELECTOR]
+    ["*", "style", IMPORT_MAP_SELECTOR]
         .into_iter()
         // Our selectors are constants; the unit tests parse every one of them.
         .map(|css| (css, css.parse::<Selector>().unwrap_or_else(|e| panic!("built-in selector {css:?}: {e}"))))
@@ -214,7 +211,10 @@ fn selector(
 /// The one handler every element goes through: it puts the runtime before the first
 /// element that can hold or run anything (inside `<head>`, or before whatever comes first
 /// in documents without one), drops `integrity`, and maps each URL-bearing attribute.
-/// One pass over the attributes costs less than a selector per attribute name.
+/// It also reads `<base href>` and `<meta http-equiv>`: one pass over the attributes costs
+/// less than a selector per attribute name, and each selector costs every element ~3% more
+/// instructions (see BENCHMARKS.md), while the tag name is asked for only when one of
+/// these attributes is there.
 fn element_handler(state: Shared, injected: Arc<AtomicBool>) -> ElementContentHandlers<'static> {
     ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
         if !injected.load(Ordering::Relaxed) {
@@ -232,6 +232,7 @@ fn element_handler(state: Shared, injected: Arc<AtomicBool>) -> ElementContentHa
         }
         let mut mapped: Vec<(&'static str, String)> = Vec::new();
         let mut has_integrity = false;
+        let mut has_http_equiv = false;
         for attribute in el.attributes() {
             let name = attribute.name();
             if name == "integrity" {
@@ -244,10 +245,19 @@ fn element_handler(state: Shared, injected: Arc<AtomicBool>) -> ElementContentHa
                 }
                 continue;
             }
-            let Some(&(name, kind)) = URL_ATTRIBUTES.iter().find(|(n, _)| *n == name) else { continue };
+            let Some(&(name, kind)) = URL_ATTRIBUTES.iter().find(|(n, _)| *n == name) else {
+                has_http_equiv |= name == "http-equiv";
+                continue;
+            };
             let raw = attribute.value();
             let value = decode_entities(&raw);
-            let state = lock(&state);
+            let mut state = lock(&state);
+            // Only the first <base href> counts; it is read before any href is mapped. A
+            // <base> is void: asking for that first spares an owned tag name for each <a>.
+            if name == "href" && !state.base_seen && !el.can_have_content() && el.tag_name() == "base" {
+                state.base_seen = true;
+                state.urls.set_base(&value);
+            }
             let map: &dyn UrlMap = &state.urls;
             let new = match kind {
                 AttrKind::Url => map.map_url(&value),
@@ -270,6 +280,9 @@ fn element_handler(state: Shared, injected: Arc<AtomicBool>) -> ElementContentHa
                 continue;
             }
             set_mapped(el, name, &value);
+        }
+        if has_http_equiv && el.tag_name() == "meta" {
+            handlers::meta_http_equiv(el, &state);
         }
         Ok(())
     })

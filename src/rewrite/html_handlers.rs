@@ -1,8 +1,8 @@
-//! The HTML rewriter's handlers for elements that need more than a URL mapped: `<base
-//! href>` (read before anything resolves against it), `<meta http-equiv>` (CSP dropped,
-//! refresh mapped) and an `<iframe srcdoc>` attribute, which holds a document of its own.
+//! What the HTML rewriter's element handler does for elements that need more than a URL
+//! mapped: `<meta http-equiv>` (CSP dropped, refresh mapped) and an `<iframe srcdoc>`
+//! attribute, which holds a document of its own.
 
-use lol_html::send::ElementContentHandlers;
+use lol_html::send::Element;
 
 use super::{HtmlFilter, HtmlOptions, PageState, Shared, lock, set_mapped};
 use crate::rewrite::filter::run_split;
@@ -28,34 +28,19 @@ pub(super) fn rewrite_srcdoc(state: &PageState, document: &str) -> Option<String
     String::from_utf8(out).ok()
 }
 
-pub(super) fn base_handler(state: Shared) -> ElementContentHandlers<'static> {
-    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
-        let mut state = lock(&state);
-        // Only the first <base href> counts; the generic href handler maps its value.
-        if !state.base_seen {
-            state.base_seen = true;
-            if let Some(href) = el.get_attribute("href") {
-                state.urls.set_base(&decode_entities(&href));
-            }
+/// `<meta http-equiv>`: a CSP is dropped (it would forbid the page's own labels and the
+/// runtime), a refresh's URL mapped.
+pub(super) fn meta_http_equiv(el: &mut Element, state: &Shared) {
+    let Some(equiv) = el.get_attribute("http-equiv") else { return };
+    let equiv = equiv.trim();
+    if equiv.eq_ignore_ascii_case("content-security-policy") {
+        el.remove();
+    } else if equiv.eq_ignore_ascii_case("refresh")
+        && let Some(content) = el.get_attribute("content")
+    {
+        let mapped = rewrite_refresh(&decode_entities(&content), &lock(state).urls);
+        if let Some(mapped) = mapped {
+            set_mapped(el, "content", &mapped);
         }
-        Ok(())
-    })
-}
-
-pub(super) fn meta_handler(state: Shared) -> ElementContentHandlers<'static> {
-    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
-        let Some(equiv) = el.get_attribute("http-equiv") else { return Ok(()) };
-        let equiv = equiv.trim();
-        if equiv.eq_ignore_ascii_case("content-security-policy") {
-            el.remove();
-        } else if equiv.eq_ignore_ascii_case("refresh")
-            && let Some(content) = el.get_attribute("content")
-        {
-            let mapped = rewrite_refresh(&decode_entities(&content), &lock(&state).urls);
-            if let Some(mapped) = mapped {
-                set_mapped(el, "content", &mapped);
-            }
-        }
-        Ok(())
-    })
+    }
 }
