@@ -9,7 +9,12 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
+
+#[path = "../../tests/shared/tandem_child.rs"]
+mod tandem_child;
+
+use tandem_child::tandem_command;
 
 /// The API key the child is started with.
 pub const API_KEY: &str = "load-key";
@@ -31,27 +36,10 @@ impl Tandem {
     /// Starts the binary with its records and log in `dir`, each host name of `resolve`
     /// proxied to its loopback address.
     pub async fn start(dir: &Path, resolve: &[(&str, SocketAddr)]) -> anyhow::Result<Tandem> {
-        let resolve: Vec<String> = resolve.iter().map(|(host, addr)| format!("\"{host}\" = \"{addr}\"")).collect();
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let rules = dir.join("rules");
-        std::fs::create_dir_all(&rules)?;
+        let mut command = tandem_command(env!("CARGO_BIN_EXE_tandem"), dir, port, API_KEY, resolve)?;
         let log = std::fs::File::create(dir.join("tandem.log"))?;
-        let child = Command::new(env!("CARGO_BIN_EXE_tandem"))
-            .env_clear()
-            .env("TANDEM_LISTEN", format!("127.0.0.1:{port}"))
-            .env("TANDEM_CONTROL_ORIGIN", format!("http://localhost:{port}"))
-            .env("TANDEM_CONTENT_ORIGIN", format!("http://proxy.localhost:{port}"))
-            .env("TANDEM_DATA_DIR", dir.join("data"))
-            .env("TANDEM_RULES_DIR", &rules)
-            .env("TANDEM_API_KEY", API_KEY)
-            .env("TANDEM_ALLOW_PRIVATE_UPSTREAMS", "true")
-            .env("TANDEM_RESOLVE", format!("{{{}}}", resolve.join(", ")))
-            .env("TANDEM_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting the tandem binary")?;
+        let child = command.stdout(Stdio::null()).stderr(log).spawn().context("starting the tandem binary")?;
         let pid = child.id().context("the child's pid")?;
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
         for _ in 0..200 {

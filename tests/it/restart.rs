@@ -7,12 +7,17 @@ use std::path::Path;
 use std::process::Stdio;
 
 use http::StatusCode;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use crate::support::api::{DELETE, eventually, next_json};
 use crate::support::fixtures::Upstream;
 use crate::support::tls::TestPki;
 use crate::support::{API_KEY, Endpoint, bounded};
+
+#[path = "../shared/tandem_child.rs"]
+mod tandem_child;
+
+use tandem_child::tandem_command;
 
 /// The `tandem` binary serving on `port` with its records in `dir`.
 struct Binary {
@@ -22,29 +27,13 @@ struct Binary {
 
 impl Binary {
     async fn start(dir: &Path, port: u16, upstream: SocketAddr) -> Binary {
-        let resolve = ["shop.test", "account.shop.test"]
-            .iter()
-            .map(|host| format!("\"{host}\" = \"{upstream}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let rules = dir.join("rules");
-        std::fs::create_dir_all(&rules).expect("rules dir");
-        let child = Command::new(env!("CARGO_BIN_EXE_tandem"))
-            .env_clear()
-            .env("TANDEM_LISTEN", format!("127.0.0.1:{port}"))
-            .env("TANDEM_CONTROL_ORIGIN", format!("http://localhost:{port}"))
-            .env("TANDEM_CONTENT_ORIGIN", format!("http://proxy.localhost:{port}"))
-            .env("TANDEM_DATA_DIR", dir.join("data"))
-            .env("TANDEM_RULES_DIR", &rules)
-            .env("TANDEM_API_KEY", API_KEY)
-            .env("TANDEM_ALLOW_PRIVATE_UPSTREAMS", "true")
-            .env("TANDEM_RESOLVE", format!("{{{resolve}}}"))
+        let resolve = [("shop.test", upstream), ("account.shop.test", upstream)];
+        let child = tandem_command(env!("CARGO_BIN_EXE_tandem"), dir, port, API_KEY, &resolve)
+            .expect("the rules dir")
             .env("TANDEM_EXTRA_ROOT_CERTS", format!("[{:?}]", TestPki::shared().write_ca(dir)))
             .env("TANDEM_VISITOR_GRACE_MS", "200")
             .env("TANDEM_SESSION_GRACE_MS", "30000")
-            .env("TANDEM_LOG", "warn")
             .stdout(Stdio::null())
-            .kill_on_drop(true)
             .spawn()
             .expect("start the tandem binary");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
