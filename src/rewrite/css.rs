@@ -34,6 +34,11 @@ pub fn rewrite_css(input: &str, map: &dyn UrlMap, out: &mut String) -> bool {
         out.push_str(input);
         return false;
     }
+    rewrite_tokens(input, map, out)
+}
+
+/// [`rewrite_css`] past its quick check: the walk over cssparser's tokens.
+fn rewrite_tokens(input: &str, map: &dyn UrlMap, out: &mut String) -> bool {
     let mut w = Splicer { input, map, out, copied: 0, changed: false };
     let mut parser_input = ParserInput::new(input);
     let mut parser = Parser::new(&mut parser_input);
@@ -319,7 +324,7 @@ impl<M: UrlMap> CssStreamRewriter<M> {
             && let Ok(text) = std::str::from_utf8(segment)
         {
             self.scratch.clear();
-            rewrite_css(text, &self.map, &mut self.scratch);
+            rewrite_tokens(text, &self.map, &mut self.scratch);
             out.extend_from_slice(self.scratch.as_bytes());
         } else {
             // Nothing to rewrite; or oversize, or not valid UTF-8: not ours to interpret.
