@@ -115,7 +115,7 @@ async fn serve(
                 Some(Ok(Message::Binary(frame))) => if live.may_mirror(&connection.short_id, requires_consent) {
                     connection.mirror.publish(connection.page_id, &frame);
                 },
-                Some(Ok(Message::Text(text))) if text.len() <= MAX_SOCKET_MESSAGE => heard(&live, &mapping, &connection, requires_consent, &text),
+                Some(Ok(Message::Text(text))) if text.len() <= MAX_SOCKET_MESSAGE => heard(&live, &mapping, &connection, &text),
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return,
             },
@@ -125,7 +125,7 @@ async fn serve(
 
 /// What the visitor's page said. Pages report their own (label) address; the records
 /// keep the real one.
-fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, requires_consent: bool, text: &str) {
+fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &str) {
     let short_id = connection.short_id.as_str();
     let said: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
     match said["type"].as_str() {
@@ -135,7 +135,8 @@ fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, require
                 live.visitor_navigated(short_id, url.into());
             }
         }
-        Some("consent") if requires_consent => {
+        // Heeded only while a question is asked (see `Live::consent_answered`).
+        Some("consent") => {
             if let Some(granted) = said["granted"].as_bool() {
                 live.consent_answered(short_id, granted);
             }
