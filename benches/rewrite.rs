@@ -1,10 +1,12 @@
-//! HTML rewrite throughput on real pages saved from real apps (`fixtures/pages`), next to
-//! lol_html parsing the same bytes with no handlers: the floor any lol_html-based
-//! rewriter stands on. All are fed the same 16 KiB chunks, as a network would.
+//! Rewrite throughput on real pages saved from real apps (`fixtures/pages`): HTML next to
+//! lol_html parsing the same bytes with no handlers (the floor any lol_html-based
+//! rewriter stands on), stylesheets next to a plain copy. All are fed the same 16 KiB
+//! chunks, as a network would.
 //!
 //! Run: `cargo bench --bench rewrite` (figures in BENCHMARKS.md). With
-//! `REWRITE_ONCE=<contender>:<page>` (contender `bare`, `every` or `tandem`) it rewrites
-//! that page once after one warm-up pass and exits, for instruction counts:
+//! `REWRITE_ONCE=<contender>:<page>` (contender `bare`, `every` or `tandem` for a page,
+//! `copy` or `css` for a stylesheet) it rewrites that page once after one warm-up pass
+//! and exits, for instruction counts:
 //! `valgrind --tool=callgrind --toggle-collect='*measured_pass*' <bench binary>`.
 
 // criterion_group! generates an undocumented function.
@@ -16,7 +18,8 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group};
 use tandem::origin::ContentOrigin;
-use tandem::rewrite::filter::{BodyFilter, run_split};
+use tandem::rewrite::css::CssStreamRewriter;
+use tandem::rewrite::filter::{BodyFilter, FilterError, run_split};
 use tandem::rewrite::html::{HtmlFilter, HtmlOptions};
 use tandem::rewrite::{Mapping, UrlRewriter};
 use tandem::rules::Rules;
@@ -34,6 +37,8 @@ const PAGES: &[&str] = &[
     "mkdocs-material-api.html",
     "redoc-index.html",
 ];
+/// The stylesheets measured: the largest of each app that has one.
+const STYLESHEETS: &[&str] = &["django-admin-base.css", "mkdocs-material-main.min.css", "swagger-ui.css"];
 
 /// What rewrites the page.
 #[derive(Clone, Copy)]
@@ -45,13 +50,19 @@ enum Contender {
     EveryElement,
     /// Tandem's HTML filter.
     Tandem,
+    /// The chunks copied to the output, as a pass-through would.
+    Copy,
+    /// Tandem's stylesheet filter.
+    Css,
 }
 
-const CONTENDERS: [(&str, &str, Contender); 3] = [
+const PAGE_CONTENDERS: [(&str, &str, Contender); 3] = [
     ("bare", "lol_html bare", Contender::Bare),
     ("every", "lol_html every element", Contender::EveryElement),
     ("tandem", "tandem rewrite", Contender::Tandem),
 ];
+const STYLESHEET_CONTENDERS: [(&str, &str, Contender); 2] =
+    [("copy", "copy", Contender::Copy), ("css", "tandem css rewrite", Contender::Css)];
 
 /// One page and everything its rewrites need.
 struct Page {
@@ -78,10 +89,31 @@ impl Page {
             Contender::EveryElement => bare_run(&self.input, &self.splits, true),
             Contender::Tandem => {
                 let mut filter = HtmlFilter::new(self.urls.clone(), &self.options).expect("utf-8");
-                let filter: &mut dyn BodyFilter = &mut filter;
-                run_split(filter, black_box(&self.input), &self.splits).expect("rewrites").len()
+                self.filter(&mut filter)
+            }
+            Contender::Copy => self.filter(&mut CopyFilter),
+            Contender::Css => {
+                self.filter(&mut CssStreamRewriter::new(self.urls.clone(), self.options.css_buffer_limit))
             }
         }
+    }
+
+    fn filter(&self, filter: &mut dyn BodyFilter) -> usize {
+        run_split(filter, black_box(&self.input), &self.splits).expect("rewrites").len()
+    }
+}
+
+/// The pass-through a proxy that rewrites nothing does: every chunk copied out.
+struct CopyFilter;
+
+impl BodyFilter for CopyFilter {
+    fn write(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), FilterError> {
+        out.extend_from_slice(input);
+        Ok(())
+    }
+
+    fn finish(&mut self, _out: &mut Vec<u8>) -> Result<(), FilterError> {
+        Ok(())
     }
 }
 
@@ -111,12 +143,18 @@ fn bare_run(input: &[u8], splits: &[usize], every_element: bool) -> usize {
     total
 }
 
+/// Every page with the contenders measured on it.
+fn pages() -> impl Iterator<Item = (&'static str, &'static [(&'static str, &'static str, Contender)])> {
+    let pages = PAGES.iter().map(|&name| (name, &PAGE_CONTENDERS[..]));
+    pages.chain(STYLESHEETS.iter().map(|&name| (name, &STYLESHEET_CONTENDERS[..])))
+}
+
 fn bench_pages(c: &mut Criterion) {
-    for name in PAGES {
+    for (name, contenders) in pages() {
         let page = Page::load(name);
-        let mut group = c.benchmark_group(*name);
+        let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(page.input.len() as u64));
-        for (_, label, contender) in CONTENDERS {
+        for &(_, label, contender) in contenders {
             group.bench_function(label, |b| b.iter(|| black_box(page.run(contender))));
         }
         group.finish();
@@ -133,11 +171,12 @@ fn measured_pass(page: &Page, contender: Contender) -> usize {
 /// then the measured one.
 fn once(spec: &str) -> anyhow::Result<()> {
     let (key, name) = spec.split_once(':').ok_or_else(|| anyhow::anyhow!("REWRITE_ONCE=<contender>:<page>"))?;
-    let contender = CONTENDERS
+    let contender = PAGE_CONTENDERS
         .iter()
+        .chain(&STYLESHEET_CONTENDERS)
         .find(|(k, _, _)| *k == key)
         .map(|&(_, _, c)| c)
-        .ok_or_else(|| anyhow::anyhow!("contender {key:?}: bare, every or tandem"))?;
+        .ok_or_else(|| anyhow::anyhow!("contender {key:?}: bare, every, tandem, copy or css"))?;
     let page = Page::load(name);
     black_box(page.run(contender));
     let written = measured_pass(&page, contender);

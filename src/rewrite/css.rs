@@ -274,27 +274,38 @@ impl<M: UrlMap> CssStreamRewriter<M> {
     }
 
     /// Feeds one chunk; appends whatever can already be emitted to `out`.
+    ///
+    /// Segments with no hint of a URL (see `take_url_hint`) are not copied one by one: a
+    /// run of them goes out in one piece when a segment needing a rewrite comes, or at the
+    /// end of the chunk.
     pub fn write(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        // chunk[unsent..from] is a run of finished segments that go out as they are.
+        let mut unsent = 0;
         let mut from = 0;
         let mut i = 0;
         while i < chunk.len() {
             i += self.scanner.skip_plain(&chunk[i..]);
             let Some(&b) = chunk.get(i) else { break };
             if self.scanner.push(b) {
-                if self.pending.is_empty() {
-                    // The whole segment is in this chunk: no need to hold it.
-                    self.emit(&chunk[from..=i], out);
-                } else {
+                let may_hold_url = self.scanner.take_url_hint();
+                if !self.pending.is_empty() {
                     let mut segment = std::mem::take(&mut self.pending);
                     segment.extend_from_slice(&chunk[from..=i]);
                     self.emit(&segment, out);
                     segment.clear();
                     self.pending = segment;
+                    unsent = i + 1;
+                } else if may_hold_url || self.passthrough {
+                    // The whole segment is in this chunk: no need to hold it.
+                    out.extend_from_slice(&chunk[unsent..from]);
+                    self.emit(&chunk[from..=i], out);
+                    unsent = i + 1;
                 }
                 from = i + 1;
             }
             i += 1;
         }
+        out.extend_from_slice(&chunk[unsent..from]);
         // A segment longer than the buffer passes through (see `new`); one that does not end
         // in this chunk is decided here, one that does in `emit`.
         self.passthrough |= self.pending.len() + (chunk.len() - from) > self.max_buffer;

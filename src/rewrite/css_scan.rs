@@ -49,27 +49,50 @@ pub(crate) struct SafePointScanner {
     glued: bool,
     /// How many bytes of `url` have been matched since a token start.
     url_match: u8,
+    /// See [`Self::take_url_hint`].
+    url_hint: bool,
 }
 
 impl SafePointScanner {
     pub(crate) fn new() -> Self {
-        Self { state: State::Normal, depth: 0, glued: false, url_match: 0 }
+        Self { state: State::Normal, depth: 0, glued: false, url_match: 0, url_hint: false }
     }
 
-    /// Consumes the leading bytes of `bytes` that cannot change anything but `glued` (no
-    /// quote, escape, comment, bracket, statement end, nor letter of `url`) while outside
-    /// any string, comment and URL; returns how many. Byte for byte the same as [`Self::push`]
-    /// on each (none of them is a split point), at a table lookup per byte.
+    /// Consumes the leading bytes of `bytes` that cannot change anything but `glued` while
+    /// outside any string, comment and URL: no quote, escape, comment, bracket, statement end
+    /// nor `@`, and a `u` only where it glues to the byte before (so cannot start `url(`);
+    /// returns how many. Byte for byte the same as [`Self::push`] on each (none of them is a
+    /// split point), at a table lookup per byte. Letters other than `u` are plain too: they
+    /// only matter right after a `u` that may start `url(`, and then `url_match` is set and
+    /// this skips nothing.
     pub(crate) fn skip_plain(&mut self, bytes: &[u8]) -> usize {
-        if self.state != State::Normal {
+        if self.state != State::Normal || self.url_match != 0 {
             return 0;
         }
-        let plain = bytes.iter().position(|&b| !PLAIN[usize::from(b)]).unwrap_or(bytes.len());
+        let mut plain = 0;
+        while let Some(&b) = bytes.get(plain) {
+            if !PLAIN[usize::from(b)] {
+                let glued_before = || match plain.checked_sub(1) {
+                    Some(before) => glues(bytes[before]),
+                    None => self.glued,
+                };
+                if b | 0x20 != b'u' || !glued_before() {
+                    break;
+                }
+            }
+            plain += 1;
+        }
         if let Some(&last) = plain.checked_sub(1).and_then(|i| bytes.get(i)) {
-            self.url_match = 0;
-            self.glued = is_name_byte(last) || last == b'#' || last == b'@';
+            self.glued = glues(last);
         }
         plain
+    }
+
+    /// Whether the text since the last call may hold a URL: it had a `(` or `@` outside
+    /// strings and comments (`url(`, `image-set(`, `@import`, each also when spelled with
+    /// escapes). Resets the answer.
+    pub(crate) fn take_url_hint(&mut self) -> bool {
+        std::mem::take(&mut self.url_hint)
     }
 
     /// Consumes one byte; returns true if the stream may be split right after it, i.e. it is a
@@ -204,7 +227,8 @@ impl SafePointScanner {
     fn normal(&mut self, b: u8) -> bool {
         let url_match = std::mem::take(&mut self.url_match);
         let was_glued = self.glued;
-        self.glued = is_name_byte(b) || b == b'#' || b == b'@';
+        self.glued = glues(b);
+        self.url_hint |= b == b'(' || b == b'@';
         match b {
             b'/' => self.state = State::Slash,
             b'"' | b'\'' => self.state = State::Str(b),
@@ -237,11 +261,12 @@ impl SafePointScanner {
     }
 }
 
-/// Bytes [`SafePointScanner::skip_plain`] may pass over in the normal state: what
-/// [`SafePointScanner::normal`] does nothing with but note whether it glues to a `u`.
+/// Bytes [`SafePointScanner::skip_plain`] may pass over in the normal state while no `url(`
+/// is being matched: what [`SafePointScanner::normal`] then does nothing with but note whether
+/// it glues to a `u` (a `u` itself is decided by the byte before it).
 const PLAIN: [bool; 256] = {
     let mut table = [true; 256];
-    let special = b"/\\\"'()[];{}uUrRlL";
+    let special = b"/\\\"'()[];{}@uU";
     let mut i = 0;
     while i < special.len() {
         table[special[i] as usize] = false;
@@ -256,6 +281,12 @@ fn is_newline(b: u8) -> bool {
 
 fn is_whitespace(b: u8) -> bool {
     matches!(b, b' ' | b'\t') || is_newline(b)
+}
+
+/// Whether a `u` right after `b` would continue a token rather than start `url(`: a name
+/// byte, or the `#` of a hash or the `@` of an at-keyword.
+fn glues(b: u8) -> bool {
+    is_name_byte(b) || b == b'#' || b == b'@'
 }
 
 /// Bytes that continue an identifier, number or hash token (non-ASCII bytes included).

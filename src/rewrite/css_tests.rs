@@ -250,10 +250,27 @@ fn scanner_edge_cases() {
     unchanged("a{b:(c;d)} ) ] ;;{{}}");
 }
 
-/// Byte offsets right after which the scanner allows a split.
+/// Byte offsets right after which the scanner allows a split, fed byte by byte.
 fn safe_points(input: &[u8]) -> Vec<usize> {
     let mut scanner = css_scan::SafePointScanner::new();
     (0..input.len()).filter(|&i| scanner.push(input[i])).map(|i| i + 1).collect()
+}
+
+/// [`safe_points`] found as the stream does: runs of plain bytes skipped, the rest pushed.
+/// Also returns whether the scanner hinted at a URL anywhere.
+fn safe_points_skipping(input: &[u8]) -> (Vec<usize>, bool) {
+    let mut scanner = css_scan::SafePointScanner::new();
+    let mut points = Vec::new();
+    let mut i = 0;
+    while i < input.len() {
+        i += scanner.skip_plain(&input[i..]);
+        let Some(&b) = input.get(i) else { break };
+        i += 1;
+        if scanner.push(b) {
+            points.push(i);
+        }
+    }
+    (points, scanner.take_url_hint())
 }
 
 #[test]
@@ -286,6 +303,7 @@ fn scanner_safe_points() {
     ];
     for (input, expected) in cases {
         assert_eq!(safe_points(input), *expected, "{:?}", String::from_utf8_lossy(input));
+        assert_eq!(safe_points_skipping(input).0, *expected, "{:?} skipping", String::from_utf8_lossy(input));
     }
 }
 
@@ -569,6 +587,20 @@ proptest! {
         let mut same = String::new();
         rewrite_css(&text, &NoMap, &mut same);
         prop_assert_eq!(same, text.into_owned());
+    }
+
+    #[test]
+    fn skipping_plain_bytes_splits_where_pushing_every_byte_does(
+        input in prop_oneof![css_ish(), prop::collection::vec(any::<u8>(), 0..200)],
+    ) {
+        let (points, url_hint) = safe_points_skipping(&input);
+        prop_assert_eq!(points, safe_points(&input));
+        // A stylesheet the scanner gives no hint for is one the rewrite leaves alone.
+        if !url_hint {
+            let text = String::from_utf8_lossy(&input);
+            let mut out = String::new();
+            prop_assert!(!rewrite_css(&text, &TestMap, &mut out));
+        }
     }
 
     #[test]
