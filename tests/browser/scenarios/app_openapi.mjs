@@ -55,9 +55,12 @@ export default async function openapi(page, args, ctx) {
   swagger.spec = specs;
   specs = [];
 
-  // 2. redoc.
+  // 2. redoc. Its footer logo is requested once React has rendered the footer, which
+  // can come after the operations are on screen: wait for that request too.
+  const logo = page.waitForRequest((request) => request.url().endsWith('/logo-mini.svg'), { timeout: 20000 });
   await page.goto(`${base}/redoc.html${query}`, { waitUntil: 'load' });
   await page.waitForSelector('[data-section-id^="operation/"] h2', { timeout: 20000 });
+  await logo;
   const redoc = await page.evaluate(() => ({
     title: document.querySelector('.api-info h1').textContent.trim(),
     operation_ids: [...document.querySelectorAll('[data-section-id^="operation/"]')].map((e) =>
