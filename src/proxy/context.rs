@@ -100,10 +100,24 @@ pub fn resolve_to(
     if app.rules.never_proxy(origin.host()) {
         return Err(ProxyError::NeverProxied(origin.host().to_owned()));
     }
-    let upstream_url = Url::parse(&origin.serialize())
-        .and_then(|base| base.join(path_and_query))
+    let upstream_url = upstream_url(&origin, path_and_query)
         .map_err(|e| ProxyError::BadRequest(format!("bad request target: {e}")))?;
     Ok(RequestContext { session, origin, upstream_url, mapping, credentialed })
+}
+
+/// `path_and_query` (a request target) on `origin`. It is put in as a path and a query,
+/// never resolved as a reference: resolved, a path like `//other.test/x` (what a browser
+/// sends for `/.//other.test/x`) would name another host, to be fetched under this label's
+/// origin.
+pub fn upstream_url(origin: &UpstreamOrigin, path_and_query: &str) -> Result<Url, url::ParseError> {
+    let mut url = Url::parse(&origin.serialize())?;
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (path_and_query, None),
+    };
+    url.set_path(path);
+    url.set_query(query);
+    Ok(url)
 }
 
 /// A request the browser sent without credentials from a page on one of the session's

@@ -31,7 +31,7 @@ use crate::error::{ProxyError, WatchError};
 use crate::origin::UpstreamOrigin;
 use crate::origin::label;
 use crate::proxy::body::FilteredBody;
-use crate::proxy::context::RequestContext;
+use crate::proxy::context::{self, RequestContext};
 use crate::proxy::request;
 use crate::rewrite::css::CssStreamRewriter;
 use crate::rewrite::{Mapping, UrlMap, decoded, mime_essence};
@@ -92,9 +92,8 @@ pub async fn serve(
         return Err(ProxyError::NeverProxied(origin.host().to_owned()).into());
     }
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-    let upstream_url = Url::parse(&origin.serialize())
-        .and_then(|base| base.join(&format!("/{path}{query}")))
-        .map_err(|_| WatchError::NoSuchAsset)?;
+    let upstream_url =
+        context::upstream_url(&origin, &format!("/{path}{query}")).map_err(|_| WatchError::NoSuchAsset)?;
     let mapping = app.mapping(session.clone());
     let parts = upstream_parts(&app, &link, &mapping, &method, &headers)?;
     let ctx = RequestContext { session, origin, upstream_url, mapping, credentialed: true };

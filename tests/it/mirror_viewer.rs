@@ -94,7 +94,8 @@ async fn the_agent_reads_the_pages_assets_with_the_sessions_cookies() {
 
 /// What the endpoint refuses: other methods (405, nothing sent upstream), a request
 /// without the agent's credential, another visitor's session (403), documents and data
-/// (403), and everything once the session is over (410).
+/// (403), a path that would name another host, and everything once the session is over
+/// (410).
 #[tokio::test]
 async fn the_asset_endpoint_is_read_only_inert_and_for_the_links_session_only() {
     let world = World::start_with(quick_live).await;
@@ -125,6 +126,12 @@ async fn the_asset_endpoint_is_read_only_inert_and_for_the_links_session_only() 
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}: {}", reply.text());
         assert!(!reply.text().contains("4111") && !reply.text().contains("visitor's page"), "{}", reply.text());
     }
+    // A path that starts with `//` stays a path on the label's own upstream.
+    let sideways = asset_url(&agent, &visitor.session, "https://shop.test", "//accounts.test/mirror/photo.svg");
+    tandem.send(get_with_cookie(&sideways, &agent.credential)).await;
+    let elsewhere: Vec<_> = world.upstream.requests().into_iter().filter(|s| s.host != "shop.test").collect();
+    assert!(elsewhere.is_empty(), "the asset endpoint reached another host: {:?}", elsewhere[0].target);
+    assert_eq!(world.upstream.requests_to("shop.test", "//accounts.test/mirror/photo.svg").len(), 1);
     let unknown = format!("{}/asset/nolabel/x.png", agent.viewer_url);
     assert_eq!(tandem.send(get_with_cookie(&unknown, &agent.credential)).await.status, StatusCode::NOT_FOUND);
 

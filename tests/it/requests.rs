@@ -151,3 +151,27 @@ async fn a_large_request_body_streams_to_the_upstream_whole() {
     let expected: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(json["sha256"], expected, "the upstream got other bytes than were sent");
 }
+
+/// A path that starts with `//` (what a browser sends for `/.//other.test/x`) is a path on
+/// the label's own upstream, never a way to reach another host under that label's origin.
+#[tokio::test]
+async fn a_path_starting_with_two_slashes_stays_on_the_labels_upstream() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/").await;
+    let label = visitor.session.origin("https://shop.test/");
+    for target in ["//accounts.test/echo?marker=1", "/\\accounts.test/echo?marker=2"] {
+        let request = visitor.request(Method::GET, &format!("{label}{target}"));
+        visitor.send(request, Body::empty()).await;
+    }
+    let elsewhere: Vec<String> =
+        world.upstream.requests().into_iter().filter(|s| s.host != "shop.test").map(|s| s.target).collect();
+    assert!(elsewhere.is_empty(), "requests under shop.test's label reached another host: {elsewhere:?}");
+    let on_shop: Vec<String> = world
+        .upstream
+        .requests()
+        .into_iter()
+        .filter(|s| s.host == "shop.test" && s.target.contains("marker="))
+        .map(|s| s.target)
+        .collect();
+    assert_eq!(on_shop, ["//accounts.test/echo?marker=1", "//accounts.test/echo?marker=2"]);
+}
