@@ -12,6 +12,11 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
 
+#[path = "../../tests/shared/noise_png.rs"]
+mod noise_png;
+
+use noise_png::noise_png;
+
 /// What kind of resource a page of the site is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -68,18 +73,7 @@ pub fn build_site(root: &Path) -> anyhow::Result<()> {
         let name = page.path.trim_start_matches('/');
         std::fs::copy(fixtures.join(name), root.join(name)).with_context(|| format!("copying {name}"))?;
     }
-    // A PNG signature and then bytes that do not compress (xorshift), so that no layer
-    // can make the image smaller than it is; the same bytes on every run.
-    let mut image = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    while image.len() < IMAGE_BYTES {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        image.extend_from_slice(&state.to_le_bytes());
-    }
-    image.truncate(IMAGE_BYTES);
-    std::fs::write(root.join("photo.png"), image)?;
+    std::fs::write(root.join("photo.png"), noise_png(IMAGE_BYTES))?;
     Ok(())
 }
 

@@ -44,6 +44,11 @@ use super::tls::TestPki;
 use super::worker_sites;
 use super::{control_sites, frame_sites, mirror_sites};
 
+#[path = "../../shared/noise_png.rs"]
+mod noise_png;
+
+use noise_png::noise_png;
+
 /// Every host the fixture server answers for.
 /// (`app.test` and `api.test` are the runtime's sites, in `runtime_sites`.)
 pub const FIXTURE_HOSTS: &[&str] =
@@ -612,15 +617,7 @@ async fn stylesheet(Extension(scheme): Extension<Scheme>) -> Response {
 
 /// The bytes of `cdn.test/logo.png`: a PNG signature, then a fixed pseudo-random tail.
 pub fn logo_bytes() -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut x: u32 = 0x2545_f491;
-    while bytes.len() < LOGO_LEN {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        bytes.push(x as u8);
-    }
-    bytes
+    noise_png(LOGO_LEN)
 }
 
 /// The image, with single byte ranges (`bytes=a-b`, `bytes=a-`) like a static file server.
