@@ -97,6 +97,9 @@ function connect() {
     delay = 500;
   };
   socket.onmessage = (event) => {
+    // The end is final: a frame or status the relay sent before it must not bring the
+    // replay or the status line ("Live") back.
+    if (ended) return;
     if (typeof event.data !== 'string') {
       chain.push(event.data);
       return;
