@@ -1,0 +1,1 @@
+//! No client takes Tandem down: slow and idle connections, searches, origins.

@@ -1,0 +1,1 @@
+//! Mirror frames that inflate without bound are dropped, not replayed.
