@@ -23,7 +23,10 @@ use dashmap::DashMap;
 use tokio::sync::broadcast;
 
 pub use agent_socket::agent_socket;
-pub use mirror::{AgentFeed, AgentInfo, AgentTapHandle, FLAG_SNAPSHOT, Mirror, MirrorWatch, STAMP_LEN};
+pub use mirror::{
+    AgentFeed, AgentInfo, AgentTapHandle, FLAG_SNAPSHOT, MAX_INFLATED_FRAME, MAX_MIRROR_FRAME, Mirror, MirrorWatch,
+    STAMP_LEN,
+};
 pub use sessions::{AgentConnection, END_API, JoinRefused};
 pub use visitor_socket::{VISITOR_SOCKET_PATH, visitor_socket};
 pub use writer::StoreWriter;

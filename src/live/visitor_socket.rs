@@ -13,7 +13,7 @@ use http::{Request, Response, header};
 use hyper::body::Incoming;
 
 use super::sessions::END_VISITOR;
-use super::{Live, MAX_SOCKET_MESSAGE, SOCKET_READ_BUFFER, VisitorConnection, now_millis};
+use super::{Live, MAX_MIRROR_FRAME, MAX_SOCKET_MESSAGE, SOCKET_READ_BUFFER, VisitorConnection, now_millis};
 use crate::error::ProxyError;
 use crate::proxy::context::{find_session, is_bound};
 use crate::rewrite::Mapping;
@@ -24,8 +24,6 @@ use crate::store::Presence;
 pub const VISITOR_SOCKET_PATH: &str = "/__tandem/live";
 /// Longest page URL recorded.
 const MAX_URL_LEN: usize = 4096;
-/// Largest mirror frame a page may send (gzipped, a full snapshot of a big page).
-const MAX_MIRROR_FRAME: usize = 8 * 1024 * 1024;
 
 /// Accepts the presence socket of a bound browser's page on one of its session's labels.
 pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
@@ -113,7 +111,7 @@ async fn serve(
             message = socket.recv() => match message {
                 // Without the visitor's consent nothing reaches an agent, whatever the page sends.
                 Some(Ok(Message::Binary(frame))) => if live.may_mirror(&connection.short_id, requires_consent) {
-                    connection.mirror.publish(connection.page_id, &frame);
+                    connection.mirror.receive(connection.page_id, frame).await;
                 },
                 Some(Ok(Message::Text(text))) if text.len() <= MAX_SOCKET_MESSAGE => heard(&live, &mapping, &connection, &text),
                 Some(Ok(_)) => {}

@@ -42,7 +42,7 @@ use tower::ServiceExt;
 use super::runtime_sites::{self, Record};
 use super::tls::TestPki;
 use super::worker_sites;
-use super::{control_sites, frame_sites, mirror_sites};
+use super::{bomb_site, control_sites, frame_sites, mirror_sites};
 
 #[path = "../../shared/noise_png.rs"]
 mod noise_png;
@@ -217,7 +217,8 @@ impl Sites {
                     .merge(worker_sites::routes())
                     .merge(frame_sites::app())
                     .merge(control_sites::routes())
-                    .merge(mirror_sites::app()),
+                    .merge(mirror_sites::app())
+                    .merge(bomb_site::routes()),
             ),
             (
                 "api.test",
