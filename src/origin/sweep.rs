@@ -1,0 +1,268 @@
+//! Sweeping the browser's own cookie jar on the content zone. Upstream cookies live in
+//! the session's server-side jar, so the only legitimate browser cookies on the zone are
+//! Tandem's binding cookies (`tandem_<session>`). Any other one was written by a page's
+//! script through a route the runtime does not cover (a document it never ran in). Such
+//! cookies share the zone's per-site cap with the binding: a flood of them makes the
+//! browser evict the binding, and their bytes go with every request. Every answer on the
+//! zone therefore carries `Set-Cookie` deletions of the cookies it was sent that Tandem
+//! did not set, a bounded number per answer.
+//!
+//! A `Cookie` header gives names and values only, not where each cookie lives, so each
+//! name is deleted at every place a cookie sent with this request can live: host-only on
+//! the label, `Domain=<label>`, `Domain=<zone>`, at `/` and at each prefix of the path.
+
+use http::HeaderValue;
+
+use super::binding::{COOKIE_PREFIX, cookie_pairs, secrets_match};
+use super::{ContentOrigin, SessionId};
+
+/// Most deletions in one answer: each is a `Set-Cookie` header.
+const MAX_DELETIONS: usize = 200;
+/// Most bytes of deletions in one answer (names can be 4 KiB long); browsers refuse
+/// response heads of a few hundred KiB.
+const MAX_DELETION_BYTES: usize = 64 * 1024;
+/// Path prefixes of the request looked at, shortest first; deeper cookies wait for a
+/// request of their own... and are swept by a later answer if they are still there.
+const MAX_PATHS: usize = 8;
+
+/// What the request carried, as far as the sweep needs it.
+pub struct Sent<'a> {
+    /// The request's host, without port, lower case.
+    pub host: &'a str,
+    /// The request's path (no query), as sent.
+    pub path: &'a str,
+}
+
+/// One deletion: the cookie's name (to leave alone what the answer itself sets) and the
+/// `Set-Cookie` value.
+pub struct Deletion {
+    /// The cookie's name (empty for a nameless cookie).
+    pub name: String,
+    /// The header value that deletes it.
+    pub value: HeaderValue,
+}
+
+/// The deletions for the cookies in `cookie_headers` that Tandem did not set.
+/// `binding_of` gives the binding token of a session Tandem knows in memory: a cookie
+/// named after such a session is kept when it carries that token and deleted when it
+/// does not; one named after a session not in memory is kept (it may be the binding of
+/// another of this browser's sessions, idle now).
+pub fn deletions<'a>(
+    zone: &ContentOrigin,
+    sent: &Sent<'_>,
+    cookie_headers: impl Iterator<Item = &'a str> + Clone,
+    binding_of: impl Fn(&SessionId) -> Option<String>,
+) -> Vec<Deletion> {
+    let mut foreign: Vec<(&str, Keep)> = Vec::new();
+    let bindings: Vec<(&str, &str)> = cookie_pairs(cookie_headers.clone())
+        .filter(|(name, _)| name.starts_with(COOKIE_PREFIX))
+        .collect();
+    for name in names(cookie_headers) {
+        if foreign.iter().any(|(seen, _)| *seen == name) {
+            continue;
+        }
+        let Some(session) = name.strip_prefix(COOKIE_PREFIX).and_then(SessionId::parse) else {
+            foreign.push((name, Keep::Nothing));
+            continue;
+        };
+        let Some(token) = binding_of(&session) else { continue };
+        let values = bindings.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v);
+        let (mut right, mut wrong) = (false, false);
+        for value in values {
+            if secrets_match(value, &token) {
+                right = true;
+            } else {
+                wrong = true;
+            }
+        }
+        // A made-up value beside the real one: the real one is where Tandem put it.
+        match (right, wrong) {
+            (true, true) => foreign.push((name, Keep::TandemsPlace)),
+            (false, true) => foreign.push((name, Keep::Nothing)),
+            _ => {}
+        }
+    }
+    if foreign.is_empty() {
+        return Vec::new();
+    }
+    let places = Places::new(zone, sent);
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    for path in path_prefixes(sent.path) {
+        for (name, keep) in &foreign {
+            for (domain, partitioned) in places.domains() {
+                if *keep == Keep::TandemsPlace && domain == Some(zone.zone()) && path == "/" {
+                    continue;
+                }
+                let text = places.deletion(name, &path, domain, partitioned);
+                bytes += text.len();
+                if out.len() == MAX_DELETIONS || bytes > MAX_DELETION_BYTES {
+                    return out;
+                }
+                if let Ok(value) = HeaderValue::from_str(&text) {
+                    out.push(Deletion { name: (*name).to_owned(), value });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Which place of a foreign name's cookies to leave alone.
+#[derive(PartialEq, Eq)]
+enum Keep {
+    /// None: every place is swept.
+    Nothing,
+    /// `Domain=<zone>; Path=/`, where the real binding of that name lives.
+    TandemsPlace,
+}
+
+/// The names of the cookies in the headers, in order; a nameless cookie (no `=`) has
+/// the empty name.
+fn names<'a>(cookie_headers: impl Iterator<Item = &'a str>) -> impl Iterator<Item = &'a str> {
+    cookie_headers
+        .flat_map(|header| header.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').map_or("", |(name, _)| name.trim()))
+}
+
+/// The cookie paths that path-match `path` (RFC 6265 5.1.4): `/`, then each prefix
+/// ending before or at a `/`, then the path itself; at most [`MAX_PATHS`].
+fn path_prefixes(path: &str) -> Vec<String> {
+    let path = if path.starts_with('/') { path } else { "/" };
+    let mut out = vec!["/".to_owned()];
+    let mut push = |prefix: &str| {
+        if !out.iter().any(|p| p == prefix) && out.len() < MAX_PATHS {
+            out.push(prefix.to_owned());
+        }
+    };
+    for (i, _) in path.match_indices('/').skip(1) {
+        push(&path[..i]);
+        push(&path[..=i]);
+    }
+    push(path);
+    out
+}
+
+/// Where cookies sent to this request can live, and how a deletion must be written to
+/// reach them.
+struct Places<'a> {
+    zone: &'a str,
+    label_host: &'a str,
+    /// `Secure` is needed to delete a secure cookie, and is refused from an insecure
+    /// origin other than localhost.
+    secure: bool,
+    /// Over https the zone may be framed, where a cookie is partitioned (CHIPS) and a
+    /// deletion must be `SameSite=None; Secure` to count.
+    framed: bool,
+}
+
+impl<'a> Places<'a> {
+    fn new(zone: &'a ContentOrigin, sent: &Sent<'a>) -> Self {
+        let localhost = zone.zone() == "localhost" || zone.zone().ends_with(".localhost");
+        Places {
+            zone: zone.zone(),
+            label_host: sent.host,
+            secure: zone.is_secure() || localhost,
+            framed: zone.is_secure(),
+        }
+    }
+
+    /// Host-only on the label, `Domain=<label>`, `Domain=<zone>`; each also partitioned
+    /// when the zone may be framed.
+    fn domains(&self) -> Vec<(Option<&'a str>, bool)> {
+        let mut domains = vec![(None, false), (Some(self.zone), false)];
+        if self.label_host != self.zone {
+            domains.insert(1, (Some(self.label_host), false));
+        }
+        if self.framed {
+            let partitioned: Vec<_> = domains.iter().map(|(d, _)| (*d, true)).collect();
+            domains.extend(partitioned);
+        }
+        domains
+    }
+
+    fn deletion(&self, name: &str, path: &str, domain: Option<&str>, partitioned: bool) -> String {
+        // A nameless cookie is written as a value alone.
+        let mut text = if name.is_empty() { "x".to_owned() } else { format!("{name}=") };
+        text.push_str("; Max-Age=0; Path=");
+        text.push_str(path);
+        if let Some(domain) = domain {
+            text.push_str("; Domain=");
+            text.push_str(domain);
+        }
+        if self.secure {
+            text.push_str("; Secure");
+        }
+        if self.framed {
+            text.push_str("; SameSite=None");
+        }
+        if partitioned {
+            text.push_str("; Partitioned");
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(origin: &str) -> ContentOrigin {
+        ContentOrigin::new(&url::Url::parse(origin).expect("url"))
+    }
+
+    fn sweep(zone: &ContentOrigin, path: &str, header: &str) -> Vec<String> {
+        let sent = Sent { host: "abcd2345h-shop-test.proxy.localhost", path };
+        let known = |id: &SessionId| (id.as_str() == "abcd2345").then(|| "good".to_owned());
+        deletions(zone, &sent, [header].into_iter(), known).iter().map(|d| d.value.to_str().unwrap().to_owned()).collect()
+    }
+
+    #[test]
+    fn only_cookies_tandem_did_not_set_are_deleted_everywhere_they_can_live() {
+        let zone = zone("http://proxy.localhost:8080");
+        let out = sweep(&zone, "/", "tandem_abcd2345=good; junk=1; tandem_zzzz2345=other-session; junk=2");
+        assert_eq!(
+            out,
+            [
+                "junk=; Max-Age=0; Path=/; Secure",
+                "junk=; Max-Age=0; Path=/; Domain=abcd2345h-shop-test.proxy.localhost; Secure",
+                "junk=; Max-Age=0; Path=/; Domain=proxy.localhost; Secure",
+            ]
+        );
+        assert!(sweep(&zone, "/a/b", "tandem_abcd2345=good").is_empty());
+    }
+
+    #[test]
+    fn a_made_up_binding_is_deleted_but_never_where_the_real_one_lives() {
+        let zone = zone("http://proxy.localhost:8080");
+        let beside = sweep(&zone, "/", "tandem_abcd2345=fake; tandem_abcd2345=good");
+        assert_eq!(beside.len(), 2, "{beside:?}");
+        assert!(beside.iter().all(|d| !d.contains("Domain=proxy.localhost")), "{beside:?}");
+        let alone = sweep(&zone, "/", "tandem_abcd2345=fake");
+        assert_eq!(alone.len(), 3, "{alone:?}");
+        // Not a session id: not a binding.
+        assert_eq!(sweep(&zone, "/", "tandem_x=1").len(), 3);
+        // A nameless cookie.
+        assert_eq!(sweep(&zone, "/", "lonely")[0], "x; Max-Age=0; Path=/; Secure");
+    }
+
+    #[test]
+    fn every_path_a_sent_cookie_can_have_is_covered_and_bounded() {
+        assert_eq!(path_prefixes("/"), ["/"]);
+        assert_eq!(path_prefixes("/a/b"), ["/", "/a", "/a/", "/a/b"]);
+        assert_eq!(path_prefixes("/a/"), ["/", "/a", "/a/"]);
+        assert_eq!(path_prefixes("/1/2/3/4/5/6/7/8").len(), MAX_PATHS);
+        let zone = zone("https://proxy.example.com");
+        let many: Vec<String> = (0..500).map(|i| format!("c{i}=v")).collect();
+        let out = sweep(&zone, "/", &many.join("; "));
+        assert_eq!(out.len(), MAX_DELETIONS);
+        assert!(out[0].ends_with("; Secure; SameSite=None"), "{}", out[0]);
+        assert!(out[3].ends_with("; Secure; SameSite=None; Partitioned"), "{}", out[3]);
+        let huge: Vec<String> = (0..100).map(|i| format!("{}{i}=v", "n".repeat(4000))).collect();
+        let out = sweep(&zone, "/", &huge.join("; "));
+        assert!(out.iter().map(|d| d.len()).sum::<usize>() <= MAX_DELETION_BYTES);
+        assert!(!out.is_empty());
+    }
+}
