@@ -16,13 +16,14 @@ use http::HeaderValue;
 use super::binding::{COOKIE_PREFIX, cookie_pairs, secrets_match};
 use super::{ContentOrigin, SessionId};
 
-/// Most deletions in one answer: each is a `Set-Cookie` header.
-const MAX_DELETIONS: usize = 200;
-/// Most bytes of deletions in one answer (names can be 4 KiB long); browsers refuse
-/// response heads of a few hundred KiB.
-const MAX_DELETION_BYTES: usize = 64 * 1024;
-/// Path prefixes of the request looked at, shortest first; deeper cookies wait for a
-/// request of their own... and are swept by a later answer if they are still there.
+/// Most deletions in one answer: each is a `Set-Cookie` header, and clients and front
+/// proxies bound the headers of a response (hyper's client takes 100). A flood takes a
+/// few answers to sweep; a page load makes several.
+const MAX_DELETIONS: usize = 48;
+/// Most bytes of deletions in one answer (a name can be 4 KiB long).
+const MAX_DELETION_BYTES: usize = 16 * 1024;
+/// Path prefixes of the request looked at, shortest first: a cookie deeper than these
+/// is swept by an answer to a deeper request.
 const MAX_PATHS: usize = 8;
 
 /// What the request carried, as far as the sweep needs it.

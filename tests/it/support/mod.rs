@@ -7,6 +7,7 @@ pub mod api;
 pub mod browser;
 pub mod control_sites;
 pub mod cookie_sites;
+pub mod eviction_sites;
 pub mod fixtures;
 pub mod frame_sites;
 pub mod message_sites;
