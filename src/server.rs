@@ -271,7 +271,8 @@ impl App {
                     let app = app.clone();
                     async move { Ok::<_, std::convert::Infallible>(app.dispatch(request).await) }
                 });
-                if let Err(e) = connection_builder().serve_connection_with_upgrades(TokioIo::new(stream), service).await {
+                if let Err(e) = connection_builder().serve_connection_with_upgrades(TokioIo::new(stream), service).await
+                {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
             });

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::{Rng, RngCore};
 use http::HeaderMap;
+use rand::{Rng, RngCore};
 use subtle::ConstantTimeEq;
 
 use super::{ContentOrigin, SessionId};

@@ -55,9 +55,8 @@ pub fn deletions<'a>(
     binding_of: impl Fn(&SessionId) -> Option<String>,
 ) -> Vec<Deletion> {
     let mut foreign: Vec<(&str, Keep)> = Vec::new();
-    let bindings: Vec<(&str, &str)> = cookie_pairs(cookie_headers.clone())
-        .filter(|(name, _)| name.starts_with(COOKIE_PREFIX))
-        .collect();
+    let bindings: Vec<(&str, &str)> =
+        cookie_pairs(cookie_headers.clone()).filter(|(name, _)| name.starts_with(COOKIE_PREFIX)).collect();
     for name in names(cookie_headers) {
         if foreign.iter().any(|(seen, _)| *seen == name) {
             continue;
@@ -217,7 +216,10 @@ mod tests {
     fn sweep(zone: &ContentOrigin, path: &str, header: &str) -> Vec<String> {
         let sent = Sent { host: "abcd2345h-shop-test.proxy.localhost", path };
         let known = |id: &SessionId| (id.as_str() == "abcd2345").then(|| "good".to_owned());
-        deletions(zone, &sent, [header].into_iter(), known).iter().map(|d| d.value.to_str().unwrap().to_owned()).collect()
+        deletions(zone, &sent, [header].into_iter(), known)
+            .iter()
+            .map(|d| d.value.to_str().unwrap().to_owned())
+            .collect()
     }
 
     #[test]

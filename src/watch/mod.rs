@@ -121,7 +121,8 @@ fn credential_matches(headers: &HeaderMap, link: &WatchLinkRecord) -> bool {
     let Some(expected) = &link.credential_hash else { return false };
     let name = format!("{AGENT_COOKIE_PREFIX}{}", link.id);
     let values = cookie_headers(headers);
-    cookie_pairs(values.iter().map(|v| v.as_ref())).any(|(n, value)| n == name && secrets_match(&credential_hash(value), expected))
+    cookie_pairs(values.iter().map(|v| v.as_ref()))
+        .any(|(n, value)| n == name && secrets_match(&credential_hash(value), expected))
 }
 
 /// Only a hash of the credential is kept: the records alone let no one act as the agent.

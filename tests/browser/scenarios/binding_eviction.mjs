@@ -17,9 +17,16 @@ export default async function bindingEviction(page, args, ctx) {
   const foreign = async () => (await cookies()).filter((c) => !c.name.startsWith('tandem_')).length;
   const binding = async () => (await cookies()).some((c) => c.name.startsWith('tandem_'));
   // The visitor's next page: the shop's echo, which shows the Cookie header upstream got.
+  // A status without a page (431 has no body) makes goto throw: the status is still told.
   const browse = async (url = args.echo) => {
-    const response = await page.goto(url, { waitUntil: 'load' });
-    const text = (await page.textContent('body')) || '';
+    let status = null;
+    const listen = (response) => {
+      if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) status = response.status();
+    };
+    page.on('response', listen);
+    await page.goto(url, { waitUntil: 'load' }).catch((e) => ctx.log('goto failed:', e.message));
+    page.off('response', listen);
+    const text = (await page.textContent('body').catch(() => '')) || '';
     let upstream = null;
     try {
       const headers = JSON.parse(text).headers || {};
@@ -27,7 +34,7 @@ export default async function bindingEviction(page, args, ctx) {
     } catch (e) {
       upstream = null;
     }
-    return { status: response.status(), text: text.slice(0, 600), upstream_cookies: upstream };
+    return { status, text: text.slice(0, 600), upstream_cookies: upstream };
   };
 
   const entered = await page.goto(args.proxy_url, { waitUntil: 'load' });
@@ -35,8 +42,12 @@ export default async function bindingEviction(page, args, ctx) {
   const evil = await ctx.context.newPage();
 
   for (const attack of args.attacks) {
-    await evil.goto(attack.url, { waitUntil: 'load' });
-    const out = attack.svg
+    const loaded = (await evil.goto(attack.url, { waitUntil: 'load' })).status();
+    // A hostile page Tandem refused (the visitor was locked out before) attacks nothing.
+    const out =
+      loaded !== 200
+        ? { loaded }
+        : attack.svg
       ? await ctx.waitFor(() => evil.evaluate(() => document.documentElement.getAttribute('data-done')), 15000)
       : JSON.parse(
           await ctx.waitFor(async () => {
@@ -52,21 +63,25 @@ export default async function bindingEviction(page, args, ctx) {
         method: 'POST',
         headers: { 'X-Api-Key': args.api_key },
       });
-      const json = await answer.json();
-      report.fresh_link = { status: answer.status, same_host: new URL(json.proxy_url).host === new URL(args.proxy_url).host };
-      const landed = await page.goto(json.proxy_url, { waitUntil: 'load' });
-      report.fresh_link.landed = landed.status();
-      report.after_fresh = await browse();
+      report.fresh_link = { status: answer.status };
+      if (answer.ok) {
+        const link = (await answer.json()).proxy_url;
+        report.fresh_link.same_host = new URL(link).host === new URL(args.proxy_url).host;
+        report.fresh_link.landed = (await page.goto(link, { waitUntil: 'load' })).status();
+        report.after_fresh = await browse();
+      }
     }
     // Tandem's answers sweep what it did not set: browsing on, the browser is clean again.
-    report.swept = await ctx.waitFor(
-      async () => {
-        await browse();
-        return (await foreign()) === 0;
-      },
-      20000,
-      200,
-    );
+    report.swept = await ctx
+      .waitFor(
+        async () => {
+          await browse();
+          return (await foreign()) === 0;
+        },
+        15000,
+        200,
+      )
+      .catch(async () => `${await foreign()} left`);
     result.attacks[attack.name] = report;
   }
   return result;

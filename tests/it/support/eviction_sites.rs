@@ -65,7 +65,9 @@ try {{ frame.contentDocument.cookie = line('framedoc', 0); }} catch (e) {{ out.e
 }});"#,
         settings = settings(&query),
     );
-    html(format!("<!doctype html><html><body><h1>Free prizes</h1><pre id=out></pre><script>{script}</script></body></html>"))
+    html(format!(
+        "<!doctype html><html><body><h1>Free prizes</h1><pre id=out></pre><script>{script}</script></body></html>"
+    ))
 }
 
 /// An SVG document: the HTML rewriter never sees it, so no runtime runs in it and its

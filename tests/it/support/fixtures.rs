@@ -51,8 +51,16 @@ use noise_png::noise_png;
 
 /// Every host the fixture server answers for.
 /// (`app.test` and `api.test` are the runtime's sites, in `runtime_sites`.)
-pub const FIXTURE_HOSTS: &[&str] =
-    &["shop.test", "account.shop.test", "accounts.test", "cdn.test", "app.test", "api.test", "under_score.test", "evil.test"];
+pub const FIXTURE_HOSTS: &[&str] = &[
+    "shop.test",
+    "account.shop.test",
+    "accounts.test",
+    "cdn.test",
+    "app.test",
+    "api.test",
+    "under_score.test",
+    "evil.test",
+];
 /// The password the shop's login form accepts.
 pub const PASSWORD: &str = "correct horse";
 /// The windows-1251 page served at `shop.test/cp1251`.
