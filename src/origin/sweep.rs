@@ -45,9 +45,11 @@ pub struct Deletion {
 
 /// The deletions for the cookies in `cookie_headers` that Tandem did not set.
 /// `binding_of` gives the binding token of a session Tandem knows in memory: a cookie
-/// named after such a session is kept when it carries that token and deleted when it
-/// does not; one named after a session not in memory is kept (it may be the binding of
-/// another of this browser's sessions, idle now).
+/// named after such a session is kept when it carries that token, and a made-up value
+/// is deleted everywhere but where Tandem puts the real one (`Domain=<zone>; Path=/`):
+/// a page cannot overwrite an HttpOnly cookie there, so a cookie there is the real one,
+/// even when a request did not carry it. A cookie named after a session not in memory
+/// is kept (it may be the binding of another of this browser's sessions, idle now).
 pub fn deletions<'a>(
     zone: &ContentOrigin,
     sent: &Sent<'_>,
@@ -66,20 +68,8 @@ pub fn deletions<'a>(
             continue;
         };
         let Some(token) = binding_of(&session) else { continue };
-        let values = bindings.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v);
-        let (mut right, mut wrong) = (false, false);
-        for value in values {
-            if secrets_match(value, &token) {
-                right = true;
-            } else {
-                wrong = true;
-            }
-        }
-        // A made-up value beside the real one: the real one is where Tandem put it.
-        match (right, wrong) {
-            (true, true) => foreign.push((name, Keep::TandemsPlace)),
-            (false, true) => foreign.push((name, Keep::Nothing)),
-            _ => {}
+        if bindings.iter().any(|(n, value)| *n == name && !secrets_match(value, &token)) {
+            foreign.push((name, Keep::TandemsPlace));
         }
     }
     if foreign.is_empty() {
@@ -243,8 +233,8 @@ mod tests {
         let beside = sweep(&zone, "/", "tandem_abcd2345=fake; tandem_abcd2345=good");
         assert_eq!(beside.len(), 2, "{beside:?}");
         assert!(beside.iter().all(|d| !d.contains("Domain=proxy.localhost")), "{beside:?}");
-        let alone = sweep(&zone, "/", "tandem_abcd2345=fake");
-        assert_eq!(alone.len(), 3, "{alone:?}");
+        // Alone too: a request that did not carry the real one cannot have it deleted.
+        assert_eq!(sweep(&zone, "/", "tandem_abcd2345=fake"), beside);
         // Not a session id: not a binding.
         assert_eq!(sweep(&zone, "/", "tandem_x=1").len(), 3);
         // A nameless cookie.

@@ -200,6 +200,17 @@ async fn no_page_writes_a_browser_cookie_through_another_documents_cookie_setter
     assert_not_locked_out(&report);
 }
 
+/// A service worker's `cookieStore` wrote real browser cookies: the runtime's worker
+/// part left it alone. It is the jar's now, as the page's is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_workers_cookie_store_writes_no_browser_cookie() {
+    let report = attacked("/worker-store", false).await;
+    assert_eq!(report["out"]["errors"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["out"]["worker"], serde_json::json!({ "read": "v" }), "the worker's cookie is lost: {report:#}");
+    assert_eq!(report["written"], 0, "the worker wrote a browser cookie: {report:#}");
+    assert_not_locked_out(&report);
+}
+
 /// An SVG document (no runtime runs in it) writes 200 low-priority cookies of 3.9 KB:
 /// the binding stays, but the 660 KB `Cookie` header got 431 on every label.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

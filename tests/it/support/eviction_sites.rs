@@ -19,7 +19,11 @@ use super::runtime_sites::html;
 
 /// The routes of `evil.test`.
 pub fn evil<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/runtime-routes", get(runtime_routes)).route("/flood.svg", get(svg_flood))
+    Router::new()
+        .route("/runtime-routes", get(runtime_routes))
+        .route("/flood.svg", get(svg_flood))
+        .route("/worker-store", get(worker_store_page))
+        .route("/worker-store.js", get(worker_store_script))
 }
 
 /// The script's settings and its cookie-line maker, shared by both pages: the zone is the
@@ -83,4 +87,31 @@ document.documentElement.setAttribute('data-done', String(n));"#,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><script><![CDATA[{script}]]></script></svg>"#
     );
     ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
+}
+
+/// A page that registers a service worker whose `cookieStore` writes a cookie with the
+/// zone as domain; the worker answers the page's message when it is done.
+async fn worker_store_page() -> Response {
+    let script = r#"const out = { errors: [] };
+const report = () => { document.getElementById('out').textContent = JSON.stringify(out); };
+navigator.serviceWorker.addEventListener('message', (event) => { out.worker = event.data; out.done = true; report(); });
+navigator.serviceWorker.register('/worker-store.js').then(() => navigator.serviceWorker.ready)
+  .then((registration) => registration.active.postMessage('go'))
+  .catch((e) => { out.errors.push(String(e)); out.done = true; report(); });"#;
+    html(format!("<!doctype html><html><body><pre id=out></pre><script>{script}</script></body></html>"))
+}
+
+async fn worker_store_script() -> Response {
+    let script = r#"self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('message', (event) => {
+  const zone = location.hostname.slice(location.hostname.indexOf('.') + 1);
+  event.waitUntil(
+    cookieStore.set({ name: 'workerstore', value: 'v', domain: zone, path: '/' })
+      .then(() => cookieStore.get('workerstore'))
+      .then((item) => event.source.postMessage({ read: item && item.value }))
+      .catch((e) => event.source.postMessage({ error: String(e) })),
+  );
+});"#;
+    ([(header::CONTENT_TYPE, "text/javascript")], script).into_response()
 }
