@@ -11,6 +11,8 @@
 //! name is deleted at every place a cookie sent with this request can live: host-only on
 //! the label, `Domain=<label>`, `Domain=<zone>`, at `/` and at each prefix of the path.
 
+use std::collections::HashSet;
+
 use http::HeaderValue;
 
 use super::binding::{COOKIE_PREFIX, cookie_pairs, secrets_match};
@@ -57,10 +59,14 @@ pub fn deletions<'a>(
     binding_of: impl Fn(&SessionId) -> Option<String>,
 ) -> Vec<Deletion> {
     let mut foreign: Vec<(&str, Keep)> = Vec::new();
-    let bindings: Vec<(&str, &str)> =
-        cookie_pairs(cookie_headers.clone()).filter(|(name, _)| name.starts_with(COOKIE_PREFIX)).collect();
-    for name in names(cookie_headers) {
-        if foreign.iter().any(|(seen, _)| *seen == name) {
+    let mut seen = HashSet::new();
+    for name in names(cookie_headers.clone()) {
+        // Every foreign name takes at least one deletion: no need to look further (a
+        // client other than a browser can send a megabyte of tiny cookies).
+        if foreign.len() == MAX_DELETIONS {
+            break;
+        }
+        if !seen.insert(name) {
             continue;
         }
         let Some(session) = name.strip_prefix(COOKIE_PREFIX).and_then(SessionId::parse) else {
@@ -68,7 +74,8 @@ pub fn deletions<'a>(
             continue;
         };
         let Some(token) = binding_of(&session) else { continue };
-        if bindings.iter().any(|(n, value)| *n == name && !secrets_match(value, &token)) {
+        let mut values = cookie_pairs(cookie_headers.clone()).filter(|(n, _)| *n == name);
+        if values.any(|(_, value)| !secrets_match(value, &token)) {
             foreign.push((name, Keep::TandemsPlace));
         }
     }
@@ -253,6 +260,10 @@ mod tests {
         assert_eq!(out.len(), MAX_DELETIONS);
         assert!(out[0].ends_with("; Secure; SameSite=None"), "{}", out[0]);
         assert!(out[3].ends_with("; Secure; SameSite=None; Partitioned"), "{}", out[3]);
+        // A megabyte of one cookie, or of distinct ones, is looked at once per name.
+        assert_eq!(sweep(&zone, "/", &"a=1; ".repeat(200_000)).len(), 6);
+        let distinct: Vec<String> = (0..100_000).map(|i| format!("c{i}=")).collect();
+        assert_eq!(sweep(&zone, "/", &distinct.join(";")).len(), MAX_DELETIONS);
         let huge: Vec<String> = (0..100).map(|i| format!("{}{i}=v", "n".repeat(4000))).collect();
         let out = sweep(&zone, "/", &huge.join("; "));
         assert!(out.iter().map(|d| d.len()).sum::<usize>() <= MAX_DELETION_BYTES);
