@@ -215,7 +215,7 @@ mod tests {
         let known = |id: &SessionId| (id.as_str() == "abcd2345").then(|| "good".to_owned());
         deletions(zone, &sent, [header].into_iter(), known)
             .iter()
-            .map(|d| d.value.to_str().unwrap().to_owned())
+            .map(|d| d.value.to_str().expect("ASCII").to_owned())
             .collect()
     }
 
