@@ -115,10 +115,12 @@ impl AppState {
         }
     }
 
-    /// Saves a proxy session's changing state now (a new entry link must outlive a crash).
-    pub async fn save_proxy_session_now(&self, session: &ProxySession) -> Result<(), StoreError> {
+    /// Saves a proxy session's changing state now (a new entry link must outlive a
+    /// crash), in order after any save already queued, which holds an older state.
+    pub async fn save_proxy_session_now(&self, session: &ProxySession) {
         let record = session.record();
-        self.records(move |s| save_state(s, record)).await
+        self.live.writer().write("proxy session", move |s| save_state(s, record));
+        self.live.flush().await;
     }
 }
 

@@ -151,7 +151,7 @@ pub async fn reissue(
         None => app.restore_session(&session_id).await.ok_or(ApiError::VisitorNotFound)?,
     };
     let proxy_url = entry_url(&app, &session, &session.reissue_entry());
-    app.save_proxy_session_now(&session).await?;
+    app.save_proxy_session_now(&session).await;
     tracing::info!(session = %session.id, visitor = %short_id, "fresh entry link issued");
     Ok(Json(ProxyUrlResponse { status: "ok", proxy_url }))
 }
