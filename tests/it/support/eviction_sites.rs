@@ -5,7 +5,8 @@
 //! document, the root's `data-done`) once its writes are done.
 //!
 //! Query of every page: `n` cookies, each with a value of `size` bytes, with
-//! `priority` (`low`/`medium`/`high`, default: none) and `secure` (any value) when given.
+//! `priority` (`low`/`medium`/`high`, default: none) and `secure` (any value) when given;
+//! `utf8` (any value) starts every name and value with a character that is not ASCII.
 
 use std::collections::HashMap;
 
@@ -32,10 +33,11 @@ fn settings(query: &HashMap<String, String>) -> String {
     let number = |key: &str, default: u32| query.get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
     let priority = query.get("priority").map(|p| format!("; priority={p}")).unwrap_or_default();
     let secure = if query.contains_key("secure") { "; secure" } else { "" };
+    let mark = if query.contains_key("utf8") { "\u{e9}" } else { "" };
     format!(
         r#"const n = {n}, size = {size};
 const zone = location.hostname.slice(location.hostname.indexOf('.') + 1);
-const line = (name, i) => name + i + '=' + String(i % 10).repeat(size) + '; domain=' + zone + '; path=/{priority}{secure}';"#,
+const line = (name, i) => '{mark}' + name + i + '={mark}' + String(i % 10).repeat(size) + '; domain=' + zone + '; path=/{priority}{secure}';"#,
         n = number("n", 200),
         size = number("size", 10),
     )
