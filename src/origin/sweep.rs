@@ -10,12 +10,14 @@
 //! A `Cookie` header gives names and values only, not where each cookie lives, so each
 //! name is deleted at every place a cookie sent with this request can live: host-only on
 //! the label, `Domain=<label>`, `Domain=<zone>`, at `/` and at each prefix of the path.
+//! Names are taken as the bytes the browser sent: a page can write a name that is not
+//! ASCII, and only those same bytes delete it.
 
 use std::collections::HashSet;
 
 use http::HeaderValue;
 
-use super::binding::{COOKIE_PREFIX, cookie_pairs, secrets_match};
+use super::binding::{COOKIE_PREFIX, secrets_match};
 use super::{ContentOrigin, SessionId};
 
 /// Most deletions in one answer: each is a `Set-Cookie` header, and clients and front
@@ -39,8 +41,8 @@ pub struct Sent<'a> {
 /// One deletion: the cookie's name (to leave alone what the answer itself sets) and the
 /// `Set-Cookie` value.
 pub struct Deletion {
-    /// The cookie's name (empty for a nameless cookie).
-    pub name: String,
+    /// The cookie's name as sent (empty for a nameless cookie).
+    pub name: Vec<u8>,
     /// The header value that deletes it.
     pub value: HeaderValue,
 }
@@ -55,12 +57,12 @@ pub struct Deletion {
 pub fn deletions<'a>(
     zone: &ContentOrigin,
     sent: &Sent<'_>,
-    cookie_headers: impl Iterator<Item = &'a str> + Clone,
+    cookie_headers: impl Iterator<Item = &'a [u8]> + Clone,
     binding_of: impl Fn(&SessionId) -> Option<String>,
 ) -> Vec<Deletion> {
-    let mut foreign: Vec<(&str, Keep)> = Vec::new();
+    let mut foreign: Vec<(&[u8], Keep)> = Vec::new();
     let mut seen = HashSet::new();
-    for name in names(cookie_headers.clone()) {
+    for (name, _) in pairs(cookie_headers.clone()) {
         // Every foreign name takes at least one deletion: no need to look further (a
         // client other than a browser can send a megabyte of tiny cookies).
         if foreign.len() == MAX_DELETIONS {
@@ -69,13 +71,14 @@ pub fn deletions<'a>(
         if !seen.insert(name) {
             continue;
         }
-        let Some(session) = name.strip_prefix(COOKIE_PREFIX).and_then(SessionId::parse) else {
+        let session = std::str::from_utf8(name).ok().and_then(|n| n.strip_prefix(COOKIE_PREFIX));
+        let Some(session) = session.and_then(SessionId::parse) else {
             foreign.push((name, Keep::Nothing));
             continue;
         };
         let Some(token) = binding_of(&session) else { continue };
-        let mut values = cookie_pairs(cookie_headers.clone()).filter(|(n, _)| *n == name);
-        if values.any(|(_, value)| !secrets_match(value, &token)) {
+        let right = |value: &[u8]| std::str::from_utf8(value).is_ok_and(|value| secrets_match(value, &token));
+        if pairs(cookie_headers.clone()).any(|(n, value)| n == name && !right(value)) {
             foreign.push((name, Keep::TandemsPlace));
         }
     }
@@ -96,8 +99,8 @@ pub fn deletions<'a>(
                 if out.len() == MAX_DELETIONS || bytes > MAX_DELETION_BYTES {
                     return out;
                 }
-                if let Ok(value) = HeaderValue::from_str(&text) {
-                    out.push(Deletion { name: (*name).to_owned(), value });
+                if let Ok(value) = HeaderValue::from_bytes(&text) {
+                    out.push(Deletion { name: name.to_vec(), value });
                 }
             }
         }
@@ -114,14 +117,17 @@ enum Keep {
     TandemsPlace,
 }
 
-/// The names of the cookies in the headers, in order; a nameless cookie (no `=`) has
-/// the empty name.
-fn names<'a>(cookie_headers: impl Iterator<Item = &'a str>) -> impl Iterator<Item = &'a str> {
+/// The (name, value) pairs of the headers, in order, as bytes; a nameless cookie (no
+/// `=`) has the empty name.
+fn pairs<'a>(cookie_headers: impl Iterator<Item = &'a [u8]>) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
     cookie_headers
-        .flat_map(|header| header.split(';'))
-        .map(str::trim)
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| pair.split_once('=').map_or("", |(name, _)| name.trim()))
+        .flat_map(|header| header.split(|b| *b == b';'))
+        .map(<[u8]>::trim_ascii)
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.iter().position(|b| *b == b'=') {
+            Some(i) => (pair[..i].trim_ascii(), &pair[i + 1..]),
+            None => (&pair[..0], pair),
+        })
 }
 
 /// The cookie paths that path-match `path` (RFC 6265 5.1.4): `/`, then each prefix
@@ -180,24 +186,24 @@ impl<'a> Places<'a> {
         domains
     }
 
-    fn deletion(&self, name: &str, path: &str, domain: Option<&str>, partitioned: bool) -> String {
+    fn deletion(&self, name: &[u8], path: &str, domain: Option<&str>, partitioned: bool) -> Vec<u8> {
         // A nameless cookie is written as a value alone.
-        let mut text = if name.is_empty() { "x".to_owned() } else { format!("{name}=") };
-        text.push_str("; Max-Age=0; Path=");
-        text.push_str(path);
+        let mut text = if name.is_empty() { b"x".to_vec() } else { [name, b"="].concat() };
+        let mut attributes = format!("; Max-Age=0; Path={path}");
         if let Some(domain) = domain {
-            text.push_str("; Domain=");
-            text.push_str(domain);
+            attributes.push_str("; Domain=");
+            attributes.push_str(domain);
         }
         if self.secure {
-            text.push_str("; Secure");
+            attributes.push_str("; Secure");
         }
         if self.framed {
-            text.push_str("; SameSite=None");
+            attributes.push_str("; SameSite=None");
         }
         if partitioned {
-            text.push_str("; Partitioned");
+            attributes.push_str("; Partitioned");
         }
+        text.extend_from_slice(attributes.as_bytes());
         text
     }
 }
@@ -213,10 +219,8 @@ mod tests {
     fn sweep(zone: &ContentOrigin, path: &str, header: &str) -> Vec<String> {
         let sent = Sent { host: "abcd2345h-shop-test.proxy.localhost", path };
         let known = |id: &SessionId| (id.as_str() == "abcd2345").then(|| "good".to_owned());
-        deletions(zone, &sent, [header].into_iter(), known)
-            .iter()
-            .map(|d| d.value.to_str().expect("ASCII").to_owned())
-            .collect()
+        let out = deletions(zone, &sent, [header.as_bytes()].into_iter(), known);
+        out.iter().map(|d| String::from_utf8_lossy(d.value.as_bytes()).into_owned()).collect()
     }
 
     #[test]
@@ -244,8 +248,9 @@ mod tests {
         assert_eq!(sweep(&zone, "/", "tandem_abcd2345=fake"), beside);
         // Not a session id: not a binding.
         assert_eq!(sweep(&zone, "/", "tandem_x=1").len(), 3);
-        // A nameless cookie.
+        // A nameless cookie, and a name that is not ASCII, deleted by its own bytes.
         assert_eq!(sweep(&zone, "/", "lonely")[0], "x; Max-Age=0; Path=/; Secure");
+        assert_eq!(sweep(&zone, "/", "\u{e9}t\u{e9}=1")[0], "\u{e9}t\u{e9}=; Max-Age=0; Path=/; Secure");
     }
 
     #[test]

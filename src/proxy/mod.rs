@@ -27,7 +27,6 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use crate::error::ProxyError;
-use crate::origin::binding::cookie_headers;
 use crate::origin::{SessionId, strip_port, sweep};
 use crate::server::AppState;
 
@@ -47,10 +46,10 @@ pub async fn handle(app: &AppState, request: Request<Incoming>) -> Response<Body
     if response.status() != StatusCode::SWITCHING_PROTOCOLS && !deletions.is_empty() {
         let headers = response.headers_mut();
         // What the answer sets itself (the binding, at the entry link) is not undone.
-        let set: Vec<String> = headers
+        let set: Vec<Vec<u8>> = headers
             .get_all(SET_COOKIE)
             .iter()
-            .filter_map(|v| v.to_str().ok()?.split('=').next().map(|n| n.trim().to_owned()))
+            .filter_map(|v| v.as_bytes().split(|b| *b == b'=').next().map(|n| n.trim_ascii().to_vec()))
             .collect();
         for deletion in deletions.into_iter().filter(|d| !set.contains(&d.name)) {
             headers.append(SET_COOKIE, deletion.value);
@@ -67,9 +66,9 @@ fn foreign_cookies(app: &AppState, request: &Request<Incoming>) -> Vec<sweep::De
     }
     let host = strip_port(context::host_of(headers, request.uri()).unwrap_or_default()).to_ascii_lowercase();
     let sent = sweep::Sent { host: &host, path: request.uri().path() };
-    let cookies = cookie_headers(headers);
     let binding_of = |id: &SessionId| app.sessions.get(id).map(|s| s.binding_token().to_owned());
-    sweep::deletions(&app.zone, &sent, cookies.iter().map(|c| c.as_ref()), binding_of)
+    let cookies: Vec<&[u8]> = headers.get_all(COOKIE).iter().map(|v| v.as_bytes()).collect();
+    sweep::deletions(&app.zone, &sent, cookies.into_iter(), binding_of)
 }
 
 async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
