@@ -56,6 +56,11 @@ pub const DEFAULT_IDLE_SESSION_MEMORY_SECS: u64 = 600;
 /// Whether a proxy session asks the visitor before an agent sees the page, when its
 /// creation request does not say.
 pub const DEFAULT_REQUIRE_CONSENT: bool = false;
+/// Largest request head (request line and headers) Tandem reads, in bytes. It must
+/// hold any `Cookie` header a browser can send to the zone, whatever a page wrote there:
+/// Chromium keeps up to 180 cookies of 4096 bytes per site, about 740 KB in one header
+/// (hyper's own limit, about 400 KB, answered such a visitor 431 on every label).
+pub const MAX_REQUEST_HEAD_BYTES: usize = 1024 * 1024;
 /// Environment variables with the `TANDEM_` prefix that are not configuration keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["TANDEM_CONFIG", "TANDEM_LOG"];
 const ENV_PREFIX: &str = "TANDEM_";

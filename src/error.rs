@@ -11,11 +11,20 @@ pub enum ProxyError {
     /// Client: the host names no live session of ours.
     #[error("this co-browsing link has expired or never existed")]
     UnknownSession,
-    /// Client: the browser is not bound to the session.
-    #[error("this browser has not joined the co-browsing session; open the link you were given")]
+    /// Client: the browser is not bound to the session (it never was, or it lost the
+    /// binding cookie: cleared, or pushed out by a site's cookies). The way back is a
+    /// fresh entry link, which only the integrator's site can ask for.
+    #[error(
+        "this browser has not joined the co-browsing session, or has lost its place in it (its cookies were \
+         cleared, or a site it visited pushed them out). To get back in, return to the site that sent you \
+         here and start co-browsing again: it will give you a new link to the same session."
+    )]
     NotBound,
     /// Client: the entry link was already used.
-    #[error("this co-browsing link has already been used; ask for a new one")]
+    #[error(
+        "this co-browsing link has already been used. To get back in, return to the site that sent you here \
+         and start co-browsing again: it will give you a new link to the same session."
+    )]
     EntryUsed,
     /// Client: a path below `/__tandem/` that Tandem does not serve.
     #[error("there is nothing at this address")]

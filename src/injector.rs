@@ -35,6 +35,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../injector/runtime/css.js"),
     include_str!("../injector/runtime/navigation.js"),
     include_str!("../injector/runtime/message.js"),
+    include_str!("../injector/runtime/cookie_store.js"),
     include_str!("../injector/runtime/cookie.js"),
     include_str!("../injector/runtime/identity.js"),
     include_str!("../injector/runtime/windows.js"),
@@ -62,6 +63,7 @@ pub const WORKER_RUNTIME_JS: &str = concat!(
     include_str!("../injector/runtime/disguise.js"),
     include_str!("../injector/runtime/network.js"),
     include_str!("../injector/runtime/workers.js"),
+    include_str!("../injector/runtime/cookie_store.js"),
     include_str!("../injector/runtime/worker_main.js"),
     "})();\n"
 );

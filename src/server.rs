@@ -16,7 +16,7 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-use crate::config::Config;
+use crate::config::{Config, MAX_REQUEST_HEAD_BYTES};
 use crate::live::{Live, now_millis};
 use crate::origin::{ContentOrigin, SessionId, strip_port};
 use crate::rewrite::{Mapping, RewriteLimits};
@@ -111,12 +111,23 @@ impl AppState {
         let evicted = self.sessions.evict_idle(now_millis() - idle, |visitor| self.live.is_online(visitor));
         for session in self.sessions.take_unsaved().into_iter().chain(evicted) {
             let record = session.record();
-            self.live.writer().write("proxy session", move |s| {
-                let (jar, labels) = (record.jar.unwrap_or_default(), record.fallback_labels.unwrap_or_default());
-                s.save_proxy_session_state(&record.id, record.entry_token.as_deref(), &jar, &labels)
-            });
+            self.live.writer().write("proxy session", move |s| save_state(s, record));
         }
     }
+
+    /// Saves a proxy session's changing state now (a new entry link must outlive a
+    /// crash), in order after any save already queued, which holds an older state.
+    pub async fn save_proxy_session_now(&self, session: &ProxySession) {
+        let record = session.record();
+        self.live.writer().write("proxy session", move |s| save_state(s, record));
+        self.live.flush().await;
+    }
+}
+
+/// The parts of a proxy session that change as the visitor browses, into the records.
+fn save_state(store: &dyn Store, record: crate::store::ProxySessionRecord) -> Result<(), StoreError> {
+    let (jar, labels) = (record.jar.unwrap_or_default(), record.fallback_labels.unwrap_or_default());
+    store.save_proxy_session_state(&record.id, record.entry_token.as_deref(), &jar, &labels)
 }
 
 /// Why Tandem could not start.
@@ -262,8 +273,8 @@ impl App {
                     let app = app.clone();
                     async move { Ok::<_, std::convert::Infallible>(app.dispatch(request).await) }
                 });
-                let builder = auto::Builder::new(TokioExecutor::new());
-                if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await {
+                if let Err(e) = connection_builder().serve_connection_with_upgrades(TokioIo::new(stream), service).await
+                {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
             });
@@ -287,6 +298,15 @@ impl App {
             Err(never) => match never {},
         }
     }
+}
+
+/// How every accepted connection is served: HTTP/1.1 or HTTP/2, with heads large enough
+/// for any `Cookie` header a browser can send ([`MAX_REQUEST_HEAD_BYTES`]) and no larger.
+fn connection_builder() -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().max_buf_size(MAX_REQUEST_HEAD_BYTES);
+    builder.http2().max_header_list_size(MAX_REQUEST_HEAD_BYTES as u32);
+    builder
 }
 
 /// A secret kept in `file` of the data directory, made on first start.

@@ -174,6 +174,16 @@ impl ProxySession {
         self.entry_token.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// A fresh one-time entry token, replacing any unused one: the way back for a
+    /// browser that lost its binding (the integrator asks for a new link). The binding
+    /// token stays: every browser bound before stays bound.
+    pub fn reissue_entry(&self) -> String {
+        let token = random_token();
+        *self.entry_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        self.unsaved.store(true, Ordering::Release);
+        token
+    }
+
     /// Spends the entry token if `given` is it.
     pub fn enter(&self, given: &str) -> Entry {
         let mut slot = self.entry_token.lock().unwrap_or_else(|p| p.into_inner());

@@ -67,6 +67,8 @@ pub trait Store: Send + Sync + 'static {
     fn insert_proxy_session(&self, session: &ProxySessionRecord) -> Result<(), StoreError>;
     /// A proxy session by id.
     fn proxy_session(&self, id: &str) -> Result<Option<ProxySessionRecord>, StoreError>;
+    /// The id of a visitor's proxy session (the latest, should there be more).
+    fn proxy_session_of_visitor(&self, short_id: &str) -> Result<Option<String>, StoreError>;
     /// Saves the parts of a proxy session that change as the visitor browses.
     fn save_proxy_session_state(
         &self,

@@ -61,6 +61,11 @@ pub(super) fn proxy_session(conn: &Connection, id: &str) -> Result<Option<ProxyS
     first(conn, &format!("SELECT {PROXY_SESSION_COLUMNS} FROM proxy_sessions WHERE id = ?"), [id], read_proxy_session)
 }
 
+pub(super) fn proxy_session_of_visitor(conn: &Connection, short_id: &str) -> Result<Option<String>, StoreError> {
+    let sql = "SELECT id FROM proxy_sessions WHERE visitor_id = ? ORDER BY created_at DESC LIMIT 1";
+    first(conn, sql, [short_id], |row| Ok(row.get("id")?))
+}
+
 pub(super) fn save_proxy_session_state(
     conn: &Connection,
     id: &str,

@@ -138,6 +138,9 @@ impl Store for SqliteStore {
     fn proxy_session(&self, id: &str) -> Result<Option<ProxySessionRecord>, StoreError> {
         links::proxy_session(&self.lock(), id)
     }
+    fn proxy_session_of_visitor(&self, short_id: &str) -> Result<Option<String>, StoreError> {
+        links::proxy_session_of_visitor(&self.lock(), short_id)
+    }
     fn save_proxy_session_state(
         &self,
         id: &str,

@@ -51,8 +51,16 @@ use noise_png::noise_png;
 
 /// Every host the fixture server answers for.
 /// (`app.test` and `api.test` are the runtime's sites, in `runtime_sites`.)
-pub const FIXTURE_HOSTS: &[&str] =
-    &["shop.test", "account.shop.test", "accounts.test", "cdn.test", "app.test", "api.test", "under_score.test"];
+pub const FIXTURE_HOSTS: &[&str] = &[
+    "shop.test",
+    "account.shop.test",
+    "accounts.test",
+    "cdn.test",
+    "app.test",
+    "api.test",
+    "under_score.test",
+    "evil.test",
+];
 /// The password the shop's login form accepts.
 pub const PASSWORD: &str = "correct horse";
 /// The windows-1251 page served at `shop.test/cp1251`.
@@ -226,6 +234,8 @@ impl Sites {
             ),
             // A host without a direct label (hashed fallback): the same routes as api.test.
             ("under_score.test", runtime_sites::api(shared.clone()).merge(frame_sites::fallback_api())),
+            // A hostile site (eviction_sites).
+            ("evil.test", super::eviction_sites::evil()),
         ]);
         Sites { shared, by_host }
     }

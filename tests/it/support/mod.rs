@@ -8,6 +8,7 @@ pub mod bomb_site;
 pub mod browser;
 pub mod control_sites;
 pub mod cookie_sites;
+pub mod eviction_sites;
 pub mod fixtures;
 pub mod frame_sites;
 pub mod message_sites;
