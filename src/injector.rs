@@ -40,6 +40,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../injector/runtime/windows.js"),
     include_str!("../injector/runtime/frames.js"),
     include_str!("../injector/runtime/mask.js"),
+    include_str!("../injector/runtime/mask_watch.js"),
     include_str!("../injector/runtime/overlay.js"),
     include_str!("../injector/runtime/indicator.js"),
     include_str!("../injector/runtime/consent.js"),
@@ -48,6 +49,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../injector/runtime/control.js"),
     include_str!("../injector/runtime/presence.js"),
     include_str!(concat!(env!("OUT_DIR"), "/rrweb-record.js")),
+    include_str!("../injector/runtime/capture_scrub.js"),
     include_str!("../injector/runtime/capture.js"),
     include_str!("../injector/runtime/capture_patches.js"),
     include_str!("../injector/runtime/main.js"),
@@ -153,8 +155,11 @@ pub static PAGE_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(RUNTIME
 /// The worker part as served.
 pub static WORKER_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(WORKER_RUNTIME_JS, JAVASCRIPT));
 
-static PAGE_SCRIPT_TAG: LazyLock<String> =
-    LazyLock::new(|| format!(r#"<script src="{PAGE_RUNTIME_PATH}?v={}"></script>"#, PAGE_RUNTIME.version));
+// Without a `Referer`: the page's address may hold a masked field's value (a GET form's
+// password), which has no business on Tandem's own paths.
+static PAGE_SCRIPT_TAG: LazyLock<String> = LazyLock::new(|| {
+    format!(r#"<script src="{PAGE_RUNTIME_PATH}?v={}" referrerpolicy="no-referrer"></script>"#, PAGE_RUNTIME.version)
+});
 static WORKER_IMPORT: LazyLock<String> =
     LazyLock::new(|| format!("import \"{WORKER_RUNTIME_PATH}?v={}\";\n", WORKER_RUNTIME.version));
 

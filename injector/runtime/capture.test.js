@@ -1,17 +1,23 @@
-// The capture's pure parts: the block selector, scrubbing of rrweb events, frame encoding.
+// The capture's pure parts: the block selector, scrubbing of rrweb events
+// (capture_scrub.js), frame encoding.
 'use strict';
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
-const {
-  captureBlockSelector,
-  captureScrub,
-  captureEncode,
-  captureStars,
-  captureMaskText,
-  CAPTURE_GZIP_FROM,
-} = require('./capture.js');
+// In the page the runtime's parts share one scope: here their helpers are globals.
+const mask = require('./mask.js');
+Object.assign(globalThis, mask);
+const { captureBlockSelector, captureEncode, CAPTURE_GZIP_FROM } = require('./capture.js');
+const { captureScrub, captureMaskText, captureMaskCss, captureMaskAttribute } = require('./capture_scrub.js');
+
+/** A rule by mirror id: `masked` ids are masked, every id up to 1000 is known. */
+const ruleOf = (masked, styles = []) => ({
+  masked: (id) => masked.has(id),
+  known: (id) => id > 0 && id < 1000,
+  inStyle: (id) => styles.includes(id),
+  maskedStyles: new Set(),
+});
 
 const gzip = async (bytes) => new Uint8Array(zlib.gzipSync(bytes));
 
@@ -22,8 +28,8 @@ test('media in or of a masked element are blocked', () => {
 });
 
 test('placeholders have the length of the text', () => {
-  assert.equal(captureStars('s3cr3t'), '******');
-  assert.equal(captureStars(''), '');
+  assert.equal(mask.maskStars('s3cr3t'), '******');
+  assert.equal(mask.maskStars(''), '');
   assert.equal(captureMaskText(' my pin\n'), ' ** ***\n');
 });
 
@@ -43,8 +49,7 @@ test('scrubbing masks text and input values of masked nodes that rrweb let throu
   };
   const style = { type: 3, data: { source: 0, adds: [{ parentId: 2, node: { type: 3, id: 14, isStyle: true, textContent: 'a{}' } }] } };
   const input = { type: 3, data: { source: 5, id: 15, text: 'typed', isChecked: false } };
-  const masked = new Set([11, 12, 14, 15]);
-  captureScrub([mutation, style, input], (id) => masked.has(id));
+  captureScrub([mutation, style, input], ruleOf(new Set([11, 12, 14, 15])));
   assert.equal(mutation.data.adds[0].node.textContent, '** ******');
   assert.deepEqual(mutation.data.texts, [
     { id: 12, value: '******* ******' },
@@ -74,8 +79,7 @@ test('scrubbing hides the value attributes of masked fields and drops tandem ele
       },
     },
   };
-  const masked = new Set([4, 5, 6]);
-  captureScrub([snapshot], (id) => masked.has(id));
+  captureScrub([snapshot], ruleOf(new Set([4, 5, 6])));
   const html = snapshot.data.node.childNodes[0];
   assert.deepEqual(
     html.childNodes.map((n) => n.tagName),
@@ -101,7 +105,7 @@ test('scrubbing applies to added nodes of mutations, and leaves other events alo
     },
   };
   const mouse = { type: 3, data: { source: 1, positions: [{ x: 1, y: 2, id: 9, timeOffset: 0 }] } };
-  captureScrub([mutation, mouse], (id) => id === 9);
+  captureScrub([mutation, mouse], ruleOf(new Set([9])));
   assert.deepEqual(
     mutation.data.adds.map((a) => a.node.attributes),
     [{ value: '*****' }],

@@ -103,9 +103,12 @@ function startPresence(win, zone) {
   let retry = PRESENCE_RETRY_MIN_MS;
   let leaving = false;
   const report = () => {
-    const href = win.location.href;
+    // Without the values of masked fields a form put there (mask.js).
+    const href = maskUrl(win.location.href);
     if (href !== reported && liveSend({ type: 'page', url: href })) reported = href;
   };
+  // After the hello, which names the masked fields whose values an address may hold.
+  onLiveMessage('hello', report);
   const connect = () => {
     const opened = new win.WebSocket(url);
     opened.binaryType = 'arraybuffer';
@@ -113,7 +116,6 @@ function startPresence(win, zone) {
     opened.onopen = () => {
       retry = PRESENCE_RETRY_MIN_MS;
       reported = null;
-      report();
     };
     opened.onmessage = (event) => dispatchLive(event.data);
     opened.onclose = () => {

@@ -9,6 +9,7 @@ pub mod control_sites;
 pub mod cookie_sites;
 pub mod fixtures;
 pub mod frame_sites;
+pub mod masking_sites;
 pub mod message_sites;
 pub mod mirror_sites;
 pub mod openapi;
@@ -17,6 +18,8 @@ pub mod runtime_sites;
 pub mod tls;
 pub mod viewer_sites;
 pub mod webhook_receiver;
+pub mod wire_decode;
+pub mod wire_tap;
 pub mod worker_sites;
 
 use std::future::Future;

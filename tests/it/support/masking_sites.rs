@@ -1,0 +1,276 @@
+//! The hostile page of the masking tests (`tests/it/masking.rs`), on a site of its own
+//! (plain HTTP on loopback, answering for `bank.test` and `login.bank.test`, two labels
+//! of a session). `/matrix` puts password fields everywhere the capture can see: the
+//! light DOM, open and closed shadow roots, a frame of the same label (with its own
+//! runtime), an `about:blank` frame (the top's runtime), and nestings of these; and
+//! masked elements (`no-upscope`, `tandem-mask`, the rules' [`RULE_SELECTOR`], a
+//! password field) whose attributes carry secrets, in the HTML, set by script before or
+//! after an agent joins, or added later, in the light DOM and in shadow roots; next to
+//! public twins of all of it, which must reach the mirror. Its GET form sends a password
+//! to the other label; the frame has a GET form of its own; `/welcome` has a POST form.
+//! The page's script (`masking_page.js`) is driven by `tests/browser/scenarios/masking.mjs`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::Query;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::header;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// The selector the tests' rules file masks.
+pub const RULE_SELECTOR: &str = ".acct";
+/// The names the site answers for.
+pub const HOSTS: [&str; 2] = ["bank.test", "login.bank.test"];
+/// Where password fields live: `frame*` in a frame of the same label (its own runtime),
+/// `blank*` in an `about:blank` frame, `open`/`closed` shadow roots, nested as named.
+pub const PLACES: &[&str] =
+    &["light", "open", "closed", "openclosed", "blank", "blankclosed", "frame", "frameopen", "frameblank", "openframe"];
+/// How a value gets into a field (`autofill`: the native setter, then `input` and
+/// `change`, as Chromium's autofill does).
+pub const METHODS: &[&str] = &["typed", "pasted", "script", "autofill"];
+/// When the field is turned from a password into a text field: before an agent joins,
+/// or while one watches.
+pub const REVEALS: &[&str] = &["before", "during"];
+/// The parts of a field's value: entered while a password, after the reveal, after the
+/// agent joined.
+pub const PARTS: &[&str] = &["A", "B", "C"];
+/// Kinds of elements whose attributes are tested; `public` is the unmasked twin.
+pub const KINDS: &[&str] = &["noupscope", "tandemmask", "rule", "field", "public"];
+/// When attributes get their values: in the HTML, set before or after the agent joins,
+/// or on elements added after it joined.
+pub const WHENS: &[&str] = &["html", "before", "after", "added"];
+/// Where the attributed elements are: as children, or in an open shadow root.
+pub const ATTRIBUTE_PLACES: &[&str] = &["light", "shadow"];
+/// The attributes of a masked field, and of the elements in a masked element.
+const FIELD_KEYS: [&str; 5] = ["title", "aria", "data", "placeholder", "value"];
+const ELEMENT_KEYS: [&str; 10] = ["title", "aria", "data", "placeholder", "value", "href", "alt", "src", "srcset", "option"];
+
+/// The GET form's public text and secrets, the frame's, and the POST form's secret.
+pub const URL_PUBLIC: &str = "URLPUBLICQ";
+/// What `/welcome` (the GET form's target, on the other label) and the POSTed page show.
+pub const URL_PAGES: [&str; 2] = ["WELCOMEQ", "POSTEDQ"];
+/// The secrets the URL part submits: the GET form's password and hidden token, the
+/// frame's GET password, the POST form's password.
+pub const URL_SECRETS: [&str; 4] = ["URLPASSWORDQ", "URLHIDDENTOKQ", "FRAMEPASSWORDQ", "URLPINPOSTQ"];
+/// The frame's GET form's public field.
+pub const FRAME_PUBLIC: &str = "FRAMEPUBLICQ";
+
+const PAGE_SCRIPT: &str = include_str!("masking_page.js");
+
+/// The id of the field at `place` filled by `method` and revealed `reveal`.
+pub fn field_id(place: &str, method: &str, reveal: &str) -> String {
+    format!("{place}-{method}-{reveal}")
+}
+
+/// The secret entered as `part` into field `id`.
+pub fn field_secret(id: &str, part: &str) -> String {
+    format!("MSK{}{part}Q", id.replace('-', ""))
+}
+
+/// The text typed into the public field at `place`, and the text written there.
+pub fn place_public(place: &str) -> [String; 2] {
+    [format!("PUB{place}Q"), format!("TXT{place}Q")]
+}
+
+/// One element of a kind, with attributes given at one time, in one place.
+pub struct AttributeSet {
+    /// `light` or `shadow`.
+    pub place: &'static str,
+    /// One of [`KINDS`].
+    pub kind: &'static str,
+    /// One of [`WHENS`].
+    pub when: &'static str,
+}
+
+/// Every attribute set of the page.
+pub fn attribute_sets() -> Vec<AttributeSet> {
+    let mut sets = Vec::new();
+    for place in ATTRIBUTE_PLACES {
+        for kind in KINDS {
+            for when in WHENS {
+                sets.push(AttributeSet { place, kind, when });
+            }
+        }
+    }
+    sets
+}
+
+impl AttributeSet {
+    /// Whether its values must never leave the page.
+    pub fn masked(&self) -> bool {
+        self.kind != "public"
+    }
+
+    /// The token of attribute `key`'s value: each value holds one of its own.
+    fn token(&self, key: &str) -> String {
+        format!("ATT{}{}{}{key}Q", self.kind, self.place, self.when)
+    }
+
+    /// The tokens of all its values.
+    pub fn tokens(&self) -> Vec<String> {
+        let keys: &[&str] = if self.kind == "field" { &FIELD_KEYS } else { &ELEMENT_KEYS };
+        keys.iter().map(|key| self.token(key)).collect()
+    }
+
+    /// slot → attribute → value.
+    pub fn values(&self) -> BTreeMap<&'static str, BTreeMap<&'static str, String>> {
+        let mut values: BTreeMap<&'static str, BTreeMap<&'static str, String>> = BTreeMap::new();
+        let mut set = |slot, attribute, value| values.entry(slot).or_default().insert(attribute, value);
+        let text_slot = if self.kind == "field" { "input" } else { "a" };
+        set(text_slot, "title", self.token("title"));
+        set(text_slot, "aria-label", self.token("aria"));
+        set(text_slot, "data-x", self.token("data"));
+        set("input", "placeholder", self.token("placeholder"));
+        set("input", "value", self.token("value"));
+        if self.kind != "field" {
+            set("a", "href", format!("/go/{}", self.token("href")));
+            set("img", "alt", self.token("alt"));
+            set("img", "src", format!("/img/{}.png", self.token("src")));
+            set("img", "srcset", format!("/img/{}.png 2x", self.token("srcset")));
+            set("option", "value", self.token("option"));
+        }
+        values
+    }
+
+    fn class(&self) -> &'static str {
+        match self.kind {
+            "noupscope" => "no-upscope",
+            "tandemmask" => "tandem-mask",
+            "rule" => RULE_SELECTOR.trim_start_matches('.'),
+            _ => "plain",
+        }
+    }
+
+    /// Its element's children, with their attributes or without.
+    fn slots(&self, with: bool) -> String {
+        let values = self.values();
+        let attributes = |slot: &str| -> String {
+            let Some(attributes) = values.get(slot).filter(|_| with) else { return String::new() };
+            attributes.iter().map(|(name, value)| format!(r#" {name}="{value}""#)).collect()
+        };
+        if self.kind == "field" {
+            return format!(r#"<input type="password" data-slot="input"{}>"#, attributes("input"));
+        }
+        format!(
+            r#"<a data-slot="a"{}>link</a><img data-slot="img" width="4" height="4"{}><input data-slot="input"{}><select><option>one</option><option data-slot="option"{}>two</option></select>"#,
+            attributes("a"),
+            attributes("img"),
+            attributes("input"),
+            attributes("option")
+        )
+    }
+
+    /// The set as the HTML holds it (`html` sets only): a declarative shadow root in the
+    /// `shadow` place.
+    fn markup(&self) -> String {
+        let slots = self.slots(true);
+        let inner = if self.place == "shadow" { format!(r#"<template shadowrootmode="open">{slots}</template>"#) } else { slots };
+        format!(r#"<div class="{}">{inner}</div>"#, self.class())
+    }
+
+    /// What the page's script needs to build and fill it.
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "place": self.place,
+            "kind": self.kind,
+            "when": self.when,
+            "class": self.class(),
+            "slots": self.slots(false),
+            "slots_with": self.slots(true),
+            "values": self.values(),
+        })
+    }
+}
+
+/// The site, stopped when dropped.
+pub struct MaskingSite {
+    /// Where it listens (both names resolve here).
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for MaskingSite {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl MaskingSite {
+    /// Starts it on an ephemeral loopback port.
+    pub async fn start() -> MaskingSite {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the masking site");
+        let addr = listener.local_addr().expect("site address");
+        let app = Router::new()
+            .route("/matrix", get(matrix))
+            .route("/matrix-frame", get(frame))
+            .route("/welcome", get(welcome).post(posted))
+            .route("/masking.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], PAGE_SCRIPT) }));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        MaskingSite { addr, task }
+    }
+}
+
+fn html(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+async fn matrix() -> Response {
+    let sets = attribute_sets();
+    let markup: String = sets.iter().filter(|s| s.when == "html").map(AttributeSet::markup).collect();
+    let cases = serde_json::json!({
+        "places": PLACES, "methods": METHODS, "reveals": REVEALS,
+        "sets": sets.iter().filter(|s| s.when != "html").map(AttributeSet::json).collect::<Vec<_>>(),
+    });
+    html(format!(
+        r#"<!doctype html><html><head><title>Bank</title></head><body>
+<h1>PUBLICHEADINGQ</h1>
+<div id="place-light"></div><div id="host-open"></div><div id="host-closed"></div><div id="frames"></div>
+<div id="attributes">{markup}</div>
+<form id="url-get" method="get" action="http://login.bank.test/welcome">
+  <input name="q" id="url-q"><input name="pw" type="password" id="url-pw">
+  <input type="hidden" name="tok" value="URLHIDDENTOKQ"><button id="url-go">Go</button>
+</form>
+<script>window.MASKING_CASES = {cases};</script>
+<script src="/masking.js"></script>
+</body></html>"#
+    ))
+}
+
+/// A frame of the top's label: `place` names the fields it holds; the `frame` place
+/// also nests an open shadow root and an `about:blank` frame, and has a GET form.
+async fn frame(Query(query): Query<BTreeMap<String, String>>) -> Response {
+    let place: String =
+        query.get("place").map(String::as_str).unwrap_or("frame").chars().filter(char::is_ascii_alphanumeric).collect();
+    html(format!(
+        r##"<!doctype html><html><head><title>Frame</title></head><body>
+<div id="place-light" data-place="{place}"></div><div id="host-open"></div><div id="frames"></div>
+<a id="frag" href="#frag">anchor</a>
+<form id="frame-get" method="get" action="/matrix-frame">
+  <input name="fq" id="frame-q"><input name="fpw" type="password" id="frame-pw"><button>Go</button>
+</form>
+<script src="/masking.js"></script>
+</body></html>"##
+    ))
+}
+
+/// The GET form's target on the other label: links relative to its own address (with
+/// the form's values in it), and a POST form to that address.
+async fn welcome() -> Response {
+    html(format!(
+        r##"<!doctype html><html><head><title>Welcome</title></head><body>
+<h1 id="main">{}</h1><a href="#main">skip</a> <a href="">here</a>
+<form id="post" method="post" action=""><input name="pin" type="password" id="pin"><button>Post</button></form>
+</body></html>"##,
+        URL_PAGES[0]
+    ))
+}
+
+async fn posted() -> Response {
+    html(format!("<!doctype html><html><head><title>Posted</title></head><body><h1>{}</h1></body></html>", URL_PAGES[1]))
+}
