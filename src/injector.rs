@@ -155,11 +155,8 @@ pub static PAGE_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(RUNTIME
 /// The worker part as served.
 pub static WORKER_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(WORKER_RUNTIME_JS, JAVASCRIPT));
 
-// Without a `Referer`: the page's address may hold a masked field's value (a GET form's
-// password), which has no business on Tandem's own paths.
-static PAGE_SCRIPT_TAG: LazyLock<String> = LazyLock::new(|| {
-    format!(r#"<script src="{PAGE_RUNTIME_PATH}?v={}" referrerpolicy="no-referrer"></script>"#, PAGE_RUNTIME.version)
-});
+static PAGE_SCRIPT_TAG: LazyLock<String> =
+    LazyLock::new(|| format!(r#"<script src="{PAGE_RUNTIME_PATH}?v={}"></script>"#, PAGE_RUNTIME.version));
 static WORKER_IMPORT: LazyLock<String> =
     LazyLock::new(|| format!("import \"{WORKER_RUNTIME_PATH}?v={}\";\n", WORKER_RUNTIME.version));
 

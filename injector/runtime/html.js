@@ -50,8 +50,7 @@ function mapStyleAttribute(mapUrl, value) {
 const RUNTIME_SRC =
   (typeof document !== 'undefined' && document.currentScript && document.currentScript.getAttribute('src')) ||
   '/__tandem/runtime.js';
-// No `Referer` to Tandem's own path (see PAGE_SCRIPT_TAG in src/injector.rs).
-const RUNTIME_TAG = `<script src="${RUNTIME_SRC}" referrerpolicy="no-referrer"></script>`;
+const RUNTIME_TAG = `<script src="${RUNTIME_SRC}"></script>`;
 
 /** A srcdoc document's markup loading the runtime before anything else (after a doctype). */
 function withRuntime(markup) {

@@ -66,7 +66,7 @@ test('url() and @import URLs in CSS are mapped, the rest kept', () => {
 });
 
 test('a srcdoc document loads the runtime first, after its doctype, once', () => {
-  const tag = '<script src="/__tandem/runtime.js" referrerpolicy="no-referrer"></script>';
+  const tag = '<script src="/__tandem/runtime.js"></script>';
   assert.equal(withRuntime('<p>hi</p>'), tag + '<p>hi</p>');
   assert.equal(withRuntime('<!DOCTYPE html><p>hi</p>'), '<!DOCTYPE html>' + tag + '<p>hi</p>');
   assert.equal(withRuntime(' <!doctype html>'), ' <!doctype html>' + tag);

@@ -6,9 +6,10 @@
 //! the public twins of those secrets must arrive in the mirror, so that a page that sent
 //! nothing could not pass. Secrets may travel only where the page itself sends them to
 //! its site through the proxy: the address of a request it makes (a GET form, an image),
-//! the body of a form it submits, the `Referer` the browser adds. Never on Tandem's own
-//! channels: the live socket, Tandem's `/__tandem/` paths, the control origin. Neither
-//! may they reach the visitor's records or the agent.
+//! the body of a form it submits, and the `Referer` the browser adds to every request
+//! (the page's address). Never anywhere else on Tandem's own channels: the live socket,
+//! Tandem's `/__tandem/` paths, the control origin. Neither may they reach the visitor's
+//! records or the agent.
 
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,6 +25,7 @@ use crate::support::{World, ZONE};
 const FIELDS: &str = "fields";
 const ATTRIBUTES: &str = "attributes";
 const URLS: &str = "urls";
+const SIBLINGS: &str = "siblings";
 
 /// What one run of the matrix produced.
 struct Run {
@@ -107,8 +109,8 @@ fn scenario_args(proxy_url: &str, parts: &[&str]) -> serde_json::Value {
     }
     let publics: serde_json::Map<String, serde_json::Value> =
         masking_sites::PLACES.iter().map(|p| (format!("pub-{p}"), masking_sites::place_public(p)[0].clone().into())).collect();
-    let [password, token, frame_password, pin] = masking_sites::URL_SECRETS;
-    let _ = token;
+    let [password, _token, frame_password, pin] = masking_sites::URL_SECRETS;
+    let [.., textarea, editable, _hash] = masking_sites::SIBLING_SECRETS;
     serde_json::json!({
         "proxy_url": proxy_url,
         "parts": parts,
@@ -118,6 +120,7 @@ fn scenario_args(proxy_url: &str, parts: &[&str]) -> serde_json::Value {
             "public": masking_sites::URL_PUBLIC, "password": password, "frame_public": masking_sites::FRAME_PUBLIC,
             "frame_password": frame_password, "pin": pin, "pages": masking_sites::URL_PAGES,
         },
+        "siblings": { "textarea": textarea, "editable": editable },
         "timeout_ms": 170_000,
     })
 }
@@ -133,8 +136,9 @@ fn stamped_frame_text(frame: &[u8]) -> String {
     String::from_utf8_lossy(&inflated).into_owned()
 }
 
-/// Where `secret` went that it must not: any byte to Tandem's own channels, or a proxied
-/// request's header other than `Referer`, or a body that is not a submitted form.
+/// Where `secret` went that it must not: any byte to Tandem's own channels or any header
+/// but `Referer` (the browser's, with the page's address), or a proxied request's body
+/// that is not a submitted form.
 fn leaks(sent: &[Sent], secret: &str) -> Vec<String> {
     let needle = secret.as_bytes();
     let mut found = Vec::new();
@@ -151,7 +155,7 @@ fn leaks(sent: &[Sent], secret: &str) -> Vec<String> {
                     found.push(format!("{at}: request line"));
                 }
                 for (name, value) in &request.headers {
-                    if value.contains(secret) && (own || name != "referer") {
+                    if value.contains(secret) && name != "referer" {
                         found.push(format!("{at}: header {name}"));
                     }
                 }
@@ -200,9 +204,10 @@ fn mirrored(place: &str) -> bool {
     !place.ends_with("closed")
 }
 
-/// The secrets entered into fields, and the public texts of every mirrored place.
+/// The secrets entered into fields, and the public texts of every mirrored place (those
+/// of the masked place are secrets too).
 fn field_cases() -> (Vec<String>, Vec<String>) {
-    let mut secrets = Vec::new();
+    let mut secrets: Vec<String> = masking_sites::place_public(masking_sites::MASKED_PLACE).into();
     for place in masking_sites::PLACES {
         for method in masking_sites::METHODS {
             for reveal in masking_sites::REVEALS {
@@ -211,7 +216,11 @@ fn field_cases() -> (Vec<String>, Vec<String>) {
             }
         }
     }
-    let publics = masking_sites::PLACES.iter().filter(|p| mirrored(p)).flat_map(|p| masking_sites::place_public(p)).collect();
+    let publics = masking_sites::PLACES
+        .iter()
+        .filter(|p| mirrored(p) && **p != masking_sites::MASKED_PLACE)
+        .flat_map(|p| masking_sites::place_public(p))
+        .collect();
     (secrets, publics)
 }
 
@@ -255,9 +264,7 @@ async fn a_password_revealed_in_a_shadow_root_or_a_same_origin_frame_is_never_se
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attributes_of_masked_elements_are_never_sent() {
     let run = run(&[ATTRIBUTES]).await;
-    let sets = masking_sites::attribute_sets();
-    let secrets: Vec<String> = sets.iter().filter(|s| s.masked()).flat_map(|s| s.tokens()).collect();
-    let publics: Vec<String> = sets.iter().filter(|s| !s.masked()).flat_map(|s| s.tokens()).collect();
+    let (secrets, publics) = attribute_cases();
     assert_masked(&run, &secrets, &publics);
 }
 
@@ -270,10 +277,50 @@ async fn attributes_of_masked_elements_are_never_sent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_in_a_get_forms_address_is_never_sent() {
     let run = run(&[URLS]).await;
-    let secrets: Vec<String> = masking_sites::URL_SECRETS.iter().map(|s| s.to_string()).collect();
+    let (secrets, publics) = url_cases();
+    assert_masked(&run, &secrets, &publics);
+    assert_record_masked(&run);
+}
+
+/// The whole matrix in one visit, with the siblings: CSS (inline, in a masked shadow
+/// root's `<style>` as written, rewritten and added to while watched), text right in a
+/// masked shadow root, a masked textarea and contenteditable typed into, a frame inside
+/// a masked element, a fragment naming a masked parameter. No masked value is in any
+/// byte the visitor's browser sends but where the page sends it to its own site, nor in
+/// what the agent gets or the records keep; all the public twins arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_masked_value_is_in_any_byte_the_visitors_browser_sends() {
+    let run = run(&[FIELDS, ATTRIBUTES, URLS, SIBLINGS]).await;
+    assert_entered(&run);
+    let mut secrets: Vec<String> = masking_sites::SIBLING_SECRETS.iter().map(|s| s.to_string()).collect();
+    let mut publics: Vec<String> = masking_sites::SIBLING_PUBLICS.iter().map(|s| s.to_string()).collect();
+    for (more_secrets, more_publics) in [field_cases(), attribute_cases(), url_cases()] {
+        secrets.extend(more_secrets);
+        publics.extend(more_publics);
+    }
+    assert_masked(&run, &secrets, &publics);
+    assert_record_masked(&run);
+}
+
+/// The secrets and public values of the attribute sets.
+fn attribute_cases() -> (Vec<String>, Vec<String>) {
+    let sets = masking_sites::attribute_sets();
+    let secrets = sets.iter().filter(|s| s.masked()).flat_map(|s| s.tokens()).collect();
+    let publics = sets.iter().filter(|s| !s.masked()).flat_map(|s| s.tokens()).collect();
+    (secrets, publics)
+}
+
+/// The secrets the forms submit, and the public values of the addresses and pages.
+fn url_cases() -> (Vec<String>, Vec<String>) {
+    let secrets = masking_sites::URL_SECRETS.iter().map(|s| s.to_string()).collect();
     let mut publics = vec![masking_sites::URL_PUBLIC.to_owned(), masking_sites::FRAME_PUBLIC.to_owned()];
     publics.extend(masking_sites::URL_PAGES.iter().map(|s| s.to_string()));
-    assert_masked(&run, &secrets, &publics);
+    (secrets, publics)
+}
+
+/// The visitor's record has the address of the POSTed page with the GET form's public
+/// value and the password's placeholder.
+fn assert_record_masked(run: &Run) {
     let url = run.visitor["url"].as_str().unwrap_or_default();
-    assert!(url.starts_with("http://login.bank.test/welcome?q=URLPUBLICQ&pw=*"), "the visitor's record: {url}");
+    assert!(url.starts_with("http://login.bank.test/welcome?q=URLPUBLICQ&pw=************&"), "the visitor's record: {url}");
 }

@@ -5,15 +5,16 @@
 // reads every byte this browser sends through a tap; this scenario only acts, waits for
 // the page's live socket to have sent each step, and reads back what the fields hold.
 //
-//   args: { proxy_url, parts: ['fields' | 'attributes' | 'urls'],
+//   args: { proxy_url, parts: ['fields' | 'attributes' | 'urls' | 'siblings'],
 //           fields: [{ id, method, reveal, values: { A, B, C } }], publics: { id: text },
-//           urls: { public, password, frame_public, frame_password, pin, pages: [welcome, posted] } }
+//           urls: { public, password, frame_public, frame_password, pin, pages: [welcome, posted] },
+//           siblings: { textarea, editable } }
 //   result: { values: { id: value }, publics: { id: value }, snapshots, steps: [..] }
 import { recordLiveFrames, sentFrames, SNAPSHOT } from './mirror_common.mjs';
 import { requireArgs } from './app_common.mjs';
 
 export default async function masking(page, args, ctx) {
-  requireArgs('masking', args, ['proxy_url', 'parts', 'fields', 'publics', 'urls']);
+  requireArgs('masking', args, ['proxy_url', 'parts', 'fields', 'publics', 'urls', 'siblings']);
   const parts = new Set(args.parts);
   const frames = recordLiveFrames(page);
   const steps = [];
@@ -71,6 +72,12 @@ export default async function masking(page, args, ctx) {
       window.masking.addElements();
     });
     step('attributes');
+  }
+  if (parts.has('siblings')) {
+    await page.locator('#sibling-textarea').pressSequentially(args.siblings.textarea);
+    await page.locator('#sibling-editable').pressSequentially(args.siblings.editable);
+    await page.evaluate(() => window.masking.siblings());
+    step('siblings');
   }
   // Everything before this note went out before it.
   await page.evaluate(() => window.masking.note('FLUSHEDQ'));

@@ -11,6 +11,7 @@
   'use strict';
   const inFrame = location.pathname === '/matrix-frame';
   const CASES = inFrame ? top.MASKING_CASES : window.MASKING_CASES;
+  let siblingStyle = null;
 
   if (!inFrame) {
     const fields = {};
@@ -53,6 +54,13 @@
       addElements() {
         for (const set of CASES.sets) if (set.when === 'added') build(set, true);
       },
+      // What masked places show besides fields, changed while an agent watches.
+      siblings() {
+        const style = siblingStyle;
+        style.textContent = '.later::before { content: "CSSLATERSECRETQ" }';
+        style.sheet.insertRule('.rule::after { content: "CSSRULESECRETQ" }');
+        document.getElementById('public-style').sheet.insertRule('.pub::after { content: "CSSRULEPUBLICQ" }');
+      },
       note(text) {
         const p = document.createElement('p');
         p.textContent = text;
@@ -69,6 +77,10 @@
       sets.push({ set, root });
     };
     for (const set of CASES.sets) if (set.when !== 'added') build(set, false);
+    const siblingRoot = document.getElementById('sibling-host').attachShadow({ mode: 'open' });
+    siblingRoot.innerHTML = '<style>.x::after { content: "CSSCONTENTSECRETQ" }</style><span class="x">x</span>';
+    siblingRoot.append('SHADOWTEXTSECRETQ');
+    siblingStyle = siblingRoot.querySelector('style');
   }
 
   const registry = inFrame ? top.masking : window.masking;
@@ -116,6 +128,7 @@
     fill('blank', blank);
     fill('blankclosed', closedRootIn(blank));
     labelFrameIn(document.getElementById('frames'), 'frame');
+    labelFrameIn(document.getElementById('masked-frame-host').attachShadow({ mode: 'open' }), 'maskedframe');
   } else {
     const place = document.getElementById('place-light').dataset.place;
     fill(place, document.getElementById('place-light'));

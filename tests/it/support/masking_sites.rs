@@ -8,6 +8,8 @@
 //! after an agent joins, or added later, in the light DOM and in shadow roots; next to
 //! public twins of all of it, which must reach the mirror. Its GET form sends a password
 //! to the other label; the frame has a GET form of its own; `/welcome` has a POST form.
+//! Siblings: CSS, text and editable fields in masked places, a frame inside a masked
+//! element, a fragment holding a masked parameter.
 //! The page's script (`masking_page.js`) is driven by `tests/browser/scenarios/masking.mjs`.
 
 use std::collections::BTreeMap;
@@ -27,8 +29,22 @@ pub const RULE_SELECTOR: &str = ".acct";
 pub const HOSTS: [&str; 2] = ["bank.test", "login.bank.test"];
 /// Where password fields live: `frame*` in a frame of the same label (its own runtime),
 /// `blank*` in an `about:blank` frame, `open`/`closed` shadow roots, nested as named.
-pub const PLACES: &[&str] =
-    &["light", "open", "closed", "openclosed", "blank", "blankclosed", "frame", "frameopen", "frameblank", "openframe"];
+pub const PLACES: &[&str] = &[
+    "light",
+    "open",
+    "closed",
+    "openclosed",
+    "blank",
+    "blankclosed",
+    "frame",
+    "frameopen",
+    "frameblank",
+    "openframe",
+    "maskedframe",
+];
+/// The place inside a masked element (a frame in the shadow root of a `no-upscope`
+/// host): even its public field and text are masked.
+pub const MASKED_PLACE: &str = "maskedframe";
 /// How a value gets into a field (`autofill`: the native setter, then `input` and
 /// `change`, as Chromium's autofill does).
 pub const METHODS: &[&str] = &["typed", "pasted", "script", "autofill"];
@@ -58,6 +74,24 @@ pub const URL_PAGES: [&str; 2] = ["WELCOMEQ", "POSTEDQ"];
 pub const URL_SECRETS: [&str; 4] = ["URLPASSWORDQ", "URLHIDDENTOKQ", "FRAMEPASSWORDQ", "URLPINPOSTQ"];
 /// The frame's GET form's public field.
 pub const FRAME_PUBLIC: &str = "FRAMEPUBLICQ";
+/// What masked places say in ways other than fields and attributes: CSS (a custom
+/// property and a background of an inline style, a `<style>` in a masked shadow root as
+/// written, rewritten and added to by `insertRule` while watched), text right in a
+/// masked shadow root, what is typed into a masked textarea and contenteditable, and a
+/// fragment the GET form's target page writes after a masked parameter's name.
+pub const SIBLING_SECRETS: [&str; 9] = [
+    "CSSVARSECRETQ",
+    "CSSBGSECRETQ",
+    "CSSCONTENTSECRETQ",
+    "CSSLATERSECRETQ",
+    "CSSRULESECRETQ",
+    "SHADOWTEXTSECRETQ",
+    "TEXTAREASECRETQ",
+    "EDITABLESECRETQ",
+    "HASHSECRETQ",
+];
+/// Their public twins: a page style's generated content, and a rule inserted into it.
+pub const SIBLING_PUBLICS: [&str; 2] = ["CSSPUBLICQ", "CSSRULEPUBLICQ"];
 
 const PAGE_SCRIPT: &str = include_str!("masking_page.js");
 
@@ -232,6 +266,13 @@ async fn matrix() -> Response {
 <h1>PUBLICHEADINGQ</h1>
 <div id="place-light"></div><div id="host-open"></div><div id="host-closed"></div><div id="frames"></div>
 <div id="attributes">{markup}</div>
+<style id="public-style">.plain::after {{ content: "CSSPUBLICQ" }}</style>
+<div id="siblings">
+  <div class="no-upscope" style="--label: 'CSSVARSECRETQ'; background-image: url(/img/CSSBGSECRETQ.png)">styled</div>
+  <div class="no-upscope" id="sibling-host"></div>
+  <div class="no-upscope"><textarea id="sibling-textarea"></textarea><div contenteditable="true" id="sibling-editable"></div></div>
+  <div class="no-upscope" id="masked-frame-host"></div>
+</div>
 <form id="url-get" method="get" action="http://login.bank.test/welcome">
   <input name="q" id="url-q"><input name="pw" type="password" id="url-pw">
   <input type="hidden" name="tok" value="URLHIDDENTOKQ"><button id="url-go">Go</button>
@@ -266,6 +307,10 @@ async fn welcome() -> Response {
         r##"<!doctype html><html><head><title>Welcome</title></head><body>
 <h1 id="main">{}</h1><a href="#main">skip</a> <a href="">here</a>
 <form id="post" method="post" action=""><input name="pin" type="password" id="pin"><button>Post</button></form>
+<script>
+document.cookie;
+if (!location.hash) history.replaceState(null, '', location.pathname + location.search + '#/done?pw=HASHSECRETQ');
+</script>
 </body></html>"##,
         URL_PAGES[0]
     ))
