@@ -17,7 +17,7 @@ function installRuntime(win, location) {
   }
   if (installed) {
     // A frame's initial window is reused when it loads a page of the same origin: its
-    // patches stay, but the safety net must watch the new document.
+    // patches stay, but the safety net and the masking watch must see the new document.
     if (typeof installed.watch === 'function') installed.watch(win.document);
     return;
   }

@@ -101,14 +101,18 @@ fn scenario_args(proxy_url: &str, parts: &[&str]) -> serde_json::Value {
         for method in masking_sites::METHODS {
             for reveal in masking_sites::REVEALS {
                 let id = masking_sites::field_id(place, method, reveal);
-                let values: serde_json::Map<String, serde_json::Value> =
-                    masking_sites::PARTS.iter().map(|p| (p.to_string(), masking_sites::field_secret(&id, p).into())).collect();
+                let values: serde_json::Map<String, serde_json::Value> = masking_sites::PARTS
+                    .iter()
+                    .map(|p| (p.to_string(), masking_sites::field_secret(&id, p).into()))
+                    .collect();
                 fields.push(serde_json::json!({ "id": id, "method": method, "reveal": reveal, "values": values }));
             }
         }
     }
-    let publics: serde_json::Map<String, serde_json::Value> =
-        masking_sites::PLACES.iter().map(|p| (format!("pub-{p}"), masking_sites::place_public(p)[0].clone().into())).collect();
+    let publics: serde_json::Map<String, serde_json::Value> = masking_sites::PLACES
+        .iter()
+        .map(|p| (format!("pub-{p}"), masking_sites::place_public(p)[0].clone().into()))
+        .collect();
     let [password, _token, frame_password, pin] = masking_sites::URL_SECRETS;
     let [.., textarea, editable, _hash] = masking_sites::SIBLING_SECRETS;
     serde_json::json!({
@@ -184,7 +188,9 @@ fn assert_masked(run: &Run, secrets: &[String], publics: &[String]) {
     let mut leaked = Vec::new();
     for secret in secrets {
         let mut places = leaks(&run.sent, secret);
-        places.extend(run.agent.iter().filter(|m| m.contains(secret.as_str())).map(|m| format!("to the agent: {:.200}", m)));
+        places.extend(
+            run.agent.iter().filter(|m| m.contains(secret.as_str())).map(|m| format!("to the agent: {:.200}", m)),
+        );
         if run.visitor.to_string().contains(secret.as_str()) {
             places.push(format!("in the visitor's record: {}", run.visitor));
         }
@@ -194,7 +200,13 @@ fn assert_masked(run: &Run, secrets: &[String], publics: &[String]) {
         }
     }
     let missing: Vec<&String> = publics.iter().filter(|p| !arrived(&run.sent, p)).collect();
-    assert!(leaked.is_empty(), "{} of {} secrets left the browser:\n{}", leaked.len(), secrets.len(), leaked.join("\n"));
+    assert!(
+        leaked.is_empty(),
+        "{} of {} secrets left the browser:\n{}",
+        leaked.len(),
+        secrets.len(),
+        leaked.join("\n")
+    );
     assert!(missing.is_empty(), "public values missing from the mirror: {missing:?} ({})", run.result);
 }
 
@@ -230,7 +242,8 @@ fn assert_entered(run: &Run) {
         for method in masking_sites::METHODS {
             for reveal in masking_sites::REVEALS {
                 let id = masking_sites::field_id(place, method, reveal);
-                let whole: String = masking_sites::PARTS.iter().map(|part| masking_sites::field_secret(&id, part)).collect();
+                let whole: String =
+                    masking_sites::PARTS.iter().map(|part| masking_sites::field_secret(&id, part)).collect();
                 assert_eq!(run.result["values"][&id], whole.as_str(), "field {id}: {}", run.result);
             }
         }
@@ -322,5 +335,8 @@ fn url_cases() -> (Vec<String>, Vec<String>) {
 /// value and the password's placeholder.
 fn assert_record_masked(run: &Run) {
     let url = run.visitor["url"].as_str().unwrap_or_default();
-    assert!(url.starts_with("http://login.bank.test/welcome?q=URLPUBLICQ&pw=************&"), "the visitor's record: {url}");
+    assert!(
+        url.starts_with("http://login.bank.test/welcome?q=URLPUBLICQ&pw=************&"),
+        "the visitor's record: {url}"
+    );
 }

@@ -63,7 +63,8 @@ pub const WHENS: &[&str] = &["html", "before", "after", "added"];
 pub const ATTRIBUTE_PLACES: &[&str] = &["light", "shadow"];
 /// The attributes of a masked field, and of the elements in a masked element.
 const FIELD_KEYS: [&str; 5] = ["title", "aria", "data", "placeholder", "value"];
-const ELEMENT_KEYS: [&str; 10] = ["title", "aria", "data", "placeholder", "value", "href", "alt", "src", "srcset", "option"];
+const ELEMENT_KEYS: [&str; 10] =
+    ["title", "aria", "data", "placeholder", "value", "href", "alt", "src", "srcset", "option"];
 
 /// The GET form's public text and secrets, the frame's, and the POST form's secret.
 pub const URL_PUBLIC: &str = "URLPUBLICQ";
@@ -202,7 +203,11 @@ impl AttributeSet {
     /// `shadow` place.
     fn markup(&self) -> String {
         let slots = self.slots(true);
-        let inner = if self.place == "shadow" { format!(r#"<template shadowrootmode="open">{slots}</template>"#) } else { slots };
+        let inner = if self.place == "shadow" {
+            format!(r#"<template shadowrootmode="open">{slots}</template>"#)
+        } else {
+            slots
+        };
         format!(r#"<div class="{}">{inner}</div>"#, self.class())
     }
 
@@ -317,5 +322,8 @@ if (!location.hash) history.replaceState(null, '', location.pathname + location.
 }
 
 async fn posted() -> Response {
-    html(format!("<!doctype html><html><head><title>Posted</title></head><body><h1>{}</h1></body></html>", URL_PAGES[1]))
+    html(format!(
+        "<!doctype html><html><head><title>Posted</title></head><body><h1>{}</h1></body></html>",
+        URL_PAGES[1]
+    ))
 }

@@ -115,7 +115,8 @@ fn request_at(connection: usize, bytes: &[u8], at: usize) -> Result<(Request, us
             let size_end = find(&bytes[next..], b"\r\n").ok_or("a chunk size without its end")?;
             let size_text = String::from_utf8_lossy(&bytes[next..next + size_end]);
             let size_text = size_text.split(';').next().unwrap_or_default().trim().to_owned();
-            let size = usize::from_str_radix(&size_text, 16).map_err(|e| format!("a bad chunk size {size_text}: {e}"))?;
+            let size =
+                usize::from_str_radix(&size_text, 16).map_err(|e| format!("a bad chunk size {size_text}: {e}"))?;
             next += size_end + 2;
             if size == 0 {
                 let trailer_end = find(&bytes[next..], b"\r\n").ok_or("a chunked body without its end")?;
