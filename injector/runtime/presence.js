@@ -102,13 +102,17 @@ function startPresence(win, zone) {
   let reported = null;
   let retry = PRESENCE_RETRY_MIN_MS;
   let leaving = false;
+  // Only after the hello, which names the masked fields whose values an address may
+  // hold; then without those values (mask.js).
+  let greeted = false;
   const report = () => {
-    // Without the values of masked fields a form put there (mask.js).
     const href = maskUrl(win.location.href);
-    if (href !== reported && liveSend({ type: 'page', url: href })) reported = href;
+    if (greeted && href !== reported && liveSend({ type: 'page', url: href })) reported = href;
   };
-  // After the hello, which names the masked fields whose values an address may hold.
-  onLiveMessage('hello', report);
+  onLiveMessage('hello', () => {
+    greeted = true;
+    report();
+  });
   const connect = () => {
     const opened = new win.WebSocket(url);
     opened.binaryType = 'arraybuffer';
@@ -116,6 +120,7 @@ function startPresence(win, zone) {
     opened.onopen = () => {
       retry = PRESENCE_RETRY_MIN_MS;
       reported = null;
+      greeted = false;
     };
     opened.onmessage = (event) => dispatchLive(event.data);
     opened.onclose = () => {

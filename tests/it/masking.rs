@@ -113,8 +113,8 @@ fn scenario_args(proxy_url: &str, parts: &[&str]) -> serde_json::Value {
         .iter()
         .map(|p| (format!("pub-{p}"), masking_sites::place_public(p)[0].clone().into()))
         .collect();
-    let [password, _token, frame_password, pin] = masking_sites::URL_SECRETS;
-    let [.., textarea, editable, _hash] = masking_sites::SIBLING_SECRETS;
+    let [password, _token, frame_password, pin, _hash] = masking_sites::URL_SECRETS;
+    let [.., textarea, editable] = masking_sites::SIBLING_SECRETS;
     serde_json::json!({
         "proxy_url": proxy_url,
         "parts": parts,
@@ -282,8 +282,10 @@ async fn attributes_of_masked_elements_are_never_sent() {
 }
 
 /// A GET form's password (and hidden token) lands in the address of the page it opens,
-/// on another label of the session, and stays there on reload; a frame's GET form puts
-/// its password in the frame's address; a POST form then posts to that address. None of
+/// on another label of the session, and stays there on reload (the page also writes the
+/// password's name into its fragment, again and again while its live socket opens); a
+/// frame's GET form puts its password in the frame's address; a POST form then posts to
+/// that address. None of
 /// these values reaches the live socket (the page's address, rrweb's Meta event, links
 /// made absolute against the address), the records or the agent; the public field's
 /// value does.
@@ -298,7 +300,7 @@ async fn a_password_in_a_get_forms_address_is_never_sent() {
 /// The whole matrix in one visit, with the siblings: CSS (inline, in a masked shadow
 /// root's `<style>` as written, rewritten and added to while watched), text right in a
 /// masked shadow root, a masked textarea and contenteditable typed into, a frame inside
-/// a masked element, a fragment naming a masked parameter. No masked value is in any
+/// a masked element. No masked value is in any
 /// byte the visitor's browser sends but where the page sends it to its own site, nor in
 /// what the agent gets or the records keep; all the public twins arrive.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

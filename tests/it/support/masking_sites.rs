@@ -71,16 +71,17 @@ pub const URL_PUBLIC: &str = "URLPUBLICQ";
 /// What `/welcome` (the GET form's target, on the other label) and the POSTed page show.
 pub const URL_PAGES: [&str; 2] = ["WELCOMEQ", "POSTEDQ"];
 /// The secrets the URL part submits: the GET form's password and hidden token, the
-/// frame's GET password, the POST form's password.
-pub const URL_SECRETS: [&str; 4] = ["URLPASSWORDQ", "URLHIDDENTOKQ", "FRAMEPASSWORDQ", "URLPINPOSTQ"];
+/// frame's GET password, the POST form's password; and what the GET form's target page
+/// writes into its fragment after the password's name, again and again while its live
+/// socket opens.
+pub const URL_SECRETS: [&str; 5] = ["URLPASSWORDQ", "URLHIDDENTOKQ", "FRAMEPASSWORDQ", "URLPINPOSTQ", "HASHSECRETQ"];
 /// The frame's GET form's public field.
 pub const FRAME_PUBLIC: &str = "FRAMEPUBLICQ";
 /// What masked places say in ways other than fields and attributes: CSS (a custom
 /// property and a background of an inline style, a `<style>` in a masked shadow root as
 /// written, rewritten and added to by `insertRule` while watched), text right in a
-/// masked shadow root, what is typed into a masked textarea and contenteditable, and a
-/// fragment the GET form's target page writes after a masked parameter's name.
-pub const SIBLING_SECRETS: [&str; 9] = [
+/// masked shadow root, and what is typed into a masked textarea and contenteditable.
+pub const SIBLING_SECRETS: [&str; 8] = [
     "CSSVARSECRETQ",
     "CSSBGSECRETQ",
     "CSSCONTENTSECRETQ",
@@ -89,7 +90,6 @@ pub const SIBLING_SECRETS: [&str; 9] = [
     "SHADOWTEXTSECRETQ",
     "TEXTAREASECRETQ",
     "EDITABLESECRETQ",
-    "HASHSECRETQ",
 ];
 /// Their public twins: a page style's generated content, and a rule inserted into it.
 pub const SIBLING_PUBLICS: [&str; 2] = ["CSSPUBLICQ", "CSSRULEPUBLICQ"];
@@ -314,7 +314,11 @@ async fn welcome() -> Response {
 <form id="post" method="post" action=""><input name="pin" type="password" id="pin"><button>Post</button></form>
 <script>
 document.cookie;
-if (!location.hash) history.replaceState(null, '', location.pathname + location.search + '#/done?pw=HASHSECRETQ');
+// The address changes again and again while the page's live socket opens and greets.
+const here = location.pathname + location.search;
+let n = 0;
+const changing = setInterval(() => history.replaceState(null, '', here + '#/done?pw=HASHSECRETQ&n=' + (n++ % 2)), 2);
+setTimeout(() => clearInterval(changing), 600);
 </script>
 </body></html>"##,
         URL_PAGES[0]
