@@ -21,18 +21,24 @@ const MASK_ALL_PARAMS = '*';
 /** A `name=value` pair in an address: a query, a fragment, a URL inside CSS or markup. */
 const MASK_URL_PARAM = /([?&;#])([^=&;#?\s"'()<>]+)=([^&;#\s"'()<>]*)/g;
 
+/** This runtime's selector list of masked elements (see `setMaskSelectors`). */
+let maskSelectorList = MASK_ALWAYS.join(', ');
+
 /**
- * What the runtime instances of one page tree know together: the inputs that ever were
- * password fields, in any document or shadow root, and the names of masked fields that
- * a form submitted (their values may be in an address). A frame of the same origin runs
- * its own runtime but uses the memory of its parent's (`adoptMaskMemory`), so whichever
- * instance is asked about a field answers the same. Only ever grows.
+ * What the runtime instances of one page tree know together: the selector list of the
+ * top page's hello, the inputs that ever were password fields, in any document or
+ * shadow root, and the names of masked fields that a form submitted (their values may be
+ * in an address). A frame of the same origin runs its own runtime but uses the memory of
+ * its parent's (`adoptMaskMemory`), so whichever instance is asked about a field answers
+ * the same. Pages can reach it (through the runtime's marker), so it can only grow: the
+ * selectors are set only by the runtime that made it.
  */
 function makeMaskMemory() {
   const everPassword = new WeakSet();
   const params = new Set();
   const listeners = [];
   return Object.freeze({
+    selector: () => maskSelectorList,
     remember: (element) => void everPassword.add(element),
     wasPassword: (element) => everPassword.has(element),
     /** Adds `names`; the new ones go to the listeners unless `quiet`. */
@@ -82,9 +88,6 @@ function adoptMaskMemory(win) {
   }
 }
 
-/** The selector list of masked elements (see `setMaskSelectors`). */
-let maskSelectorList = MASK_ALWAYS.join(', ');
-
 /**
  * The selector list of masked elements: the fixed ones and `extra` (the hello's `mask`).
  * One that this browser rejects (`valid` says no) would make the whole list match
@@ -95,7 +98,10 @@ function maskSelectorOf(extra, valid) {
   return MASK_ALWAYS.concat(given.map((s) => (valid(s) ? s : 'body'))).join(', ');
 }
 
-/** Sets the page's masked selectors from the hello's `mask`, checked by `doc`'s parser. */
+/**
+ * Sets the page's masked selectors from the hello's `mask`, checked by `doc`'s parser:
+ * for this runtime and the frames that share its memory.
+ */
 function setMaskSelectors(doc, extra) {
   maskSelectorList = maskSelectorOf(extra, (selector) => {
     try {
@@ -109,7 +115,7 @@ function setMaskSelectors(doc, extra) {
 
 /** The selector list of masked elements now (for the recorder's own options). */
 function maskSelector() {
-  return maskSelectorList;
+  return maskMemory.selector();
 }
 
 /** Whether `element` is an input that is a password field now. */
@@ -140,9 +146,10 @@ function isMasked(node) {
     // rrweb's own mark of a field it saw as a password.
     if (el.hasAttribute('data-rr-is-password')) return true;
   }
+  const selector = maskMemory.selector();
   for (let at = el; at; at = maskParentOf(at)) {
     try {
-      if (at.closest(maskSelectorList)) return true;
+      if (at.closest(selector)) return true;
     } catch {
       // Cannot happen with a checked list; masked rather than shown if it does.
       return true;

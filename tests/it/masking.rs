@@ -14,7 +14,6 @@
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::api::eventually;
 use crate::support::browser::run_scenario;
 use crate::support::masking_sites::{self, MaskingSite};
 use crate::support::wire_decode::{Sent, decode_all, find};
@@ -61,13 +60,19 @@ async fn run(parts: &[&str]) -> Run {
 
     let session = world.tandem.create_session("http://bank.test/matrix").await;
     let args = scenario_args(&session.proxy_url, parts);
-    let running = tokio::spawn(async move { run_scenario("masking", &args).await });
+    let mut running = tokio::spawn(async move { run_scenario("masking", &args).await });
     let path = format!("/v1.3/visitors/{}", session.short_id);
-    eventually("the visitor's page ready", || async {
+    // Filling the fields takes a while: the scenario's own time bound applies.
+    loop {
         let url = world.tandem.api_ok(&path).await["visitor"]["url"].as_str().map(str::to_owned);
-        url.filter(|url| url.ends_with("?step=ready"))
-    })
-    .await;
+        if url.is_some_and(|url| url.ends_with("?step=ready")) {
+            break;
+        }
+        tokio::select! {
+            ended = &mut running => panic!("the scenario ended before the page was ready: {ended:?}"),
+            () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+        }
+    }
     let agent = world.tandem.agent_for(&session.short_id, r#"{"agent":{"id":"agent-1","name":"Ann"}}"#).await;
     let (socket, hello) = agent.join().await;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -103,7 +108,7 @@ fn scenario_args(proxy_url: &str, parts: &[&str]) -> serde_json::Value {
                 let id = masking_sites::field_id(place, method, reveal);
                 let values: serde_json::Map<String, serde_json::Value> = masking_sites::PARTS
                     .iter()
-                    .map(|p| (p.to_string(), masking_sites::field_secret(&id, p).into()))
+                    .map(|p| (p.to_string(), masking_sites::field_secret(place, method, reveal, p).into()))
                     .collect();
                 fields.push(serde_json::json!({ "id": id, "method": method, "reveal": reveal, "values": values }));
             }
@@ -113,7 +118,7 @@ fn scenario_args(proxy_url: &str, parts: &[&str]) -> serde_json::Value {
         .iter()
         .map(|p| (format!("pub-{p}"), masking_sites::place_public(p)[0].clone().into()))
         .collect();
-    let [password, _token, frame_password, pin, _hash] = masking_sites::URL_SECRETS;
+    let [password, _token, frame_password, frame_account, pin, _hash] = masking_sites::URL_SECRETS;
     let [.., textarea, editable] = masking_sites::SIBLING_SECRETS;
     serde_json::json!({
         "proxy_url": proxy_url,
@@ -122,7 +127,7 @@ fn scenario_args(proxy_url: &str, parts: &[&str]) -> serde_json::Value {
         "publics": publics,
         "urls": {
             "public": masking_sites::URL_PUBLIC, "password": password, "frame_public": masking_sites::FRAME_PUBLIC,
-            "frame_password": frame_password, "pin": pin, "pages": masking_sites::URL_PAGES,
+            "frame_password": frame_password, "frame_account": frame_account, "pin": pin, "pages": masking_sites::URL_PAGES,
         },
         "siblings": { "textarea": textarea, "editable": editable },
         "timeout_ms": 170_000,
@@ -223,8 +228,9 @@ fn field_cases() -> (Vec<String>, Vec<String>) {
     for place in masking_sites::PLACES {
         for method in masking_sites::METHODS {
             for reveal in masking_sites::REVEALS {
-                let id = masking_sites::field_id(place, method, reveal);
-                secrets.extend(masking_sites::PARTS.iter().map(|part| masking_sites::field_secret(&id, part)));
+                secrets.extend(
+                    masking_sites::PARTS.iter().map(|part| masking_sites::field_secret(place, method, reveal, part)),
+                );
             }
         }
     }
@@ -242,8 +248,10 @@ fn assert_entered(run: &Run) {
         for method in masking_sites::METHODS {
             for reveal in masking_sites::REVEALS {
                 let id = masking_sites::field_id(place, method, reveal);
-                let whole: String =
-                    masking_sites::PARTS.iter().map(|part| masking_sites::field_secret(&id, part)).collect();
+                let whole: String = masking_sites::PARTS
+                    .iter()
+                    .map(|part| masking_sites::field_secret(place, method, reveal, part))
+                    .collect();
                 assert_eq!(run.result["values"][&id], whole.as_str(), "field {id}: {}", run.result);
             }
         }

@@ -7,7 +7,8 @@
 //
 //   args: { proxy_url, parts: ['fields' | 'attributes' | 'urls' | 'siblings'],
 //           fields: [{ id, method, reveal, values: { A, B, C } }], publics: { id: text },
-//           urls: { public, password, frame_public, frame_password, pin, pages: [welcome, posted] },
+//           urls: { public, password, frame_public, frame_password, frame_account, pin,
+//                   pages: [welcome, posted] },
 //           siblings: { textarea, editable } }
 //   result: { values: { id: value }, publics: { id: value }, snapshots, steps: [..] }
 import { recordLiveFrames, sentFrames, SNAPSHOT } from './mirror_common.mjs';
@@ -93,6 +94,7 @@ export default async function masking(page, args, ctx) {
     if (!frame) throw new Error('no frame of the same label');
     await frame.fill('#frame-q', urls.frame_public);
     await frame.locator('#frame-pw').pressSequentially(urls.frame_password);
+    await frame.fill('#frame-acct', urls.frame_account);
     await Promise.all([frame.waitForNavigation(), frame.click('#frame-get button')]);
     await ctx.waitFor(() => sentText(urls.frame_public), 20000);
     step('frame get');

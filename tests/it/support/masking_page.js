@@ -127,7 +127,6 @@
     const blank = blankFrameIn(document.getElementById('frames'), 'blank');
     fill('blank', blank);
     fill('blankclosed', closedRootIn(blank));
-    labelFrameIn(document.getElementById('frames'), 'frame');
     labelFrameIn(document.getElementById('masked-frame-host').attachShadow({ mode: 'open' }), 'maskedframe');
   } else {
     const place = document.getElementById('place-light').dataset.place;

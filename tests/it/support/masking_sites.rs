@@ -1,8 +1,9 @@
 //! The hostile page of the masking tests (`tests/it/masking.rs`), on a site of its own
 //! (plain HTTP on loopback, answering for `bank.test` and `login.bank.test`, two labels
 //! of a session). `/matrix` puts password fields everywhere the capture can see: the
-//! light DOM, open and closed shadow roots, a frame of the same label (with its own
-//! runtime), an `about:blank` frame (the top's runtime), and nestings of these; and
+//! light DOM, open and closed shadow roots, frames of the same label (one in the HTML,
+//! with a runtime of its own; one inserted by script, whose initial window keeps the
+//! top's runtime), an `about:blank` frame (the top's runtime), and nestings; and
 //! masked elements (`no-upscope`, `tandem-mask`, the rules' [`RULE_SELECTOR`], a
 //! password field) whose attributes carry secrets, in the HTML, set by script before or
 //! after an agent joins, or added later, in the light DOM and in shadow roots; next to
@@ -27,8 +28,11 @@ use tokio::task::JoinHandle;
 pub const RULE_SELECTOR: &str = ".acct";
 /// The names the site answers for.
 pub const HOSTS: [&str; 2] = ["bank.test", "login.bank.test"];
-/// Where password fields live: `frame*` in a frame of the same label (its own runtime),
-/// `blank*` in an `about:blank` frame, `open`/`closed` shadow roots, nested as named.
+/// Where password fields live: `frame*` in a frame of the same label in the HTML (its
+/// own runtime), `openframe` in one a script inserts into a shadow root (the top's
+/// runtime, kept by its initial window), `blank*` in an `about:blank` frame,
+/// `open`/`closed` shadow roots, nested as named; `maskedframe` in a frame inside a
+/// masked element.
 pub const PLACES: &[&str] = &[
     "light",
     "open",
@@ -71,10 +75,11 @@ pub const URL_PUBLIC: &str = "URLPUBLICQ";
 /// What `/welcome` (the GET form's target, on the other label) and the POSTed page show.
 pub const URL_PAGES: [&str; 2] = ["WELCOMEQ", "POSTEDQ"];
 /// The secrets the URL part submits: the GET form's password and hidden token, the
-/// frame's GET password, the POST form's password; and what the GET form's target page
-/// writes into its fragment after the password's name, again and again while its live
-/// socket opens.
-pub const URL_SECRETS: [&str; 5] = ["URLPASSWORDQ", "URLHIDDENTOKQ", "FRAMEPASSWORDQ", "URLPINPOSTQ", "HASHSECRETQ"];
+/// frame's GET password and a field there that the rules mask, the POST form's password;
+/// and what the GET form's target page writes into its fragment after the password's
+/// name, again and again while its live socket opens.
+pub const URL_SECRETS: [&str; 6] =
+    ["URLPASSWORDQ", "URLHIDDENTOKQ", "FRAMEPASSWORDQ", "FRAMEACCTSECRETQ", "URLPINPOSTQ", "HASHSECRETQ"];
 /// The frame's GET form's public field.
 pub const FRAME_PUBLIC: &str = "FRAMEPUBLICQ";
 /// What masked places say in ways other than fields and attributes: CSS (a custom
@@ -101,9 +106,12 @@ pub fn field_id(place: &str, method: &str, reveal: &str) -> String {
     format!("{place}-{method}-{reveal}")
 }
 
-/// The secret entered as `part` into field `id`.
-pub fn field_secret(id: &str, part: &str) -> String {
-    format!("MSK{}{part}Q", id.replace('-', ""))
+/// The secret entered as `part` into the field at `place` filled by `method` and revealed
+/// `reveal`: short, since much of it is typed key by key (`MSK` + the place's index in
+/// [`PLACES`] + the initials of method and reveal + the part).
+pub fn field_secret(place: &str, method: &str, reveal: &str, part: &str) -> String {
+    let index = PLACES.iter().position(|p| *p == place).expect("a place of PLACES");
+    format!("MSK{index:02}{}{}{part}Q", &method[..1], &reveal[..1])
 }
 
 /// The text typed into the public field at `place`, and the text written there.
@@ -284,6 +292,7 @@ async fn matrix() -> Response {
 </form>
 <script>window.MASKING_CASES = {cases};</script>
 <script src="/masking.js"></script>
+<iframe id="frame" src="/matrix-frame?place=frame"></iframe>
 </body></html>"#
     ))
 }
@@ -298,10 +307,12 @@ async fn frame(Query(query): Query<BTreeMap<String, String>>) -> Response {
 <div id="place-light" data-place="{place}"></div><div id="host-open"></div><div id="frames"></div>
 <a id="frag" href="#frag">anchor</a>
 <form id="frame-get" method="get" action="/matrix-frame">
-  <input name="fq" id="frame-q"><input name="fpw" type="password" id="frame-pw"><button>Go</button>
+  <input name="fq" id="frame-q"><input name="fpw" type="password" id="frame-pw">
+  <input name="facct" class="{rule}" id="frame-acct"><button>Go</button>
 </form>
 <script src="/masking.js"></script>
-</body></html>"##
+</body></html>"##,
+        rule = RULE_SELECTOR.trim_start_matches('.'),
     ))
 }
 
