@@ -9,6 +9,8 @@ pub mod control_sites;
 pub mod cookie_sites;
 pub mod fixtures;
 pub mod frame_sites;
+pub mod masking_attributes;
+pub mod masking_run;
 pub mod masking_sites;
 pub mod message_sites;
 pub mod mirror_sites;
