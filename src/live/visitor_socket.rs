@@ -84,6 +84,7 @@ async fn serve(
         "capture": false,
         "ask_consent": false,
         "mask": mask,
+        "mask_params": mapping.session.masked_params.names(),
     });
     if let Some(sharing) = sharing {
         sharing.fill(&mut hello);
@@ -132,6 +133,11 @@ fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &
             if let Some(url) = url {
                 live.visitor_navigated(short_id, url.into());
             }
+        }
+        // Names of masked fields only, never values: every page of the session gets them.
+        Some("mask_params") => {
+            let names = said["names"].as_array().into_iter().flatten().filter_map(|n| n.as_str());
+            mapping.session.masked_params.learn(names);
         }
         // Heeded only while a question is asked (see `Live::consent_answered`).
         Some("consent") => {

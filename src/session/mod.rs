@@ -4,6 +4,7 @@
 //! no visitor out.
 
 pub mod jar;
+pub mod masked;
 pub mod registry;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use crate::origin::binding::{random_token, secrets_match};
 use crate::origin::label::{self, DecodedLabel, SessionId, UpstreamOrigin};
 use crate::store::{Millis, ProxySessionRecord};
 pub use jar::CookieJar;
+pub use masked::MaskedParams;
 pub use registry::SessionRegistry;
 
 /// What presenting an entry token achieved.
@@ -55,6 +57,9 @@ pub struct ProxySession {
     /// Whether the visitor is asked before an agent sees the page (the relay's
     /// `ask_consent`).
     pub require_consent: bool,
+    /// Names of masked fields a form may have put into an address (not kept in the
+    /// records: after a restart, pages report them again as their forms are submitted).
+    pub masked_params: MaskedParams,
     binding_token: String,
     entry_token: Mutex<Option<String>>,
     /// Fallback labels handed out so far, label → origin.
@@ -75,6 +80,7 @@ impl ProxySession {
             created_at,
             jar,
             require_consent: settings.require_consent,
+            masked_params: MaskedParams::default(),
             binding_token: random_token(),
             entry_token: Mutex::new(Some(random_token())),
             fallback_labels: DashMap::new(),
@@ -130,6 +136,7 @@ impl ProxySession {
             created_at: record.created_at,
             jar,
             require_consent: record.require_consent,
+            masked_params: MaskedParams::default(),
             binding_token: record.binding_token,
             entry_token: Mutex::new(record.entry_token),
             fallback_labels,

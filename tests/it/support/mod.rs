@@ -11,6 +11,9 @@ pub mod cookie_sites;
 pub mod eviction_sites;
 pub mod fixtures;
 pub mod frame_sites;
+pub mod masking_attributes;
+pub mod masking_run;
+pub mod masking_sites;
 pub mod message_sites;
 pub mod mirror_sites;
 pub mod openapi;
@@ -19,6 +22,8 @@ pub mod runtime_sites;
 pub mod tls;
 pub mod viewer_sites;
 pub mod webhook_receiver;
+pub mod wire_decode;
+pub mod wire_tap;
 pub mod worker_sites;
 
 use std::future::Future;
