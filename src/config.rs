@@ -217,9 +217,7 @@ impl Config {
                 return Err(format!("{name} must have no path or query, got {origin}"));
             }
         }
-        if self.control_origin.host_str() == self.content_origin.host_str() {
-            return Err("control_origin and content_origin must have different hosts".into());
-        }
+        self.check_sites()?;
         if self.watch_link_ttl_secs == 0 || self.retention_days == 0 {
             return Err("watch_link_ttl_secs and retention_days must be at least 1".into());
         }
@@ -228,6 +226,38 @@ impl Config {
         }
         if self.webhook_attempts == 0 || self.webhook_timeout_ms == 0 {
             return Err("webhook_attempts and webhook_timeout_ms must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The control origin must be another site than the content zone: pages in the zone
+    /// run whatever the proxied sites send, and a same-site page shares the control
+    /// origin's `SameSite` cookies (the agent's credential) and can frame it as
+    /// same-site. Sites are compared by registrable domain, with the public suffix list
+    /// the cookie jar uses.
+    fn check_sites(&self) -> Result<(), String> {
+        let zone = match self.content_origin.host() {
+            Some(url::Host::Domain(zone)) => zone,
+            _ => {
+                return Err(format!(
+                    "content_origin must name a domain (labels go below it), got {}",
+                    self.content_origin
+                ));
+            }
+        };
+        let control = self.control_origin.host_str().unwrap_or_default();
+        let advice = "Give the control origin a registrable domain of its own, e.g. control_origin = \
+                      \"https://cobrowse.example.com\" with content_origin = \"https://proxy.example-cobrowse.net\"";
+        if control == zone || control.ends_with(&format!(".{zone}")) {
+            return Err(format!("control_origin's host {control} is in the content zone *.{zone}. {advice}"));
+        }
+        let suffixes = crate::session::jar::public_suffix_list();
+        let site = crate::session::jar::registrable_domain(&suffixes, control);
+        if site == crate::session::jar::registrable_domain(&suffixes, zone) {
+            return Err(format!(
+                "control_origin ({control}) and the content zone ({zone}) are one site, {site}: proxied pages \
+                 would be same-site with the API and the agent's viewer. {advice}"
+            ));
         }
         Ok(())
     }
@@ -314,7 +344,37 @@ mod tests {
     fn same_host_for_control_and_content_is_refused() {
         let err =
             Config::load(None, env(&[("TANDEM_CONTENT_ORIGIN", "http://localhost:8080")])).expect_err("same host");
-        assert!(err.to_string().contains("different hosts"), "{err}");
+        assert!(err.to_string().contains("in the content zone"), "{err}");
+    }
+
+    /// The README promised a control origin on another site than the zone; nothing
+    /// checked it, and a control origin inside the zone or beside it on one registrable
+    /// domain started as well as any.
+    #[test]
+    fn a_control_origin_same_site_with_the_content_zone_is_refused_at_start() {
+        for (control, zone, why) in [
+            ("https://api.proxy.example.com", "https://proxy.example.com", "in the content zone"),
+            ("https://x.y.proxy.example.com", "https://proxy.example.com", "in the content zone"),
+            ("https://cobrowse.example.com", "https://proxy.example.com", "are one site, example.com"),
+            ("https://example.com", "https://proxy.example.com", "are one site, example.com"),
+            ("https://a.shop.co.uk", "https://proxy.shop.co.uk:8443", "are one site, shop.co.uk"),
+            ("http://localhost:8080", "http://127.0.0.1:8080", "must name a domain"),
+        ] {
+            let overrides = env(&[("TANDEM_CONTROL_ORIGIN", control), ("TANDEM_CONTENT_ORIGIN", zone)]);
+            let err = Config::load(None, overrides).expect_err(control).to_string();
+            assert!(err.contains(why) && err.contains("TANDEM_CONTROL_ORIGIN"), "{control} with {zone}: {err}");
+        }
+        for (control, zone) in [
+            ("https://cobrowse.example.com", "https://proxy.example-cobrowse.net"),
+            ("https://cobrowse.example.com", "https://example.co.uk"),
+            ("https://a.github.io", "https://b.github.io"),
+            ("http://127.0.0.1:8080", "http://proxy.localhost:8080"),
+        ] {
+            let overrides = env(&[("TANDEM_CONTROL_ORIGIN", control), ("TANDEM_CONTENT_ORIGIN", zone)]);
+            Config::load(None, overrides).unwrap_or_else(|e| panic!("{control} with {zone}: {e}"));
+        }
+        // The development defaults: `localhost` is a site of its own, `proxy.localhost` another.
+        Config::load(None, env(&[])).expect("the defaults are two sites");
     }
 
     #[test]

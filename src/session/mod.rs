@@ -4,6 +4,7 @@
 //! no visitor out.
 
 pub mod jar;
+pub mod jar_bounds;
 pub mod registry;
 
 use std::collections::BTreeMap;

@@ -229,7 +229,8 @@ mod tests {
     /// development.
     #[test]
     fn metadata_through_every_ipv6_form_is_always_forbidden() {
-        let forms: [(&str, fn(Ipv4Addr) -> Ipv6Addr); 6] = [
+        type Form = (&'static str, fn(Ipv4Addr) -> Ipv6Addr);
+        let forms: [Form; 6] = [
             ("mapped", |v4| v4.to_ipv6_mapped()),
             ("translated", |v4| Ipv6Addr::from_bits((0xffff << 32) | u128::from(v4.to_bits()))),
             ("compatible", |v4| Ipv6Addr::from_bits(u128::from(v4.to_bits()))),

@@ -1,8 +1,11 @@
 //! No client takes Tandem down: slow and idle connections, searches, origins.
 
-use http::StatusCode;
+use http::{Method, StatusCode};
+use tandem::origin::SessionId;
+use tandem::session::jar_bounds::{MAX_COOKIES_PER_SITE, MAX_JAR_BYTES};
 use tandem::store::search::MAX_SEARCH_TERMS;
 
+use crate::support::hostile_sites::{FLOOD_BATCH, FLOOD_VALUE_LEN, HOSTILE_HOST, HostileSite};
 use crate::support::{Tandem, World};
 
 /// SQLite refuses a query nested deeper than 1000: a search of a thousand terms
@@ -46,7 +49,7 @@ async fn a_search_for_nul_matches_no_one_whose_records_lack_it() {
     }
     for search in ["%25", "%_o", "_", "%5C", "0%25_off%5Cd"] {
         let found = tandem.api_ok(&format!("/v1.3/list?search={search}")).await;
-        assert_eq!(short_ids(found), [shopper.clone()], "{search}");
+        assert_eq!(short_ids(found), std::slice::from_ref(&shopper), "{search}");
     }
 }
 
@@ -72,4 +75,74 @@ async fn metadata_addresses_in_any_form_stay_unreachable_with_private_upstreams_
         assert_eq!(page.status, StatusCode::BAD_GATEWAY, "{target}: {}", page.text());
         assert!(page.text().contains("which this proxy may not connect to"), "{target}: {}", page.text());
     }
+}
+
+/// A proxied site set a thousand cookies of a kilobyte (and one padded to 100 KB),
+/// and its script wrote hundreds more through `document.cookie`: the session's jar
+/// kept them all, in memory and in the records, and sent them all upstream in one
+/// multi-megabyte `Cookie` header. The jar now keeps what a browser keeps: at most 180
+/// per site, the least recently used going first, each within 4096 bytes.
+#[tokio::test]
+async fn a_proxied_site_cannot_grow_the_sessions_cookie_jar_without_bound() {
+    let site = HostileSite::start().await;
+    let world = World::start_with(|config| {
+        config.resolve.insert(HOSTILE_HOST.to_owned(), site.addr);
+    })
+    .await;
+    let page = format!("http://{HOSTILE_HOST}/");
+    let visitor = world.tandem.visitor(&page).await;
+    let batches = 20;
+    for batch in 0..batches {
+        let reply = visitor.get_upstream(&format!("{page}flood?batch={batch}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    }
+    let origin = visitor.session.origin(&page);
+    let writes = 300;
+    let mut seen = String::new();
+    for i in 0..writes {
+        let write = visitor
+            .request(Method::POST, &format!("{origin}/__tandem/cookie?path=/"))
+            .header("x-tandem-cookie", "1")
+            .header(http::header::ORIGIN, &origin);
+        let reply = visitor.send(write, format!("js{i}=1; Path=/")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        seen = reply.text();
+    }
+    assert!(seen.split("; ").count() <= MAX_COOKIES_PER_SITE, "document.cookie reads {} bytes", seen.len());
+
+    let sent = visitor.get_upstream(&format!("{page}cookies")).await;
+    assert_eq!(sent.status, StatusCode::OK, "the site got a Cookie header it could read: {}", sent.status);
+    let header = sent.text();
+    let names: Vec<&str> = header.split("; ").filter_map(|pair| pair.split_once('=').map(|(n, _)| n)).collect();
+    assert!(names.len() <= MAX_COOKIES_PER_SITE, "{} cookies went upstream", names.len());
+    assert!(names.contains(&format!("js{}", writes - 1).as_str()), "the newest cookie is kept: {names:?}");
+    assert!(header.len() <= MAX_COOKIES_PER_SITE * (FLOOD_VALUE_LEN + 16), "{} bytes went upstream", header.len());
+    assert!(FLOOD_BATCH * batches + writes > 5 * MAX_COOKIES_PER_SITE, "the site did try");
+
+    let id = SessionId::parse(&visitor.session.id).expect("session id");
+    let session = world.tandem.state.sessions.get(&id).expect("the session is live");
+    let saved = session.jar.to_json().len();
+    assert!(saved < MAX_JAR_BYTES / 4, "the jar saves {saved} bytes to the records");
+}
+
+/// The agent's socket took any `Origin`: over https its credential cookie is
+/// `SameSite=None` (integrators frame the viewer), so a page of any site open in the
+/// agent's browser (a proxied page above all) could open the socket with it and act as
+/// the agent. Only the viewer's own origin, the control origin, may open it now; a
+/// handshake without `Origin` comes from no browser page and is refused as well.
+#[tokio::test]
+async fn the_agents_socket_answers_only_pages_of_the_control_origin() {
+    let world = World::start().await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("https://shop.test/").await;
+    let agent = tandem.agent_for(&visitor.session.short_id, r#"{"agent":{"id":"a-1"}}"#).await;
+    let proxied = visitor.session.origin("https://shop.test/");
+    let control_elsewhere = agent.origin().replace("localhost", "127.0.0.1");
+    for origin in [Some(proxied.as_str()), Some("https://evil.example"), Some(control_elsewhere.as_str()), None] {
+        let refused = tandem.websocket(&agent.live_url(), origin, Some(&agent.credential)).await;
+        let status = refused.as_ref().err().map(|reply| reply.status);
+        assert_eq!(status, Some(StatusCode::FORBIDDEN), "Origin {origin:?}");
+    }
+    let (_socket, hello) = agent.join().await;
+    assert_eq!(hello["agent"]["id"], "a-1");
 }

@@ -9,6 +9,7 @@ pub mod control_sites;
 pub mod cookie_sites;
 pub mod fixtures;
 pub mod frame_sites;
+pub mod hostile_sites;
 pub mod message_sites;
 pub mod mirror_sites;
 pub mod openapi;
