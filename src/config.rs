@@ -56,6 +56,17 @@ pub const DEFAULT_IDLE_SESSION_MEMORY_SECS: u64 = 600;
 /// Whether a proxy session asks the visitor before an agent sees the page, when its
 /// creation request does not say.
 pub const DEFAULT_REQUIRE_CONSENT: bool = false;
+/// Time a client has to send a request's head, from when the connection is ready for
+/// one; for HTTP/1.1 also how long an idle keep-alive connection stays open.
+pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 15_000;
+/// Time a connection may go unused after its first request (HTTP/2 with no request in
+/// flight), a live socket may stay silent (pinged at a third of it), and a client may
+/// leave a response unread, before Tandem closes the connection.
+pub const DEFAULT_IDLE_TIMEOUT_MS: u64 = 60_000;
+/// Most client connections open at once (WebSockets included). When all are taken,
+/// the connection idle the longest is closed for a newcomer. Lowered at start to what
+/// the open-file limit carries.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// Environment variables with the `TANDEM_` prefix that are not configuration keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["TANDEM_CONFIG", "TANDEM_LOG"];
 const ENV_PREFIX: &str = "TANDEM_";
@@ -116,6 +127,13 @@ pub struct Config {
     /// Whether sessions ask the visitor's consent before an agent sees the page, unless
     /// their creation request says otherwise.
     pub require_consent: bool,
+    /// Time a client has for a request's head, in milliseconds.
+    pub header_read_timeout_ms: u64,
+    /// Time a connection may go unused (or a live socket silent, or a response unread),
+    /// in milliseconds.
+    pub idle_timeout_ms: u64,
+    /// Most client connections open at once.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -146,6 +164,9 @@ impl Default for Config {
             retention_days: DEFAULT_RETENTION_DAYS,
             idle_session_memory_secs: DEFAULT_IDLE_SESSION_MEMORY_SECS,
             require_consent: DEFAULT_REQUIRE_CONSENT,
+            header_read_timeout_ms: DEFAULT_HEADER_READ_TIMEOUT_MS,
+            idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -227,6 +248,9 @@ impl Config {
         if self.webhook_attempts == 0 || self.webhook_timeout_ms == 0 {
             return Err("webhook_attempts and webhook_timeout_ms must be at least 1".into());
         }
+        if self.header_read_timeout_ms == 0 || self.idle_timeout_ms == 0 || self.max_connections == 0 {
+            return Err("header_read_timeout_ms, idle_timeout_ms and max_connections must be at least 1".into());
+        }
         Ok(())
     }
 
@@ -267,11 +291,21 @@ impl Config {
         Duration::from_millis(self.connect_timeout_ms)
     }
 
-    /// The grace periods of live state.
+    /// The grace periods of live state, and how long a live socket may stay silent.
     pub fn live_settings(&self) -> crate::live::LiveSettings {
         crate::live::LiveSettings {
             visitor_grace: Duration::from_millis(self.visitor_grace_ms),
             session_grace: Duration::from_millis(self.session_grace_ms),
+            socket_silence: Duration::from_millis(self.idle_timeout_ms),
+        }
+    }
+
+    /// The bounds of client connections, before the file limit has its say.
+    pub fn connection_settings(&self) -> crate::server::connections::ConnectionSettings {
+        crate::server::connections::ConnectionSettings {
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            max_connections: self.max_connections,
         }
     }
 

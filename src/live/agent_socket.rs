@@ -17,6 +17,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use http::HeaderMap;
 
+use super::heartbeat::{Beat, Heartbeat};
 use super::sessions::END_AGENT;
 use super::{AgentConnection, AgentFeed, AgentInfo, MAX_SOCKET_MESSAGE, MirrorWatch, SOCKET_READ_BUFFER, control};
 use crate::api::views::VisitorView;
@@ -119,8 +120,15 @@ async fn serve(
     // The visitor may have changed between the hello and the join.
     connection.visitor.mark_changed();
     let mut watching = true;
+    let mut heartbeat = Heartbeat::new(app.config.live_settings().socket_silence);
     loop {
         tokio::select! {
+            beat = heartbeat.beat() => match beat {
+                Beat::Ping => if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                },
+                Beat::Silent => return,
+            },
             changed = connection.visitor.changed(), if watching => {
                 // This ends with the session, and the `ended` branch says so.
                 watching = changed.is_ok();
@@ -159,6 +167,7 @@ async fn serve(
             }
             message = socket.recv() => match message {
                 Some(Ok(Message::Text(text))) => {
+                    heartbeat.heard();
                     let said: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
                     if let Some(answer) = heard(&app, &link, &watch, &said)
                         && socket.send(Message::text(answer.to_string())).await.is_err()
@@ -166,7 +175,7 @@ async fn serve(
                         return;
                     }
                 }
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => heartbeat.heard(),
                 Some(Err(_)) | None => return,
             },
         }

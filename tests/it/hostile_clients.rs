@@ -1,12 +1,17 @@
 //! No client takes Tandem down: slow and idle connections, searches, origins.
 
+use std::time::Duration;
+
 use http::{Method, StatusCode};
 use tandem::origin::SessionId;
 use tandem::session::jar_bounds::{MAX_COOKIES_PER_SITE, MAX_JAR_BYTES};
 use tandem::store::search::MAX_SEARCH_TERMS;
+use tokio::time::Instant;
 
+use crate::support::api::{Socket, eventually, next_json, next_message};
+use crate::support::attack::{Attack, Attacker};
 use crate::support::hostile_sites::{FLOOD_BATCH, FLOOD_VALUE_LEN, HOSTILE_HOST, HostileSite};
-use crate::support::{Tandem, World};
+use crate::support::{Tandem, World, bounded};
 
 /// SQLite refuses a query nested deeper than 1000: a search of a thousand terms
 /// answered 500. Now any search beyond the bound is the caller's error, said clearly.
@@ -145,4 +150,115 @@ async fn the_agents_socket_answers_only_pages_of_the_control_origin() {
     }
     let (_socket, hello) = agent.join().await;
     assert_eq!(hello["agent"]["id"], "a-1");
+}
+
+/// Small bounds for the connection tests: a few slots, timeouts of seconds.
+fn small_bounds(config: &mut tandem::config::Config) {
+    config.max_connections = 16;
+    config.header_read_timeout_ms = 2_000;
+    config.idle_timeout_ms = 3_000;
+}
+
+/// Waits for `call` and asserts it took less than `within`: served at once, not after
+/// an attacker's connection timed out.
+async fn promptly<T>(what: &str, within: Duration, call: impl std::future::Future<Output = T>) -> T {
+    let start = Instant::now();
+    let out = bounded(what, call).await;
+    assert!(start.elapsed() < within, "{what} took {:?} under attack", start.elapsed());
+    out
+}
+
+/// Slowloris: connections that never send a request, or dribble its head forever, or
+/// stop after the HTTP/2 preface, were never closed (the server had no timer, so
+/// hyper's header timeout never fired) and every accepted socket was kept: about a
+/// thousand from one client took every file descriptor, and the API, visitors and
+/// agents all stopped. Now each such connection is closed by the header timeout, at
+/// most `max_connections` are open at once, and at the bound the connection idle the
+/// longest makes room, so the API, proxied pages and live sockets go on answering at
+/// once while many more attacking sockets than the bound keep coming.
+#[tokio::test]
+async fn slow_and_silent_connections_are_closed_and_never_crowd_out_real_clients() {
+    let world = World::start_with(small_bounds).await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("https://shop.test/").await;
+    let (mut presence, _) = visitor.presence(&visitor.landing).await;
+
+    let started = Instant::now();
+    let mut attackers = Vec::new();
+    for (attack, count) in [(Attack::Silent, 30), (Attack::Dribble, 10), (Attack::Http2Preface, 10)] {
+        for _ in 0..count {
+            attackers.push(Attacker::open(tandem.addr, attack).await);
+        }
+    }
+    // More attacking sockets than slots: no more than the bound stay open.
+    eventually("attacking sockets beyond the bound to be closed", || {
+        let open = attackers.iter().filter(|a| !a.closed()).count();
+        std::future::ready((open < 16).then_some(()))
+    })
+    .await;
+
+    let within = Duration::from_millis(1_500);
+    let usage = promptly("the API", within, tandem.api(Method::GET, "/v1.3/usage", "")).await;
+    assert_eq!(usage.status, StatusCode::OK, "{}", usage.text());
+    let page = promptly("a proxied page", within, visitor.get(&visitor.landing)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let agent = tandem.agent_for(&visitor.session.short_id, r#"{"agent":{"id":"a-1"}}"#).await;
+    let (_agent_socket, hello) = promptly("an agent's socket", within, agent.join()).await;
+    assert_eq!(hello["type"], "hello");
+    assert_eq!(promptly("the visitor's socket", within, next_json(&mut presence)).await["state"], "started");
+
+    // And every attacking socket is closed by the header timeout, dribblers too.
+    eventually("every attacking socket to be closed", || {
+        std::future::ready(attackers.iter().all(Attacker::closed).then_some(()))
+    })
+    .await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(2_000 + 3_000), "the last attacking socket lasted {took:?}");
+}
+
+/// Live sockets had no timeout and no ping: one whose client went silent (gone, or
+/// holding it without reading) stayed open and kept its connection for ever. The relay
+/// now pings them, and closes one that answers nothing for `idle_timeout_ms`; a socket
+/// whose client reads (and so answers pings, as browsers do) stays open.
+#[tokio::test]
+async fn a_live_socket_that_goes_silent_is_closed_and_one_that_answers_pings_stays() {
+    let world = World::start_with(small_bounds).await;
+    let tandem = &world.tandem;
+    let visitor = tandem.visitor("https://shop.test/").await;
+    let (mut presence, _) = visitor.presence(&visitor.landing).await;
+    let agent = tandem.agent_for(&visitor.session.short_id, r#"{"agent":{"id":"a-1"}}"#).await;
+    let (mut silent, _) = agent.join().await;
+    assert_eq!(next_json(&mut presence).await["state"], "started");
+
+    // The visitor's client keeps reading (tungstenite answers pings as it reads); the
+    // agent's reads nothing for twice the idle timeout.
+    let quiet = Duration::from_millis(2 * 3_000);
+    // (`next_message` fails the test if the socket closes.)
+    let reading = tokio::time::timeout(quiet, async {
+        loop {
+            next_message(&mut presence).await;
+        }
+    });
+    assert!(reading.await.is_err(), "the visitor's socket stays open while its client reads");
+
+    // The agent's socket was closed meanwhile: what is left to read ends at once.
+    assert!(closed_promptly(&mut silent).await, "the silent agent's socket is still open");
+    tandem.api(http::Method::DELETE, &format!("/v1.3/visitors/{}/session", visitor.session.short_id), "").await;
+    assert_eq!(next_json(&mut presence).await["state"], "ended", "the reading socket still answers");
+}
+
+/// Whether `socket` ends (close frame, reset or end) within a second of reading.
+async fn closed_promptly(socket: &mut Socket) -> bool {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    tokio::time::timeout(Duration::from_secs(1), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await
+    .is_ok()
 }

@@ -4,6 +4,7 @@
 //! following redirects, so that tests can assert each hop.
 
 pub mod api;
+pub mod attack;
 pub mod browser;
 pub mod control_sites;
 pub mod cookie_sites;
