@@ -123,7 +123,7 @@ impl CookieJar {
 
     /// Stores the cookies of one `Set-Cookie` header received for `url`.
     pub fn absorb(&self, url: &Url, set_cookie: &str) {
-        let Some(raw) = RawCookie::parse(set_cookie).ok().and_then(bounded) else { return };
+        let Some(raw) = RawCookie::parse(set_cookie).ok().and_then(|raw| bounded(&raw)) else { return };
         if !self.domain_allowed(url, &raw) {
             return;
         }
@@ -146,7 +146,7 @@ impl CookieJar {
     /// so is replacing an HttpOnly cookie. A refused cookie is ignored, as browsers do.
     pub fn set_from_script(&self, url: &Url, text: &str) -> Result<(), ScriptCookieRefused> {
         let raw = RawCookie::parse(text).map_err(|_| ScriptCookieRefused::Unparsable)?;
-        let raw = bounded(raw).ok_or(ScriptCookieRefused::TooLarge)?;
+        let raw = bounded(&raw).ok_or(ScriptCookieRefused::TooLarge)?;
         if raw.http_only() == Some(true) {
             return Err(ScriptCookieRefused::HttpOnly);
         }

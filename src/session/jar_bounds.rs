@@ -43,17 +43,26 @@ pub const MAX_JAR_BYTES: usize = 1024 * 1024;
 /// value within [`MAX_NAME_VALUE`], over-long attributes dropped, and nothing of the
 /// text it came in kept (a cookie parsed from a header holds the whole header, whatever
 /// unknown attributes padded it).
-pub fn bounded(mut raw: RawCookie<'_>) -> Option<RawCookie<'static>> {
+pub fn bounded(raw: &RawCookie<'_>) -> Option<RawCookie<'static>> {
     if raw.name().len() + raw.value().len() > MAX_NAME_VALUE {
         return None;
     }
-    if raw.path().is_some_and(|path| path.len() > MAX_ATTRIBUTE_VALUE) {
-        raw.unset_path();
+    let mut kept = RawCookie::new(raw.name().to_owned(), raw.value().to_owned());
+    kept.set_http_only(raw.http_only());
+    kept.set_secure(raw.secure());
+    kept.set_same_site(raw.same_site());
+    kept.set_partitioned(raw.partitioned());
+    kept.set_max_age(raw.max_age());
+    if let Some(expires) = raw.expires() {
+        kept.set_expires(expires);
     }
-    if raw.domain().is_some_and(|domain| domain.len() > MAX_ATTRIBUTE_VALUE) {
-        raw.unset_domain();
+    if let Some(path) = raw.path().filter(|path| path.len() <= MAX_ATTRIBUTE_VALUE) {
+        kept.set_path(path.to_owned());
     }
-    RawCookie::parse(raw.to_string()).ok()
+    if let Some(domain) = raw.domain().filter(|domain| domain.len() <= MAX_ATTRIBUTE_VALUE) {
+        kept.set_domain(domain.to_owned());
+    }
+    Some(kept)
 }
 
 /// A cookie store that keeps within the bounds, and knows which cookie was used last.

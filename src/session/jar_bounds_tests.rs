@@ -143,3 +143,14 @@ fn sites_are_registrable_domains_and_ip_addresses_stand_alone() {
     assert_eq!(registrable_domain(&list, "localhost"), "localhost");
     assert!(in_site("www.shop.example", "shop.example") && !in_site("myshop.example", "shop.example"));
 }
+
+#[test]
+fn a_kept_cookie_keeps_every_attribute_it_came_with() {
+    let text = "id=1; Path=/p; Domain=shop.example; Max-Age=60; SameSite=None; HttpOnly; Partitioned";
+    let raw = RawCookie::parse(text).expect("cookie");
+    let kept = bounded(&raw).expect("kept");
+    assert_eq!(kept.to_string(), raw.to_string());
+    assert_eq!(kept.secure(), None, "not made Secure");
+    let expires = RawCookie::parse("id=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT").expect("cookie");
+    assert_eq!(bounded(&expires).expect("kept").expires(), expires.expires());
+}
