@@ -150,9 +150,10 @@ impl BoundedStore {
     /// The unexpired cookies that go with a request for `url`, marked as used now.
     pub fn use_matching(&mut self, url: &Url) -> Vec<&Cookie<'static>> {
         let matching = self.store.matches(url);
+        // One use for all: they went together.
+        self.clock += 1;
         for cookie in &matching {
             let key = self.key_of(cookie);
-            self.clock += 1;
             self.used.insert(key, self.clock);
         }
         matching

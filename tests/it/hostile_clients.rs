@@ -5,6 +5,7 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 use tandem::origin::SessionId;
 use tandem::session::jar_bounds::{MAX_COOKIES_PER_SITE, MAX_JAR_BYTES};
+use tandem::session::labels::MAX_FALLBACK_LABELS;
 use tandem::store::search::MAX_SEARCH_TERMS;
 use tokio::time::Instant;
 
@@ -130,6 +131,35 @@ async fn a_proxied_site_cannot_grow_the_sessions_cookie_jar_without_bound() {
     assert!(saved < MAX_JAR_BYTES / 4, "the jar saves {saved} bytes to the records");
 }
 
+/// A page decides which origins it names, and an origin Tandem cannot encode in a label
+/// (an underscore, an IPv6 literal, a long name) gets a hashed one that the session
+/// remembers. A page naming thousands of such hosts grew that map, and the session's
+/// record, without end. It keeps the most recently used now; the newest work.
+#[tokio::test]
+async fn a_proxied_page_naming_thousands_of_hosts_cannot_grow_the_sessions_labels_without_bound() {
+    let site = HostileSite::start().await;
+    let world = World::start_with(|config| {
+        config.resolve.insert(HOSTILE_HOST.to_owned(), site.addr);
+    })
+    .await;
+    let page = format!("http://{HOSTILE_HOST}/");
+    let visitor = world.tandem.visitor(&page).await;
+    let hosts = 3 * MAX_FALLBACK_LABELS;
+    let listing = visitor.get_upstream(&format!("{page}hosts?n={hosts}")).await;
+    assert_eq!(listing.status, StatusCode::OK);
+    let text = listing.text();
+    let last = text.rsplit("href=\"").next().and_then(|rest| rest.split('"').next()).expect("a link");
+    assert!(last.contains(ZONE_MARK), "the link is rewritten to a label: {last}");
+
+    let id = SessionId::parse(&visitor.session.id).expect("session id");
+    let session = world.tandem.state.sessions.get(&id).expect("the session is live");
+    let record = session.record().fallback_labels.unwrap_or_default();
+    let labels: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&record).expect("labels");
+    assert!(labels.len() <= MAX_FALLBACK_LABELS, "{} labels remembered of {hosts}", labels.len());
+    let newest = visitor.get(last).await;
+    assert_eq!(newest.text(), "hello from the hostile site", "{last}");
+}
+
 /// The agent's socket took any `Origin`: over https its credential cookie is
 /// `SameSite=None` (integrators frame the viewer), so a page of any site open in the
 /// agent's browser (a proxied page above all) could open the socket with it and act as
@@ -151,6 +181,9 @@ async fn the_agents_socket_answers_only_pages_of_the_control_origin() {
     let (_socket, hello) = agent.join().await;
     assert_eq!(hello["agent"]["id"], "a-1");
 }
+
+/// What every label's host ends with.
+const ZONE_MARK: &str = ".proxy.localhost:";
 
 /// Small bounds for the connection tests: a few slots, timeouts of seconds.
 fn small_bounds(config: &mut tandem::config::Config) {

@@ -1,5 +1,6 @@
 //! A site written to attack Tandem through the proxy, for `tests/it/hostile_clients.rs`:
-//! it floods the session's cookie jar and reports the `Cookie` header it gets back.
+//! it floods the session's cookie jar and reports the `Cookie` header it gets back, and
+//! serves a page naming thousands of hosts that need hashed labels.
 
 use std::net::SocketAddr;
 
@@ -35,9 +36,14 @@ impl Drop for HostileSite {
 impl HostileSite {
     /// Starts the site.
     pub async fn start() -> HostileSite {
-        let app = Router::new().route("/flood", get(flood)).route("/cookies", get(cookies));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the hostile site");
         let addr = listener.local_addr().expect("hostile site address");
+        let port = addr.port();
+        let app = Router::new()
+            .route("/flood", get(flood))
+            .route("/cookies", get(cookies))
+            .route("/hosts", get(move |query| hosts(query, port)))
+            .fallback(|| async { "hello from the hostile site" });
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -64,4 +70,12 @@ async fn flood(Query(query): Query<std::collections::HashMap<String, String>>) -
 /// The `Cookie` header the site got, as text (empty without one).
 async fn cookies(headers: HeaderMap) -> String {
     headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+/// `?n=N`: a page linking to N hosts `h_<i>.localhost` (on this site's port), each of
+/// which needs a hashed label (an underscore cannot be encoded in a label).
+async fn hosts(Query(query): Query<std::collections::HashMap<String, String>>, port: u16) -> Response {
+    let n: usize = query.get("n").and_then(|n| n.parse().ok()).unwrap_or_default();
+    let links: String = (0..n).map(|i| format!("<a href=\"http://h_{i}.localhost:{port}/\">{i}</a>\n")).collect();
+    axum::response::Html(format!("<!doctype html><title>Hosts</title>{links}")).into_response()
 }
