@@ -75,12 +75,13 @@ impl Connections {
             if let Ok(permit) = self.slots.clone().try_acquire_owned() {
                 return self.register(permit);
             }
-            let evicted = self.evict_longest_idle();
+            // The one asked may have taken a request meanwhile and stay: look again soon.
+            self.evict_longest_idle();
             tokio::select! {
                 permit = self.slots.clone().acquire_owned() => if let Ok(permit) = permit {
                     return self.register(permit);
                 },
-                () = tokio::time::sleep(EVICTION_RETRY), if !evicted => {}
+                () = tokio::time::sleep(EVICTION_RETRY) => {}
             }
         }
     }
@@ -100,15 +101,15 @@ impl Connections {
         Slot { id, state, connections: self.clone(), _permit: permit }
     }
 
-    /// Asks the connection idle the longest to close; whether there was one.
-    fn evict_longest_idle(&self) -> bool {
+    /// Asks the connection idle the longest to close, if there is one.
+    fn evict_longest_idle(&self) {
         let open = self.lock();
         let idle = open.values().filter(|c| c.is_idle() && !c.evicted.load(Ordering::Acquire));
-        let Some(longest) = idle.min_by_key(|c| c.idle_since.load(Ordering::Acquire)) else { return false };
-        tracing::debug!("all connection slots taken: closing the connection idle the longest");
-        longest.evicted.store(true, Ordering::Release);
-        longest.wake.notify_one();
-        true
+        if let Some(longest) = idle.min_by_key(|c| c.idle_since.load(Ordering::Acquire)) {
+            tracing::debug!("all connection slots taken: closing the connection idle the longest");
+            longest.evicted.store(true, Ordering::Release);
+            longest.wake.notify_one();
+        }
     }
 
     fn now(&self) -> u64 {
@@ -185,7 +186,8 @@ impl ConnState {
     pub async fn until_closing(&self, settings: &ConnectionSettings) -> Closing {
         loop {
             let woken = self.wake.notified();
-            if self.evicted.load(Ordering::Acquire) {
+            // A request that came just after it was picked keeps it open.
+            if self.evicted.swap(false, Ordering::AcqRel) && self.is_idle() {
                 return Closing::MakeRoom;
             }
             if !self.is_idle() {
