@@ -1,9 +1,11 @@
 //! The one listener. Each request is sent by its `Host`: names in the content zone go
-//! to the proxy, everything else to the control side (REST API). How many connections
-//! may be open, and how long one may go unused, is [`connections`]'s.
+//! to the proxy, everything else to the control side (REST API). Accepting and serving
+//! connections is [`listener`]'s; how many may be open, and how long one may go unused,
+//! [`connections`]'s.
 
 pub mod connections;
 mod file_limit;
+mod listener;
 mod tracked_io;
 
 use std::io;
@@ -15,14 +17,12 @@ use axum::Router;
 use axum::body::Body;
 use http::Request;
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
-use tokio::net::{TcpListener, TcpStream};
+
 use tower::ServiceExt;
 
-use connections::{Closing, ConnectionSettings, Connections, Slot};
-use tracked_io::TrackedIo;
+use connections::Connections;
 
 use crate::config::Config;
 use crate::live::{Live, now_millis};
@@ -46,8 +46,6 @@ pub const DATABASE_FILE: &str = "tandem.db";
 const SAVE_INTERVAL: Duration = Duration::from_secs(2);
 /// How often records past their retention are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
-/// How long a connection closed for idling may take to finish what it was writing.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// The address a request's connection came from (a request extension).
 #[derive(Clone, Copy, Debug)]
@@ -201,15 +199,8 @@ impl App {
             config,
         });
         let control = crate::api::router(state.clone());
-        let mut bounds = state.config.connection_settings();
-        let files = file_limit::raise();
-        let fitting = file_limit::connections_within(files, bounds.max_connections);
-        if fitting < bounds.max_connections {
-            tracing::warn!(files, max_connections = fitting, "the open-file limit lowers max_connections");
-        }
-        bounds.max_connections = fitting;
-        let http = http_builder(&bounds);
-        Ok(App { state, control, connections: Connections::new(bounds), http })
+        let (connections, http) = listener::prepare(state.config.connection_settings());
+        Ok(App { state, control, connections, http })
     }
 
     /// The shared state (tests create sessions through it).
@@ -261,57 +252,6 @@ impl App {
         Ok(())
     }
 
-    /// Serves connections from `listener` until the future is dropped.
-    pub async fn serve(self, listener: TcpListener) -> io::Result<()> {
-        self.start_background().map_err(io::Error::other)?;
-        let app = Arc::new(self);
-        loop {
-            let (stream, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of descriptors and similar: keep serving the connections we have.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            // At the bound, the next connection waits here (and the rest in the
-            // listener's backlog) for a slot.
-            let slot = app.connections.admit().await;
-            tokio::spawn(app.clone().serve_connection(stream, peer, slot));
-        }
-    }
-
-    /// Serves one client connection until it ends, or has gone unused too long, or is
-    /// asked to make room.
-    async fn serve_connection(self: Arc<Self>, stream: TcpStream, peer: SocketAddr, slot: Slot) {
-        let state = slot.state();
-        let bounds = *self.connections.settings();
-        let io = TokioIo::new(TrackedIo::new(stream, slot, bounds.idle_timeout));
-        let app = self.clone();
-        let requests = state.clone();
-        let service = service_fn(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(ClientAddr(peer));
-            let (app, busy) = (app.clone(), requests.busy());
-            async move { Ok::<_, std::convert::Infallible>(busy.until_sent(app.dispatch(request).await)) }
-        });
-        let connection = self.http.serve_connection_with_upgrades(io, service);
-        tokio::pin!(connection);
-        let closing = tokio::select! {
-            ended = connection.as_mut() => {
-                if let Err(e) = ended {
-                    tracing::debug!(error = %e, "connection ended with an error");
-                }
-                return;
-            }
-            closing = state.until_closing(&bounds) => closing,
-        };
-        if closing == Closing::Idle {
-            connection.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
-        }
-    }
-
     async fn dispatch(&self, request: Request<Incoming>) -> http::Response<Body> {
         let host = request
             .headers()
@@ -329,20 +269,6 @@ impl App {
             Err(never) => match never {},
         }
     }
-}
-
-/// How connections are served: HTTP/1.1 heads within the header timeout, HTTP/2
-/// connections pinged so that dead ones are found. The one place the protocol
-/// settings of the listener are made.
-fn http_builder(bounds: &ConnectionSettings) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(bounds.header_read_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(bounds.idle_timeout / 3)
-        .keep_alive_timeout(bounds.idle_timeout / 3);
-    builder
 }
 
 /// A secret kept in `file` of the data directory, made on first start.
