@@ -17,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use http::HeaderMap;
 
-use super::heartbeat::{Beat, Heartbeat};
+use super::heartbeat::{self, Heartbeat};
 use super::sessions::END_AGENT;
 use super::{AgentConnection, AgentFeed, AgentInfo, MAX_SOCKET_MESSAGE, MirrorWatch, SOCKET_READ_BUFFER, control};
 use crate::api::views::VisitorView;
@@ -123,11 +123,8 @@ async fn serve(
     let mut heartbeat = Heartbeat::new(app.config.live_settings().socket_silence);
     loop {
         tokio::select! {
-            beat = heartbeat.beat() => match beat {
-                Beat::Ping => if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    return;
-                },
-                Beat::Silent => return,
+            beat = heartbeat.beat() => if !heartbeat::answer(beat, &mut socket).await {
+                return;
             },
             changed = connection.visitor.changed(), if watching => {
                 // This ends with the session, and the `ended` branch says so.

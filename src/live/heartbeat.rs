@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use axum::extract::ws::{Message, WebSocket};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 /// What a live socket's loop does next.
@@ -44,6 +45,15 @@ impl Heartbeat {
     pub async fn beat(&mut self) -> Beat {
         self.ticks.tick().await;
         if self.last_heard.elapsed() >= self.silence { Beat::Silent } else { Beat::Ping }
+    }
+}
+
+/// Acts on `beat` on `socket`: sends the ping; `false` when the socket is to close
+/// (silent too long, or the ping could not go).
+pub async fn answer(beat: Beat, socket: &mut WebSocket) -> bool {
+    match beat {
+        Beat::Ping => socket.send(Message::Ping(Default::default())).await.is_ok(),
+        Beat::Silent => false,
     }
 }
 

@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use http::{Request, Response, header};
 use hyper::body::Incoming;
 
-use super::heartbeat::{Beat, Heartbeat};
+use super::heartbeat::{self, Heartbeat};
 use super::sessions::END_VISITOR;
 use super::{Live, MAX_SOCKET_MESSAGE, SOCKET_READ_BUFFER, VisitorConnection, now_millis};
 use crate::error::ProxyError;
@@ -97,11 +97,8 @@ async fn serve(
     let mut heartbeat = Heartbeat::new(live.settings.socket_silence);
     loop {
         tokio::select! {
-            beat = heartbeat.beat() => match beat {
-                Beat::Ping => if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    return;
-                },
-                Beat::Silent => return,
+            beat = heartbeat.beat() => if !heartbeat::answer(beat, &mut socket).await {
+                return;
             },
             event = connection.events.recv() => match event {
                 Ok(text) => {
