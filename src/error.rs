@@ -164,6 +164,10 @@ pub enum WatchError {
     /// Client: the viewer page without the credential its link gave.
     #[error("this browser has not opened a watch link for this session")]
     NotAgent,
+    /// Client: the agent's socket opened by a page that is not the viewer's (another
+    /// site, a proxied page, or no browser page at all).
+    #[error("this socket only answers the viewer's own page")]
+    ForeignOrigin,
     /// Client: the session the link joined is over.
     #[error("this co-browsing session has ended")]
     SessionEnded,
@@ -200,7 +204,9 @@ impl WatchError {
             WatchError::VisitorGone => (StatusCode::NOT_FOUND, "Visitor not found"),
             WatchError::ReadOnly => (StatusCode::METHOD_NOT_ALLOWED, "Read only"),
             WatchError::NoSuchAsset => (StatusCode::NOT_FOUND, "Not found"),
-            WatchError::ForeignSession | WatchError::NotInert(_) => (StatusCode::FORBIDDEN, "Not allowed"),
+            WatchError::ForeignSession | WatchError::NotInert(_) | WatchError::ForeignOrigin => {
+                (StatusCode::FORBIDDEN, "Not allowed")
+            }
             WatchError::Asset(e) => (e.status(), e.title()),
             WatchError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
         }

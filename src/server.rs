@@ -1,5 +1,12 @@
 //! The one listener. Each request is sent by its `Host`: names in the content zone go
-//! to the proxy, everything else to the control side (REST API).
+//! to the proxy, everything else to the control side (REST API). Accepting and serving
+//! connections is [`listener`]'s; how many may be open, and how long one may go unused,
+//! [`connections`]'s.
+
+pub mod connections;
+mod file_limit;
+mod listener;
+mod tracked_io;
 
 use std::io;
 use std::net::SocketAddr;
@@ -10,13 +17,14 @@ use axum::Router;
 use axum::body::Body;
 use http::Request;
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
+
 use tower::ServiceExt;
 
-use crate::config::{Config, MAX_REQUEST_HEAD_BYTES};
+use connections::Connections;
+
+use crate::config::Config;
 use crate::live::{Live, now_millis};
 use crate::origin::{ContentOrigin, SessionId, strip_port};
 use crate::rewrite::{Mapping, RewriteLimits};
@@ -156,6 +164,8 @@ pub enum StartError {
 pub struct App {
     state: Arc<AppState>,
     control: Router,
+    connections: Arc<Connections>,
+    http: auto::Builder<TokioExecutor>,
 }
 
 impl App {
@@ -200,7 +210,8 @@ impl App {
             config,
         });
         let control = crate::api::router(state.clone());
-        Ok(App { state, control })
+        let (connections, http) = listener::prepare(state.config.connection_settings());
+        Ok(App { state, control, connections, http })
     }
 
     /// The shared state (tests create sessions through it).
@@ -252,35 +263,6 @@ impl App {
         Ok(())
     }
 
-    /// Serves connections from `listener` until the future is dropped.
-    pub async fn serve(self, listener: TcpListener) -> io::Result<()> {
-        self.start_background().map_err(io::Error::other)?;
-        let app = Arc::new(self);
-        loop {
-            let (stream, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of descriptors and similar: keep serving the connections we have.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let app = app.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |mut request: Request<Incoming>| {
-                    request.extensions_mut().insert(ClientAddr(peer));
-                    let app = app.clone();
-                    async move { Ok::<_, std::convert::Infallible>(app.dispatch(request).await) }
-                });
-                if let Err(e) = connection_builder().serve_connection_with_upgrades(TokioIo::new(stream), service).await
-                {
-                    tracing::debug!(error = %e, "connection ended with an error");
-                }
-            });
-        }
-    }
-
     async fn dispatch(&self, request: Request<Incoming>) -> http::Response<Body> {
         let host = request
             .headers()
@@ -298,15 +280,6 @@ impl App {
             Err(never) => match never {},
         }
     }
-}
-
-/// How every accepted connection is served: HTTP/1.1 or HTTP/2, with heads large enough
-/// for any `Cookie` header a browser can send ([`MAX_REQUEST_HEAD_BYTES`]) and no larger.
-fn connection_builder() -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().max_buf_size(MAX_REQUEST_HEAD_BYTES);
-    builder.http2().max_header_list_size(MAX_REQUEST_HEAD_BYTES as u32);
-    builder
 }
 
 /// A secret kept in `file` of the data directory, made on first start.

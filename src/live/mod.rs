@@ -10,6 +10,7 @@
 mod agent_socket;
 mod consent;
 mod control;
+mod heartbeat;
 mod mirror;
 mod sessions;
 mod visitor_socket;
@@ -61,6 +62,8 @@ pub struct LiveSettings {
     pub visitor_grace: Duration,
     /// A session whose agents all left ends when none is back within this time.
     pub session_grace: Duration,
+    /// A live socket that says nothing (not even a pong) for this long is closed.
+    pub socket_silence: Duration,
 }
 
 /// One online visitor.

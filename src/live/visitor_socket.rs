@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use http::{Request, Response, header};
 use hyper::body::Incoming;
 
+use super::heartbeat::{self, Heartbeat};
 use super::sessions::END_VISITOR;
 use super::{Live, MAX_MIRROR_FRAME, MAX_SOCKET_MESSAGE, SOCKET_READ_BUFFER, VisitorConnection, now_millis};
 use crate::error::ProxyError;
@@ -92,8 +93,12 @@ async fn serve(
     if socket.send(Message::text(hello.to_string())).await.is_err() {
         return;
     }
+    let mut heartbeat = Heartbeat::new(live.settings.socket_silence);
     loop {
         tokio::select! {
+            beat = heartbeat.beat() => if !heartbeat::answer(beat, &mut socket).await {
+                return;
+            },
             event = connection.events.recv() => match event {
                 Ok(text) => {
                     if socket.send(Message::text(text.to_string())).await.is_err() {
@@ -109,7 +114,7 @@ async fn serve(
                     return;
                 }
             }
-            message = socket.recv() => match message {
+            message = socket.recv() => match message.inspect(|_| heartbeat.heard()) {
                 // Without the visitor's consent nothing reaches an agent, whatever the page sends.
                 Some(Ok(Message::Binary(frame))) => if live.may_mirror(&connection.short_id, requires_consent) {
                     connection.mirror.receive(connection.page_id, frame).await;

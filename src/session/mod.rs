@@ -4,20 +4,21 @@
 //! no visitor out.
 
 pub mod jar;
+pub mod jar_bounds;
+pub mod labels;
 pub mod masked;
 pub mod registry;
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
-use dashmap::DashMap;
 use url::Url;
 
 use crate::origin::binding::{random_token, secrets_match};
 use crate::origin::label::{self, DecodedLabel, SessionId, UpstreamOrigin};
 use crate::store::{Millis, ProxySessionRecord};
 pub use jar::CookieJar;
+use labels::FallbackLabels;
 pub use masked::MaskedParams;
 pub use registry::SessionRegistry;
 
@@ -62,8 +63,8 @@ pub struct ProxySession {
     pub masked_params: MaskedParams,
     binding_token: String,
     entry_token: Mutex<Option<String>>,
-    /// Fallback labels handed out so far, label → origin.
-    fallback_labels: DashMap<String, UpstreamOrigin>,
+    /// Fallback labels handed out, label → origin (the most recently used).
+    fallback_labels: FallbackLabels,
     /// Whether the entry token or the labels changed since the record was last saved.
     unsaved: AtomicBool,
     /// When a request last found the session.
@@ -83,7 +84,7 @@ impl ProxySession {
             masked_params: MaskedParams::default(),
             binding_token: random_token(),
             entry_token: Mutex::new(Some(random_token())),
-            fallback_labels: DashMap::new(),
+            fallback_labels: FallbackLabels::default(),
             unsaved: AtomicBool::new(false),
             last_used: AtomicI64::new(created_at),
         }
@@ -109,26 +110,17 @@ impl ProxySession {
             initial_url: self.initial_url.to_string(),
             created_at: self.created_at,
             jar: Some(self.jar.to_json()),
-            fallback_labels: Some(self.fallback_labels_json()),
+            fallback_labels: Some(self.fallback_labels.to_json()),
             require_consent: self.require_consent,
         }
     }
 
-    /// The fallback labels as the records keep them (label → origin).
-    fn fallback_labels_json(&self) -> String {
-        let labels: BTreeMap<String, String> =
-            self.fallback_labels.iter().map(|e| (e.key().clone(), e.value().serialize())).collect();
-        serde_json::to_string(&labels).unwrap_or_default()
-    }
-
     /// A session read back from the records; `None` if the record is not one Tandem wrote.
     pub fn restore(record: ProxySessionRecord, jar: CookieJar) -> Option<Self> {
-        let labels: BTreeMap<String, String> =
-            record.fallback_labels.as_deref().map(serde_json::from_str).transpose().ok()?.unwrap_or_default();
-        let fallback_labels = labels
-            .into_iter()
-            .filter_map(|(label, origin)| Some((label, UpstreamOrigin::from_url(&Url::parse(&origin).ok()?)?)))
-            .collect();
+        let fallback_labels = match record.fallback_labels.as_deref() {
+            Some(json) => FallbackLabels::from_json(json)?,
+            None => FallbackLabels::default(),
+        };
         Some(ProxySession {
             id: SessionId::parse(&record.id)?,
             visitor_id: record.visitor_id,
@@ -155,10 +147,9 @@ impl ProxySession {
     pub fn label_for(&self, origin: &UpstreamOrigin) -> String {
         label::encode_direct(&self.id, origin).unwrap_or_else(|| {
             let label = label::fallback_label(&self.id, origin);
-            self.fallback_labels.entry(label.clone()).or_insert_with(|| {
+            if self.fallback_labels.remember(&label, origin) {
                 self.unsaved.store(true, Ordering::Release);
-                origin.clone()
-            });
+            }
             label
         })
     }
@@ -167,7 +158,7 @@ impl ProxySession {
     pub fn origin_of(&self, label: &str, decoded: DecodedLabel) -> Option<UpstreamOrigin> {
         match decoded {
             DecodedLabel::Direct { origin, .. } => Some(origin),
-            DecodedLabel::Fallback { .. } => self.fallback_labels.get(label).map(|o| o.clone()),
+            DecodedLabel::Fallback { .. } => self.fallback_labels.origin_of(label),
         }
     }
 

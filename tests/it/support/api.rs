@@ -102,9 +102,14 @@ impl Agent {
         format!("{}/live", self.viewer_url.replacen("http://", "ws://", 1))
     }
 
+    /// The viewer page's origin (the control origin), as its browser sends it.
+    pub fn origin(&self) -> String {
+        url::Url::parse(&self.viewer_url).expect("viewer URL").origin().ascii_serialization()
+    }
+
     /// Opens the viewer's live socket (joining the session) and reads the hello.
     pub async fn join(&self) -> (Socket, serde_json::Value) {
-        let mut socket = websocket_at(self.addr, &self.live_url(), None, Some(&self.credential))
+        let mut socket = websocket_at(self.addr, &self.live_url(), Some(&self.origin()), Some(&self.credential))
             .await
             .unwrap_or_else(|reply| panic!("agent socket refused: {} {}", reply.status, reply.text()));
         let hello = next_json(&mut socket).await;

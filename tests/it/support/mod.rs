@@ -4,6 +4,7 @@
 //! following redirects, so that tests can assert each hop.
 
 pub mod api;
+pub mod attack;
 pub mod bomb_site;
 pub mod browser;
 pub mod control_sites;
@@ -11,6 +12,7 @@ pub mod cookie_sites;
 pub mod eviction_sites;
 pub mod fixtures;
 pub mod frame_sites;
+pub mod hostile_sites;
 pub mod masking_attributes;
 pub mod masking_run;
 pub mod masking_sites;
