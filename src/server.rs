@@ -134,8 +134,7 @@ impl AppState {
 
 /// The parts of a proxy session that change as the visitor browses, into the records.
 fn save_state(store: &dyn Store, record: crate::store::ProxySessionRecord) -> Result<(), StoreError> {
-    let (jar, labels) = (record.jar.unwrap_or_default(), record.fallback_labels.unwrap_or_default());
-    store.save_proxy_session_state(&record.id, record.entry_token.as_deref(), &jar, &labels)
+    store.save_proxy_session_state(&record)
 }
 
 /// Why Tandem could not start.

@@ -85,7 +85,7 @@ async fn serve(
         "capture": false,
         "ask_consent": false,
         "mask": mask,
-        "mask_params": mapping.session.masked_params.names(),
+        "mask_params": mapping.session.masked_params(),
     });
     if let Some(sharing) = sharing {
         sharing.fill(&mut hello);
@@ -142,7 +142,7 @@ fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &
         // Names of masked fields only, never values: every page of the session gets them.
         Some("mask_params") => {
             let names = said["names"].as_array().into_iter().flatten().filter_map(|n| n.as_str());
-            mapping.session.masked_params.learn(names);
+            mapping.session.learn_masked_params(names);
         }
         // Heeded only while a question is asked (see `Live::consent_answered`).
         Some("consent") => {

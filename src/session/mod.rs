@@ -58,14 +58,14 @@ pub struct ProxySession {
     /// Whether the visitor is asked before an agent sees the page (the relay's
     /// `ask_consent`).
     pub require_consent: bool,
-    /// Names of masked fields a form may have put into an address (not kept in the
-    /// records: after a restart, pages report them again as their forms are submitted).
-    pub masked_params: MaskedParams,
+    /// Names of masked fields a form may have put into an address.
+    masked_params: MaskedParams,
     binding_token: String,
     entry_token: Mutex<Option<String>>,
     /// Fallback labels handed out, label → origin (the most recently used).
     fallback_labels: FallbackLabels,
-    /// Whether the entry token or the labels changed since the record was last saved.
+    /// Whether the entry token, the labels or the masked names changed since the record
+    /// was last saved.
     unsaved: AtomicBool,
     /// When a request last found the session.
     last_used: AtomicI64,
@@ -112,6 +112,7 @@ impl ProxySession {
             jar: Some(self.jar.to_json()),
             fallback_labels: Some(self.fallback_labels.to_json()),
             require_consent: self.require_consent,
+            masked_params: Some(self.masked_params.to_json()),
         }
     }
 
@@ -128,7 +129,7 @@ impl ProxySession {
             created_at: record.created_at,
             jar,
             require_consent: record.require_consent,
-            masked_params: MaskedParams::default(),
+            masked_params: MaskedParams::from_json(record.masked_params.as_deref()),
             binding_token: record.binding_token,
             entry_token: Mutex::new(record.entry_token),
             fallback_labels,
@@ -159,6 +160,19 @@ impl ProxySession {
         match decoded {
             DecodedLabel::Direct { origin, .. } => Some(origin),
             DecodedLabel::Fallback { .. } => self.fallback_labels.origin_of(label),
+        }
+    }
+
+    /// Names of masked fields whose values the session's pages mask in addresses.
+    pub fn masked_params(&self) -> Vec<String> {
+        self.masked_params.names()
+    }
+
+    /// Learns names of masked fields a page's form sent (`mask_params`); a new one is
+    /// saved with the session, so that a restart of Tandem forgets none.
+    pub fn learn_masked_params<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        if self.masked_params.learn(names) {
+            self.unsaved.store(true, Ordering::Release);
         }
     }
 
