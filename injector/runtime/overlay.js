@@ -1,11 +1,11 @@
-// Everything Tandem shows on the visitor's page (the indicator, the consent prompt, the
-// agents' cursors and marks) lives in one overlay: a host element on the document
-// element (outside the page's body) with a closed shadow root, so the page's scripts
-// cannot reach into it and its styles cannot reach it. The host is fixed, 0×0, on top
-// of everything, and lets the pointer through; only the parts that take clicks (the
-// indicator's button, the prompt) take them back. The host carries rrweb's block class:
-// the recorder keeps an empty 0×0 box for it, so an agent never sees the visitor's copy
-// of its own cursor in the mirror. Removing the host removes every trace.
+// Everything Tandem shows on the visitor's page (the visitor's panel with the indicator
+// and the consent prompt, the agents' cursors and marks) lives in one overlay: a host
+// element on the document element (outside the page's body) with a closed shadow root,
+// so the page's scripts cannot reach into it and its styles cannot reach it. The host is
+// fixed, 0×0, on top of everything, and lets the pointer through; only the panel's frame
+// takes clicks back. The host carries rrweb's block class: the recorder keeps an empty
+// 0×0 box for it, so an agent never sees the visitor's copy of its own cursor in the
+// mirror. Removing the host removes every trace.
 'use strict';
 
 const OVERLAY_TAG = 'tandem-overlay';
@@ -29,6 +29,8 @@ const OVERLAY_HOST_STYLE = [
 
 /** window → its overlay `{host, root}`: the closed root is reachable from here only. */
 const OVERLAYS = new WeakMap();
+/** The native, taken before any page script could replace it and be handed the root. */
+const OVERLAY_ATTACH_SHADOW = typeof Element === 'function' ? Element.prototype.attachShadow : null;
 
 /**
  * The part `name` of `win`'s overlay, a fresh container styled by `css` (rules scoped
@@ -42,7 +44,7 @@ function overlayPart(win, name, css) {
     const host = doc.createElement(OVERLAY_TAG);
     host.className = OVERLAY_BLOCK_CLASS;
     host.setAttribute('style', OVERLAY_HOST_STYLE);
-    overlay = { host, root: host.attachShadow({ mode: 'closed' }), parts: new Map() };
+    overlay = { host, root: Reflect.apply(OVERLAY_ATTACH_SHADOW, host, [{ mode: 'closed' }]), parts: new Map() };
     OVERLAYS.set(win, overlay);
     doc.documentElement.appendChild(overlay.host);
   }

@@ -6,11 +6,13 @@
 //! A visitor is online while at least one of its pages holds the presence socket
 //! ([`visitor_socket`]), and for a short grace period after the last one closes, so
 //! that following a link (one page closes, the next opens) is not a coming and going.
+//! What only the visitor may decide comes from its [`panel`], never from a page.
 
 mod agent_socket;
 mod consent;
 mod control;
 mod mirror;
+mod panel;
 mod sessions;
 mod visitor_socket;
 mod writer;
@@ -23,7 +25,8 @@ use dashmap::DashMap;
 use tokio::sync::broadcast;
 
 pub use agent_socket::agent_socket;
-pub use mirror::{AgentFeed, AgentInfo, AgentTapHandle, FLAG_SNAPSHOT, Mirror, MirrorWatch, STAMP_LEN};
+pub use mirror::{AgentFeed, AgentInfo, AgentTapHandle, FLAG_SNAPSHOT, MAX_PANELS, Mirror, MirrorWatch, STAMP_LEN};
+pub use panel::{PANEL_SOCKET_PATH, serve_panel};
 pub use sessions::{AgentConnection, END_API, JoinRefused};
 pub use visitor_socket::{VISITOR_SOCKET_PATH, visitor_socket};
 pub use writer::StoreWriter;
@@ -109,7 +112,9 @@ pub struct VisitorConnection {
 
 impl Drop for VisitorConnection {
     fn drop(&mut self) {
-        self.mirror.remove_page(self.page_id);
+        if let Some(url) = self.mirror.remove_page(self.page_id) {
+            self.live.visitor_navigated(&self.short_id, url);
+        }
         self.live.release_mirror(&self.short_id);
         self.live.visitor_disconnected(&self.short_id);
     }

@@ -35,11 +35,12 @@ pub struct RequestContext {
 
 /// The request's host, from `Host` or, for HTTP/2, the URI's authority.
 pub fn request_host(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+    host_of(&parts.headers, &parts.uri)
+}
+
+/// The host of a request with these `headers` and `uri`, as [`request_host`].
+pub fn host_of<'a>(headers: &'a http::HeaderMap, uri: &'a http::Uri) -> Option<&'a str> {
+    headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()))
 }
 
 /// Finds the session and origin behind the request's label, without checking binding

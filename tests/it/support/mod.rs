@@ -12,6 +12,7 @@ pub mod frame_sites;
 pub mod message_sites;
 pub mod mirror_sites;
 pub mod openapi;
+pub mod panel;
 pub mod relay;
 pub mod runtime_sites;
 pub mod tls;
