@@ -125,7 +125,8 @@ fn heard(live: &Live, connection: &PanelConnection, text: &str) {
     let said: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
     match said["type"].as_str() {
         Some("visible") => {
-            let url = said["visible"].as_bool().and_then(|visible| connection.mirror.panel_visible(connection.id, visible));
+            let url =
+                said["visible"].as_bool().and_then(|visible| connection.mirror.panel_visible(connection.id, visible));
             if let Some(url) = url {
                 live.visitor_navigated(short_id, url);
             }

@@ -84,13 +84,15 @@ impl Visitor {
 }
 
 /// Returns once the relay has read everything sent on `socket` so far (a ping is answered
-/// in order); messages that came meanwhile are dropped.
-pub async fn settled(socket: &mut Socket) {
+/// in order), with the text messages that came meanwhile.
+pub async fn settled(socket: &mut Socket) -> Vec<serde_json::Value> {
     let token = tandem::origin::binding::random_token();
     bounded("a ping", socket.send(Message::Ping(token.clone().into_bytes().into()))).await.expect("ping");
+    let mut told = Vec::new();
     loop {
         match bounded("the pong", socket.next()).await {
-            Some(Ok(Message::Pong(payload))) if payload.as_ref() == token.as_bytes() => return,
+            Some(Ok(Message::Pong(payload))) if payload.as_ref() == token.as_bytes() => return told,
+            Some(Ok(Message::Text(text))) => told.push(serde_json::from_str(&text).expect("live messages are JSON")),
             Some(Ok(_)) => continue,
             other => panic!("the socket ended before the pong: {other:?}"),
         }
