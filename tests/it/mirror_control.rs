@@ -9,7 +9,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api_flow::quick_live;
-use crate::support::api::{DELETE, LiveMessage, Socket, eventually, next_message, next_of, send_json};
+use crate::support::api::{DELETE, LiveMessage, Socket, eventually, next_frame, next_message, next_of, send_json};
 use crate::support::browser::run_scenario;
 use crate::support::{Tandem, World};
 
@@ -56,6 +56,8 @@ async fn the_agents_cursor_and_strokes_show_and_the_end_of_the_session_leaves_no
     let (mut agent, _) = tandem.agent_for(&short_id, AGENT).await.join().await;
     let bob = r#"{"agent":{"id":"agent-2","name":"Bob"}}"#;
     let (mut second, _) = tandem.agent_for(&short_id, bob).await.join().await;
+    // Agents act on the page they see: the one the visitor uses, once its panel says so.
+    next_frame(&mut agent).await;
     control(&mut agent, json!({"action": "pointer", "x": 120, "y": 80})).await;
     control(&mut second, json!({"action": "pointer", "x": 300, "y": 40})).await;
     control(&mut agent, json!({"action": "draw", "points": [[10, 10], [200, 150]], "done": false})).await;
