@@ -116,6 +116,13 @@ function makePanelView(win, resize, answer) {
     if (seenSince === null) seenSince = win.performance.now();
     armTimer = win.setTimeout(() => setArmed(armed()), Math.max(0, seenSince + ARM_AFTER_MS - win.performance.now()));
   };
+  // The frame takes the card's size: measured now, and again whenever its layout
+  // changes (a frame in a background tab may not lay out until the tab is shown).
+  const fit = (box) => resize(box ? [Math.ceil(box.width) + 2 * CARD_MARGIN, Math.ceil(box.height) + 2 * CARD_MARGIN] : [0, 0]);
+  const sizes =
+    typeof win.ResizeObserver === 'function'
+      ? new win.ResizeObserver(() => card && fit(card.getBoundingClientRect()))
+      : null;
   const observer =
     typeof win.IntersectionObserver === 'function'
       ? new win.IntersectionObserver(
@@ -175,21 +182,21 @@ function makePanelView(win, resize, answer) {
   return function show(what) {
     if (card) {
       if (observer) observer.unobserve(card);
+      if (sizes) sizes.unobserve(card);
       card.remove();
     }
     card = null;
     buttons = [];
     seenSince = null;
     intersecting = false;
-    if (what) {
-      card = build(what);
-      card.style.margin = CARD_MARGIN + 'px';
-      doc.body.append(card);
-      if (observer) observer.observe(card);
-      else seen(true);
-    }
-    const box = card && card.getBoundingClientRect();
-    resize(box ? [Math.ceil(box.width) + 2 * CARD_MARGIN, Math.ceil(box.height) + 2 * CARD_MARGIN] : [0, 0]);
+    if (!what) return fit(null);
+    card = build(what);
+    card.style.margin = CARD_MARGIN + 'px';
+    doc.body.append(card);
+    if (observer) observer.observe(card);
+    else seen(true);
+    if (sizes) sizes.observe(card);
+    fit(card.getBoundingClientRect());
   };
 }
 

@@ -11,6 +11,7 @@ use tandem::origin::binding::random_token;
 
 use crate::api_flow::quick_live;
 use crate::support::api::{Socket, next_frame, next_of, send_frame, send_json};
+use crate::support::browser::run_scenario;
 use crate::support::panel::settled;
 use crate::support::{Tandem, Visitor, World, get, get_with_cookie};
 
@@ -214,4 +215,44 @@ async fn with_no_page_in_use_an_agents_action_reaches_no_page() {
     send_json(&mut agent, &pointer()).await;
     assert_eq!(next_of(&mut page, "control").await["action"], "pointer");
     assert!(!heard_an_action(&settled(&mut bare).await));
+}
+
+/// What a scenario needs to act for `visitor`'s session with a hostile page in another tab.
+fn hostile_args(tandem: &Tandem, visitor: &crate::support::Session) -> Value {
+    let mut args = tandem.scenario_args(visitor);
+    args["hostile_url"] = visitor.url("https://api.test/voice/hostile").into();
+    args
+}
+
+/// Point 5, in Chromium: the visitor's page (with a third-party script) and a hostile
+/// site in another tab of the session try every way a page has to answer the consent
+/// prompt: their own presence sockets ("allowed", "end session", "declined"), the
+/// panel's frame (not among the page's frames, nor in its document), a synthetic click
+/// on it, the overlay's closed root, the panel's nonce, and a decoy that lets the
+/// visitor's click through to "Allow". None counts: the question stays asked, and the
+/// visitor's own "Decline" afterwards is the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_pages_cannot_answer_the_consent_prompt_in_chromium() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let body = json!({"initial_url": "https://app.test/voice", "require_consent": true});
+    let session = tandem.create_session_with(body).await;
+    let result = run_scenario("voice_consent", &hostile_args(tandem, &session)).await;
+
+    assert!(result["prompt"].as_str().is_some_and(|p| p.contains("An agent wants to see this page")), "{result:#}");
+    assert_eq!(result["answered"], json!([3, 3]), "each page said its three answers: {result:#}");
+    assert_eq!(result["after_sockets"], json!({"consent": "asked"}), "a page answered for the visitor: {result:#}");
+    for reached in result["reached"].as_array().expect("reached") {
+        let (frames, iframes) = (&reached["frames"], &reached["iframes"]);
+        assert_eq!((frames, iframes), (&json!(0), &json!(0)), "the page could reach the panel's frame: {result:#}");
+        assert_eq!(reached["shadowRoot"], "closed", "{result:#}");
+        assert_eq!(reached["inTheCorner"], "tandem-overlay", "the synthetic click was on the panel: {result:#}");
+    }
+    for page in result["pages"].as_array().expect("pages") {
+        assert_eq!(page["panelMessages"], 0, "the page heard the panel's nonce: {result:#}");
+        assert_eq!(page["tookRoot"], false, "the page took the overlay's closed root: {result:#}");
+        assert_eq!(page["controls"], json!([]), "{result:#}");
+    }
+    assert_eq!(result["covered"]["under_pointer"], "tandem-overlay", "the click went through to the panel: {result:#}");
+    assert_eq!(result["after_decline"], json!({"consent": "declined"}), "the covered Allow counted: {result:#}");
 }

@@ -17,6 +17,7 @@ pub mod relay;
 pub mod runtime_sites;
 pub mod tls;
 pub mod viewer_sites;
+pub mod voice_sites;
 pub mod webhook_receiver;
 pub mod worker_sites;
 
