@@ -21,7 +21,7 @@ const GZIP: u8 = 2;
 const FULL_SNAPSHOT: u8 = 2;
 
 /// Waits until the visitor's page says it reached `step` (`?step=` in its address).
-async fn step_reached(tandem: &Tandem, short_id: &str, step: &str) {
+pub(crate) async fn step_reached(tandem: &Tandem, short_id: &str, step: &str) {
     let wanted = format!("?step={step}");
     eventually(&format!("the visitor's page at step {step}"), || async {
         let visitor = tandem.api_ok(&format!("/v1.3/visitors/{short_id}")).await;
@@ -112,7 +112,9 @@ async fn node_ids(agent: &mut Socket, wanted: &[&str]) -> Vec<u64> {
     }
 }
 
-fn find_node(node: &Value, html_id: &str) -> Option<u64> {
+/// The mirror id of the element with the HTML id `html_id` in a serialized rrweb node.
+/// The mirror id of the element with the HTML id `html_id` in a serialized rrweb node.
+pub(crate) fn find_node(node: &Value, html_id: &str) -> Option<u64> {
     if node["attributes"]["id"] == html_id {
         return node["id"].as_u64();
     }

@@ -5,17 +5,23 @@
 //! First the relay, spoken to as pages and panels do; then Chromium, with a hostile
 //! site in another tab and a third-party script in the visitor's own page.
 
+use std::io::Read;
+
 use http::{StatusCode, header};
 use serde_json::{Value, json};
+use tandem::live::STAMP_LEN;
 use tandem::origin::binding::random_token;
 
 use crate::api_flow::quick_live;
-use crate::support::api::{Socket, next_frame, next_of, send_frame, send_json};
+use crate::mirror_control::{find_node, step_reached};
+use crate::support::api::{DELETE, LiveMessage, Socket, next_frame, next_message, next_of, send_frame, send_json};
 use crate::support::browser::run_scenario;
 use crate::support::panel::settled;
+use crate::support::voice_sites::{FORGED, FORGED_ANSWER, HOSTILE_PAGE, VISITOR_PAGE};
 use crate::support::{Tandem, Visitor, World, get, get_with_cookie};
 
 const SNAPSHOT: u8 = 1;
+const GZIP: u8 = 2;
 const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
 
 /// A visitor whose proxy session asks for consent.
@@ -255,4 +261,89 @@ async fn hostile_pages_cannot_answer_the_consent_prompt_in_chromium() {
     }
     assert_eq!(result["covered"]["under_pointer"], "tandem-overlay", "the click went through to the panel: {result:#}");
     assert_eq!(result["after_decline"], json!({"consent": "declined"}), "the covered Allow counted: {result:#}");
+}
+
+/// The next full snapshot an agent gets: its text (gunzipped), with the text of every
+/// message and frame that came before it.
+async fn next_snapshot(agent: &mut Socket) -> (String, Vec<String>) {
+    let mut before = Vec::new();
+    loop {
+        let text = match next_message(agent).await {
+            LiveMessage::Json(message) => message.to_string(),
+            LiveMessage::Frame(frame) => {
+                let (flags, payload) = (frame[STAMP_LEN], &frame[STAMP_LEN + 1..]);
+                let mut text = String::new();
+                if flags & GZIP != 0 {
+                    flate2::read::GzDecoder::new(payload).read_to_string(&mut text).expect("gzip frame");
+                } else {
+                    text = String::from_utf8_lossy(payload).into_owned();
+                }
+                if flags & SNAPSHOT != 0 {
+                    return (text, before);
+                }
+                text
+            }
+        };
+        before.push(text);
+    }
+}
+
+/// The next snapshot that contains `wanted`.
+async fn snapshot_with(agent: &mut Socket, wanted: &str) -> String {
+    loop {
+        let (snapshot, _) = next_snapshot(agent).await;
+        if snapshot.contains(wanted) {
+            return snapshot;
+        }
+    }
+}
+
+/// Point 6, in Chromium: the visitor uses its page (a third-party script in it); a
+/// hostile site of the session in a background tab forges snapshots, answers for the
+/// agent and an address, on sockets of its own. The agent keeps seeing the visitor's
+/// page, the visitor's address stays, the agent's typing reaches the visitor's field and
+/// no hostile script hears it. When the visitor switches tabs, the agent follows to the
+/// tab in front (and acts there), and back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_tab_cannot_take_the_agents_view_of_the_tab_the_visitor_uses_in_chromium() {
+    let world = World::start_with(quick_live).await;
+    let tandem = &world.tandem;
+    let session = tandem.create_session("https://app.test/voice").await;
+    let short_id = session.short_id.clone();
+    let args = hostile_args(tandem, &session);
+    let scenario = tokio::spawn(async move { run_scenario("voice_tabs", &args).await });
+
+    step_reached(tandem, &short_id, "ready").await;
+    let (mut agent, _) = tandem.agent_for(&short_id, AGENT).await.join().await;
+    let (first, _) = next_snapshot(&mut agent).await;
+    assert!(first.contains(VISITOR_PAGE), "the agent sees the visitor's page: {first}");
+    step_reached(tandem, &short_id, "forged").await;
+    // Everything since, and the page the agent starts over from: nothing forged.
+    send_json(&mut agent, &json!({"type": "resync"})).await;
+    let (snapshot, before) = next_snapshot(&mut agent).await;
+    for text in before.iter().chain([&snapshot]) {
+        assert!(!text.contains(FORGED) && !text.contains(FORGED_ANSWER), "the hostile tab reached the agent: {text}");
+    }
+    assert!(snapshot.contains(VISITOR_PAGE), "{snapshot}");
+    let url = tandem.state.live.presence(&short_id).and_then(|p| p.url).unwrap_or_default();
+    assert_eq!(url, "https://app.test/voice?step=forged", "the visitor's address is its page's");
+
+    let events: Vec<Value> = serde_json::from_str(&snapshot).expect("events");
+    let full = events.iter().find(|e| e["type"] == 2).expect("a full snapshot");
+    let note = find_node(&full["data"]["node"], "note").expect("the note field");
+    let typing = json!({"type": "control", "action": "type", "id": note, "value": "typed by the agent"});
+    send_json(&mut agent, &typing).await;
+    // The visitor goes to the other tab, and comes back.
+    snapshot_with(&mut agent, HOSTILE_PAGE).await;
+    send_json(&mut agent, &json!({"type": "control", "action": "pointer", "x": 40, "y": 40})).await;
+    snapshot_with(&mut agent, VISITOR_PAGE).await;
+    let ended = tandem.api(DELETE, &format!("/v1.3/visitors/{short_id}/session"), "").await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.text());
+    let result = scenario.await.expect("scenario task");
+
+    assert_eq!(result["forged"], 12, "the hostile tab sent its forgeries: {result:#}");
+    assert_eq!(result["typed"], "typed by the agent", "{result:#}");
+    assert_eq!(result["cursor_in_hostile"], "Ann", "the agent's pointer reached the tab in front: {result:#}");
+    assert_eq!(result["hostile_controls"], json!([]), "the hostile script heard the agent: {result:#}");
+    assert_eq!(result["third_party_controls"], json!([]), "the third-party script heard the agent: {result:#}");
 }
