@@ -318,7 +318,14 @@ async fn a_hostile_tab_cannot_take_the_agents_view_of_the_tab_the_visitor_uses_i
     let (first, _) = next_snapshot(&mut agent).await;
     assert!(first.contains(VISITOR_PAGE), "the agent sees the visitor's page: {first}");
     step_reached(tandem, &short_id, "forged").await;
-    // Everything since, and the page the agent starts over from: nothing forged.
+    // The agent types into the page it sees: the visitor's field gets it.
+    let events: Vec<Value> = serde_json::from_str(&first).expect("events");
+    let full = events.iter().find(|e| e["type"] == 2).expect("a full snapshot");
+    let note = find_node(&full["data"]["node"], "note").expect("the note field");
+    let typing = json!({"type": "control", "action": "type", "id": note, "value": "typed by the agent"});
+    send_json(&mut agent, &typing).await;
+    step_reached(tandem, &short_id, "typed").await;
+    // Everything the agent got since, and the page it starts over from: nothing forged.
     send_json(&mut agent, &json!({"type": "resync"})).await;
     let (snapshot, before) = next_snapshot(&mut agent).await;
     for text in before.iter().chain([&snapshot]) {
@@ -326,13 +333,7 @@ async fn a_hostile_tab_cannot_take_the_agents_view_of_the_tab_the_visitor_uses_i
     }
     assert!(snapshot.contains(VISITOR_PAGE), "{snapshot}");
     let url = tandem.state.live.presence(&short_id).and_then(|p| p.url).unwrap_or_default();
-    assert_eq!(url, "https://app.test/voice?step=forged", "the visitor's address is its page's");
-
-    let events: Vec<Value> = serde_json::from_str(&snapshot).expect("events");
-    let full = events.iter().find(|e| e["type"] == 2).expect("a full snapshot");
-    let note = find_node(&full["data"]["node"], "note").expect("the note field");
-    let typing = json!({"type": "control", "action": "type", "id": note, "value": "typed by the agent"});
-    send_json(&mut agent, &typing).await;
+    assert_eq!(url, "https://app.test/voice?step=typed", "the visitor's address is its page's");
     // The visitor goes to the other tab, and comes back.
     snapshot_with(&mut agent, HOSTILE_PAGE).await;
     send_json(&mut agent, &json!({"type": "control", "action": "pointer", "x": 40, "y": 40})).await;

@@ -2,9 +2,10 @@
 // (tests/it/visitor_voice.rs, which plays the agent on a real agent socket). The
 // visitor's page (with a third-party script) is in front, a hostile site of the same
 // session in a background tab. Once the agent sees the visitor's page, the hostile tab
-// forges snapshots, answers for the agent and its address on sockets of its own; the
-// agent types into the visitor's page. Then the visitor goes to the hostile tab (the
-// agent follows and points there) and back (the agent follows and ends the session).
+// forges snapshots, answers for the agent and its address on a socket of its own, which
+// it keeps open; the agent types into the visitor's page. Then the visitor goes to the
+// hostile tab (the agent follows and points there) and back (the agent follows and
+// ends the session).
 // Steps are told by the visitor's address (`?step=`).
 //
 //   args: { proxy_url, hostile_url, control, api_key, short_id }
@@ -31,6 +32,7 @@ export default async function voiceTabs(page, args, ctx) {
   const forged = await hostile.evaluate(() => window.voiceAttack.takeTheMirror(3));
   await signalStep(visitor, 'forged');
   const typed = await ctx.waitFor(() => visitor.evaluate(() => document.getElementById('note').value || null), 20000);
+  await signalStep(visitor, 'typed');
 
   // The visitor goes to the hostile tab: the agent follows and points there.
   await hostile.bringToFront();
