@@ -9,6 +9,7 @@
 // The panel's messages are the runtime's alone: its listener is the first on the window
 // (the runtime runs before any page script), checks the sender with natives taken before
 // any page script could replace them, and keeps the messages from the page's listeners.
+// The frame is made with the overlay's natives (overlay.js).
 'use strict';
 
 const PANEL_NAME = 'tandem';
@@ -27,8 +28,6 @@ const PANEL_NATIVE =
         origin: Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'origin').get,
         data: Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data').get,
         contentWindow: Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, 'contentWindow').get,
-        setAttribute: Element.prototype.setAttribute,
-        appendChild: Node.prototype.appendChild,
       }
     : null;
 
@@ -60,10 +59,7 @@ function makePanel(win, zone) {
       pair();
     }
     const size = panelSize(data.size);
-    if (size) {
-      frame.style.setProperty('width', size[0] + 'px', 'important');
-      frame.style.setProperty('height', size[1] + 'px', 'important');
-    }
+    if (size) overlayNative('setAttribute', frame, 'style', `width:${size[0]}px !important;height:${size[1]}px !important`);
   };
   native('addEventListener', win, 'message', heard, true);
   // A presence socket opened again says its panel again.
@@ -71,15 +67,15 @@ function makePanel(win, zone) {
 
   return {
     show() {
-      if (frame && frame.isConnected) return;
+      if (frame && overlayNative('isConnected', frame)) return;
       const part = overlayPart(win, 'panel', PANEL_STYLE);
       if (!part) return;
-      frame = win.document.createElement('iframe');
-      native('setAttribute', frame, 'title', 'Co-browsing');
+      frame = overlayNative('createElement', win.document, 'iframe');
+      overlayNative('setAttribute', frame, 'title', 'Co-browsing');
       // The panel names its parent by the referrer where the browser has no ancestorOrigins.
-      native('setAttribute', frame, 'referrerpolicy', 'origin');
-      native('setAttribute', frame, 'src', origin + '/');
-      native('appendChild', part, frame);
+      overlayNative('setAttribute', frame, 'referrerpolicy', 'origin');
+      overlayNative('setAttribute', frame, 'src', origin + '/');
+      overlayNative('appendChild', part, frame);
     },
     hide() {
       removeOverlayPart(win, 'panel');

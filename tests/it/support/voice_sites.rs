@@ -23,10 +23,12 @@ pub const FORGED: &str = "HOSTILE-TAKEOVER";
 pub const FORGED_ANSWER: &str = "HOSTILE-ANSWER";
 
 /// The hostile script. It opens presence sockets of its own on its page's label (any
-/// page of the session may), listens for the panel's pairing nonce, and takes the
-/// overlay's closed root if it can; the test calls the rest when it is time:
+/// page of the session may), listens for the panel's pairing nonce, and replaces the
+/// DOM methods the runtime could build its overlay with, to be handed its closed root;
+/// the test calls the rest when it is time:
 /// - `answerForTheVisitor()`: allows, declines and ends the session on its socket;
-/// - `reachThePanel()`: posts answers into every frame, reads their documents, clicks;
+/// - `reachThePanel()`: posts answers into every frame, reads their documents, clicks,
+///   and looks for the overlay's root among what its DOM methods were handed;
 /// - `cover()` / `uncover()`: a decoy over the corner where the panel shows, letting
 ///   clicks through to it (clickjacking);
 /// - `takeTheMirror(rounds)`: forged snapshots, answers to the agent and addresses, on a
@@ -36,13 +38,26 @@ pub const FORGED_ANSWER: &str = "HOSTILE-ANSWER";
 /// handshake comes after every message before it); `takeTheMirror` once it is sent.
 const ATTACK_JS: &str = r#"
 window.voiceAttack = (() => {
-  const state = { heard: [], controls: [], panelMessages: 0, tookRoot: false, reached: {} };
+  const state = { heard: [], controls: [], panelMessages: 0, tookRoot: null, reached: {} };
   const socketUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/__tandem/live';
-  const nativeAttach = Element.prototype.attachShadow;
-  Element.prototype.attachShadow = function (init) {
-    const root = nativeAttach.call(this, init);
-    if (this.localName === 'tandem-overlay') state.tookRoot = true;
-    return root;
+  // Every node the page's replaced DOM methods are handed: is one of them in Tandem's
+  // closed overlay (checked when the test asks, `reachThePanel`)?
+  const handed = [];
+  const keep = (node) => node instanceof Node && handed.length < 1000 && handed.push(node);
+  const replaced = [[Element.prototype, 'attachShadow'], [Document.prototype, 'createElement'],
+    [Node.prototype, 'appendChild'], [Element.prototype, 'append'], [DocumentFragment.prototype, 'append'],
+    [Element.prototype, 'setAttribute'], [Element.prototype, 'remove']];
+  for (const [proto, name] of replaced) {
+    const original = proto[name];
+    proto[name] = function (...args) {
+      const result = original.apply(this, args);
+      [this, result, ...args].forEach(keep);
+      return result;
+    };
+  }
+  const inOverlay = (node) => {
+    const root = node.getRootNode();
+    return root instanceof ShadowRoot && root.host.localName === 'tandem-overlay';
   };
   window.addEventListener('message', (e) => {
     if (e.data && e.data.tandem === 'panel') state.panelMessages += 1;
@@ -101,6 +116,7 @@ window.voiceAttack = (() => {
       }
       const host = document.querySelector('tandem-overlay');
       reached.shadowRoot = host ? (host.shadowRoot === null ? 'closed' : 'open') : 'none';
+      state.tookRoot = handed.some(inOverlay) || handed.some((n) => n instanceof ShadowRoot && n.host.localName === 'tandem-overlay');
       // What is in the panel's corner is the overlay's host: a synthetic click on it, there.
       const [x, y] = [innerWidth - 10, innerHeight - 10];
       const there = document.elementFromPoint(x, y);
