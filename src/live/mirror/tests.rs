@@ -114,10 +114,10 @@ fn with_no_tab_visible_the_last_one_stays_mirrored_until_its_panel_goes() {
     mirror.panel_visible(101, false);
     mirror.panel_visible(102, false);
     assert!(mirror.is_source(2), "the tab used last");
-    assert_eq!(mirror.page_at(1, "https://shop.test/other".into()), false, "not where the visitor is");
+    assert!(!mirror.page_at(1, "https://shop.test/other".into()), "not where the visitor is");
     mirror.remove_panel(102);
     assert!(!mirror.is_source(2) && !mirror.is_source(1), "a page without its panel is not mirrored");
-    assert_eq!(mirror.page_at(1, "https://shop.test/other".into()), true, "no page is mirrored: any page says");
+    assert!(mirror.page_at(1, "https://shop.test/other".into()), "no page is mirrored: any page says");
     assert_eq!(mirror.panel_visible(101, true).as_deref(), Some("https://shop.test/other"), "where it said it was");
 }
 
