@@ -37,7 +37,7 @@ pub enum ProxyError {
     #[error("{0} is not available through co-browsing")]
     NeverProxied(String),
     /// Client: a panel socket (`crate::live::panel`) that cannot be taken now: no page
-    /// of its visitor is open, or too many panels are.
+    /// of its visitor is open, or too many of its panels are, all visible.
     #[error("the panel cannot connect: {0}")]
     PanelRefused(&'static str),
     /// Upstream: it could not be reached or did not answer in time.

@@ -13,12 +13,14 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::{Mirror, State};
 
-/// Most panels one visitor may have open at once (one per tab in a session); more are
-/// refused, so that a page making panels in a loop cannot grow the relay's memory.
+/// Most panels one visitor may have open at once (one per tab in a session), so that a
+/// page making panels in a loop cannot grow the relay's memory. A new one takes the place
+/// of the hidden one shown least recently, never of a visible one: a page cannot lock
+/// out the panel of the tab the visitor uses.
 pub const MAX_PANELS: usize = 64;
 /// Length bounds of a pairing nonce (the panel makes 24 random bytes, base64url).
 const NONCE_LEN: std::ops::RangeInclusive<usize> = 16..=64;
@@ -52,25 +54,32 @@ pub(super) struct PanelTap {
     visible: bool,
     /// When it last became visible, in the mirror's order of such events.
     shown: u64,
+    /// Notified when another panel took its place: its socket is to close.
+    evicted: Arc<Notify>,
 }
 
 /// Why a panel was not taken.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PanelRefused {
-    /// The visitor has [`MAX_PANELS`] open already.
+    /// The visitor has [`MAX_PANELS`] open already, all of them visible.
     #[error("too many panels open")]
     TooMany,
 }
 
 impl Mirror {
     /// A panel connects with its pairing nonce; it starts hidden until it says otherwise.
-    pub fn add_panel(&self, id: u64, nonce: &str) -> Result<(), PanelRefused> {
+    /// What tells it that it was evicted to make room for another.
+    pub fn add_panel(&self, id: u64, nonce: &str) -> Result<Arc<Notify>, PanelRefused> {
         let mut state = self.state();
         if state.panels.len() >= MAX_PANELS {
-            return Err(PanelRefused::TooMany);
+            let hidden = state.panels.iter().enumerate().filter(|(_, p)| !p.visible);
+            let (oldest, _) = hidden.min_by_key(|(_, p)| p.shown).ok_or(PanelRefused::TooMany)?;
+            state.panels.remove(oldest).evicted.notify_one();
+            state.choose_source();
         }
-        state.panels.push(PanelTap { id, nonce: nonce.to_owned(), visible: false, shown: 0 });
-        Ok(())
+        let evicted = Arc::new(Notify::new());
+        state.panels.push(PanelTap { id, nonce: nonce.to_owned(), visible: false, shown: 0, evicted: evicted.clone() });
+        Ok(evicted)
     }
 
     /// A panel is gone: its page is no longer paired. The URL of the page mirrored

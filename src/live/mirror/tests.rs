@@ -122,14 +122,26 @@ fn with_no_tab_visible_the_last_one_stays_mirrored_until_its_panel_goes() {
 }
 
 #[test]
-fn a_visitor_has_a_bounded_number_of_panels() {
+fn a_new_panel_beyond_the_bound_takes_the_place_of_the_hidden_one_shown_least_recently() {
     let mirror = Mirror::default();
-    for id in 0..MAX_PANELS as u64 {
-        mirror.add_panel(id, "nonce-of-many-panels").expect("within the bound");
+    let _page = tab(&mirror, 1);
+    let evicted: Vec<_> = (0..MAX_PANELS as u64 - 1)
+        .map(|id| mirror.add_panel(1000 + id, "nonce-of-many-panels").expect("within the bound"))
+        .collect();
+    let newcomer = mirror.add_panel(5000, "nonce-of-many-panels").expect("room is made");
+    assert!(mirror.is_source(1), "the visible tab's panel stays");
+    let told = |notify: &Arc<tokio::sync::Notify>| {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("runtime");
+        runtime
+            .block_on(async { tokio::time::timeout(std::time::Duration::from_millis(50), notify.notified()).await })
+            .is_ok()
+    };
+    assert!(told(&evicted[0]) && !told(&evicted[1]) && !told(&newcomer), "the first hidden one made room");
+    // With every panel visible, none is put out: the new one is refused.
+    for id in (1001..1000 + MAX_PANELS as u64 - 1).chain([5000]) {
+        mirror.panel_visible(id, true);
     }
-    assert!(mirror.add_panel(MAX_PANELS as u64, "nonce-of-many-panels").is_err());
-    mirror.remove_panel(0);
-    assert!(mirror.add_panel(MAX_PANELS as u64, "nonce-of-many-panels").is_ok());
+    assert!(mirror.add_panel(6000, "nonce-of-many-panels").is_err());
 }
 
 #[test]

@@ -13,7 +13,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::IntoResponse;
 use http::{Request, Response, header};
 use hyper::body::Incoming;
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
 use crate::error::ProxyError;
 use crate::live::mirror::is_pairing_nonce;
@@ -31,6 +31,8 @@ struct PanelConnection {
     mirror: Arc<Mirror>,
     /// Session starts and ends and consent answers, as the visitor's pages hear them.
     events: broadcast::Receiver<Arc<str>>,
+    /// Notified when another panel took this one's place (the panel connects again).
+    evicted: Arc<Notify>,
 }
 
 impl Drop for PanelConnection {
@@ -50,13 +52,16 @@ impl Live {
         let events = self.visitors.get(short_id).map(|v| v.events.subscribe()).ok_or_else(no_page)?;
         let mirror = self.mirror_of(short_id);
         let id = self.next_tap_id();
-        if let Err(refused) = mirror.add_panel(id, nonce) {
-            drop(mirror);
-            self.release_mirror(short_id);
-            tracing::warn!(visitor = short_id, %refused, "panel refused");
-            return Err(ProxyError::PanelRefused("too many panels are open"));
-        }
-        Ok(PanelConnection { live: self.clone(), short_id: short_id.to_owned(), id, mirror, events })
+        let evicted = match mirror.add_panel(id, nonce) {
+            Ok(evicted) => evicted,
+            Err(refused) => {
+                drop(mirror);
+                self.release_mirror(short_id);
+                tracing::warn!(visitor = short_id, %refused, "panel refused");
+                return Err(ProxyError::PanelRefused("too many panels are open"));
+            }
+        };
+        Ok(PanelConnection { live: self.clone(), short_id: short_id.to_owned(), id, mirror, events, evicted })
     }
 }
 
@@ -98,8 +103,10 @@ async fn serve(live: Arc<Live>, mut connection: PanelConnection, requires_consen
     if socket.send(Message::text(hello.to_string())).await.is_err() {
         return;
     }
+    let evicted = connection.evicted.clone();
     loop {
         tokio::select! {
+            () = evicted.notified() => return,
             event = connection.events.recv() => match event {
                 Ok(text) => {
                     if socket.send(Message::text(text.to_string())).await.is_err() {
