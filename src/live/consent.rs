@@ -41,7 +41,7 @@ impl Consent {
 pub(super) enum Sharing {
     /// Record and send the mirror.
     Capture,
-    /// Show the consent prompt and record nothing yet.
+    /// Ask (the visitor's panel shows the prompt) and record nothing yet.
     Ask,
     /// The visitor declined: record nothing, show nothing.
     Declined,

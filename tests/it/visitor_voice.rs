@@ -5,23 +5,20 @@
 //! First the relay, spoken to as pages and panels do; then Chromium, with a hostile
 //! site in another tab and a third-party script in the visitor's own page.
 
-use std::io::Read;
-
 use http::{StatusCode, header};
 use serde_json::{Value, json};
-use tandem::live::STAMP_LEN;
 use tandem::origin::binding::random_token;
 
 use crate::api_flow::quick_live;
-use crate::mirror_control::{find_node, step_reached};
-use crate::support::api::{DELETE, LiveMessage, Socket, next_frame, next_message, next_of, send_frame, send_json};
+use crate::mirror_control::step_reached;
+use crate::support::api::{DELETE, Socket, next_frame, next_of, send_frame, send_json};
 use crate::support::browser::run_scenario;
 use crate::support::panel::settled;
+use crate::support::snapshots::{next_snapshot, node_ids, snapshot_with};
 use crate::support::voice_sites::{FORGED, FORGED_ANSWER, HOSTILE_PAGE, VISITOR_PAGE};
 use crate::support::{Tandem, Visitor, World, get, get_with_cookie};
 
 const SNAPSHOT: u8 = 1;
-const GZIP: u8 = 2;
 const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
 
 /// A visitor whose proxy session asks for consent.
@@ -263,41 +260,6 @@ async fn hostile_pages_cannot_answer_the_consent_prompt_in_chromium() {
     assert_eq!(result["after_decline"], json!({"consent": "declined"}), "the covered Allow counted: {result:#}");
 }
 
-/// The next full snapshot an agent gets: its text (gunzipped), with the text of every
-/// message and frame that came before it.
-async fn next_snapshot(agent: &mut Socket) -> (String, Vec<String>) {
-    let mut before = Vec::new();
-    loop {
-        let text = match next_message(agent).await {
-            LiveMessage::Json(message) => message.to_string(),
-            LiveMessage::Frame(frame) => {
-                let (flags, payload) = (frame[STAMP_LEN], &frame[STAMP_LEN + 1..]);
-                let mut text = String::new();
-                if flags & GZIP != 0 {
-                    flate2::read::GzDecoder::new(payload).read_to_string(&mut text).expect("gzip frame");
-                } else {
-                    text = String::from_utf8_lossy(payload).into_owned();
-                }
-                if flags & SNAPSHOT != 0 {
-                    return (text, before);
-                }
-                text
-            }
-        };
-        before.push(text);
-    }
-}
-
-/// The next snapshot that contains `wanted`.
-async fn snapshot_with(agent: &mut Socket, wanted: &str) -> String {
-    loop {
-        let (snapshot, _) = next_snapshot(agent).await;
-        if snapshot.contains(wanted) {
-            return snapshot;
-        }
-    }
-}
-
 /// Point 6, in Chromium: the visitor uses its page (a third-party script in it); a
 /// hostile site of the session in a background tab forges snapshots, answers for the
 /// agent and an address, on sockets of its own. The agent keeps seeing the visitor's
@@ -319,9 +281,7 @@ async fn a_hostile_tab_cannot_take_the_agents_view_of_the_tab_the_visitor_uses_i
     assert!(first.contains(VISITOR_PAGE), "the agent sees the visitor's page: {first}");
     step_reached(tandem, &short_id, "forged").await;
     // The agent types into the page it sees: the visitor's field gets it.
-    let events: Vec<Value> = serde_json::from_str(&first).expect("events");
-    let full = events.iter().find(|e| e["type"] == 2).expect("a full snapshot");
-    let note = find_node(&full["data"]["node"], "note").expect("the note field");
+    let note = node_ids(&first, &["note"])[0];
     let typing = json!({"type": "control", "action": "type", "id": note, "value": "typed by the agent"});
     send_json(&mut agent, &typing).await;
     step_reached(tandem, &short_id, "typed").await;
@@ -334,7 +294,8 @@ async fn a_hostile_tab_cannot_take_the_agents_view_of_the_tab_the_visitor_uses_i
     assert!(snapshot.contains(VISITOR_PAGE), "{snapshot}");
     let url = tandem.state.live.presence(&short_id).and_then(|p| p.url).unwrap_or_default();
     assert_eq!(url, "https://app.test/voice?step=typed", "the visitor's address is its page's");
-    // The visitor goes to the other tab, and comes back.
+    // The agent points (the visitor sees it, and goes to the other tab), then follows.
+    send_json(&mut agent, &json!({"type": "control", "action": "pointer", "x": 20, "y": 20})).await;
     snapshot_with(&mut agent, HOSTILE_PAGE).await;
     send_json(&mut agent, &json!({"type": "control", "action": "pointer", "x": 40, "y": 40})).await;
     snapshot_with(&mut agent, VISITOR_PAGE).await;

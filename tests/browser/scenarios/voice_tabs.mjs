@@ -3,9 +3,9 @@
 // visitor's page (with a third-party script) is in front, a hostile site of the same
 // session in a background tab. Once the agent sees the visitor's page, the hostile tab
 // forges snapshots, answers for the agent and its address on a socket of its own, which
-// it keeps open; the agent types into the visitor's page. Then the visitor goes to the
-// hostile tab (the agent follows and points there) and back (the agent follows and
-// ends the session).
+// it keeps open; the agent types into the visitor's page and points there. Then the
+// visitor goes to the hostile tab (the agent follows and points there) and back (the
+// agent follows and ends the session).
 // Steps are told by the visitor's address (`?step=`).
 //
 //   args: { proxy_url, hostile_url, control, api_key, short_id }
@@ -34,12 +34,15 @@ export default async function voiceTabs(page, args, ctx) {
   const typed = await ctx.waitFor(() => visitor.evaluate(() => document.getElementById('note').value || null), 20000);
   await signalStep(visitor, 'typed');
 
-  // The visitor goes to the hostile tab: the agent follows and points there.
-  await hostile.bringToFront();
-  const cursorInHostile = await ctx.waitFor(async () => {
-    const overlay = await readOverlay(hostile);
+  // Once the agent points on its page, the visitor goes to the hostile tab: the agent
+  // follows and points there.
+  const cursor = async (tab) => {
+    const overlay = await readOverlay(tab);
     return overlay && overlay.cursors.length > 0 && overlay.cursors[0].name;
-  }, 20000, 100);
+  };
+  await ctx.waitFor(() => cursor(visitor), 20000, 100);
+  await hostile.bringToFront();
+  const cursorInHostile = await ctx.waitFor(() => cursor(hostile), 20000, 100);
   // And back: the agent follows and ends the session.
   await visitor.bringToFront();
   await ctx.waitFor(async () => (await readOverlay(visitor)) === null, 20000, 200);

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod panel;
 pub mod relay;
 pub mod runtime_sites;
+pub mod snapshots;
 pub mod tls;
 pub mod viewer_sites;
 pub mod voice_sites;
