@@ -101,20 +101,26 @@ function makePanelView(win, resize, answer) {
   let card = null;
   let buttons = [];
   let intersecting = false;
-  let seenSince = null;
+  // Set by the timer, which any sight of the panel hidden cancels: it has been seen
+  // throughout the last ARM_AFTER_MS.
+  let armed = false;
   let armTimer = null;
 
-  const armed = () => seenSince !== null && win.performance.now() - seenSince >= ARM_AFTER_MS;
-  const setArmed = (on) => buttons.forEach((button) => (button.disabled = !on));
+  const setArmed = (on) => {
+    armed = on;
+    buttons.forEach((button) => (button.disabled = !on));
+  };
   const seen = (visible) => {
-    win.clearTimeout(armTimer);
     if (!visible || doc.visibilityState !== 'visible') {
-      seenSince = null;
+      win.clearTimeout(armTimer);
+      armTimer = null;
       setArmed(false);
-      return;
+    } else if (!armed && armTimer === null) {
+      armTimer = win.setTimeout(() => {
+        armTimer = null;
+        setArmed(true);
+      }, ARM_AFTER_MS);
     }
-    if (seenSince === null) seenSince = win.performance.now();
-    armTimer = win.setTimeout(() => setArmed(armed()), Math.max(0, seenSince + ARM_AFTER_MS - win.performance.now()));
   };
   // The frame takes the card's size: measured now, and again whenever its layout
   // changes (a frame in a background tab may not lay out until the tab is shown).
@@ -151,7 +157,7 @@ function makePanelView(win, resize, answer) {
     element.textContent = label;
     element.disabled = true;
     element.addEventListener('click', (event) => {
-      if (event.isTrusted && armed()) answer(said);
+      if (event.isTrusted && armed) answer(said);
     });
     buttons.push(element);
     return element;
@@ -187,7 +193,9 @@ function makePanelView(win, resize, answer) {
     }
     card = null;
     buttons = [];
-    seenSince = null;
+    win.clearTimeout(armTimer);
+    armTimer = null;
+    armed = false;
     intersecting = false;
     if (!what) return fit(null);
     card = build(what);
