@@ -3,7 +3,9 @@
 // which keeps a page painted), so a test of which tab the visitor is using needs a
 // Chromium of its own: started here with a DevTools port and driven over CDP without
 // Playwright's defaults, where `bringToFront()` switches tabs and the others are hidden.
-// It is killed when the driver exits, whatever happens.
+// It dies with the driver, however the driver ends: a shell between them holds a pipe
+// from the driver and kills the browser when that pipe closes (Playwright's own
+// browser lives on such a pipe too).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,15 +24,18 @@ const ARGS = [
   '--remote-debugging-port=0',
 ];
 
+/** Runs the browser in the background until the shell's input (the driver's pipe) ends. */
+const KEEPER = '"$@" & browser=$!; read -r _; kill -9 "$browser"';
+
 /** Starts the browser: `{ newTab() }`, tabs of one window sharing one cookie jar. */
 export async function realTabs(ctx) {
   // Inside the driver's temporary directory (its TMPDIR), removed when it exits.
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tabs-'));
   const executable = process.env.TANDEM_TEST_CHROMIUM || '/usr/bin/chromium';
-  const child = spawn(executable, [...ARGS, `--user-data-dir=${profile}`, 'about:blank'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const child = spawn('/bin/sh', ['-c', KEEPER, 'sh', executable, ...ARGS, `--user-data-dir=${profile}`, 'about:blank'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
   });
-  process.on('exit', () => child.kill('SIGKILL'));
+  process.on('exit', () => child.stdin.end());
   const endpoint = await new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error('the tabs browser did not start')), 20000);
