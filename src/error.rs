@@ -45,6 +45,10 @@ pub enum ProxyError {
     /// Client: the site's rules keep this host out of the proxy.
     #[error("{0} is not available through co-browsing")]
     NeverProxied(String),
+    /// Client: a panel socket (`crate::live::panel`) that cannot be taken now: no page
+    /// of its visitor is open, or too many of its panels are, all visible.
+    #[error("the panel cannot connect: {0}")]
+    PanelRefused(&'static str),
     /// Upstream: it could not be reached or did not answer in time.
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
@@ -62,6 +66,7 @@ impl ProxyError {
                 StatusCode::FORBIDDEN
             }
             ProxyError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ProxyError::PanelRefused(_) => StatusCode::CONFLICT,
             ProxyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ProxyError::Upstream(e) if e.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
@@ -76,7 +81,7 @@ impl ProxyError {
             ProxyError::UnknownSession => "Link expired",
             ProxyError::NotBound | ProxyError::EntryUsed => "Not part of this session",
             ProxyError::NotOwnOrigin => "Not allowed",
-            ProxyError::NeverProxied(_) => "Not available",
+            ProxyError::NeverProxied(_) | ProxyError::PanelRefused(_) => "Not available",
             ProxyError::NoSuchTandemPath => "Not found",
             ProxyError::BadRequest(_) | ProxyError::MethodNotAllowed | ProxyError::TooLarge(_) => "Bad request",
             ProxyError::Upstream(e) if e.is_timeout() => "The site took too long to answer",

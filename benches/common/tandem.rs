@@ -20,7 +20,7 @@ use tandem_child::tandem_command;
 pub const API_KEY: &str = "load-key";
 /// The site proxy sessions start on; it resolves to the bench's loopback upstream.
 pub const SITE: &str = "shop.test";
-/// Descriptors wanted by each process: three sockets per session on each side, and room.
+/// Descriptors wanted by each process: four sockets per session on each side, and room.
 const WANTED_FILES: u64 = 16_384;
 
 /// The running binary; killed when dropped.

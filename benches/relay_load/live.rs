@@ -1,6 +1,6 @@
 //! The live sockets of a proxy session as the relay load sees them: the visitor's page
-//! socket, watch links made, redeemed (the credential cookie) and joined on the agent
-//! socket; and the tiny loopback site the sessions start on.
+//! socket and its panel's, watch links made, redeemed (the credential cookie) and joined
+//! on the agent socket; and the tiny loopback site the sessions start on.
 
 use std::net::SocketAddr;
 
@@ -41,8 +41,10 @@ pub async fn next_json(socket: &mut Socket) -> anyhow::Result<serde_json::Value>
 }
 
 impl Visitor {
-    /// The page's socket, as the runtime opens it: hello read, `page` said.
-    pub async fn open_page(&self, addr: SocketAddr) -> anyhow::Result<Socket> {
+    /// The page's socket, as the runtime opens it (hello read, `page` said), and the
+    /// socket of the visitor's panel in it, which says its tab is visible and is paired
+    /// with the page: the relay mirrors only such a page. Keep both open.
+    pub async fn open_page(&self, addr: SocketAddr) -> anyhow::Result<(Socket, Socket)> {
         let host = &self.landing[url::Position::BeforeHost..url::Position::AfterPort];
         let origin = self.landing.origin().ascii_serialization();
         let mut socket = websocket(addr, &format!("ws://{host}/__tandem/live"), &origin, &self.cookie).await?;
@@ -50,7 +52,18 @@ impl Visitor {
         ensure!(hello["type"] == "hello", "page hello: {hello}");
         let page = serde_json::json!({"type": "page", "url": self.landing.as_str()});
         futures_util::SinkExt::send(&mut socket, Message::text(page.to_string())).await?;
-        Ok(socket)
+
+        let (label, zone) = host.split_once('.').context("a label below the zone")?;
+        let nonce = format!("relay-load-{}", self.short_id);
+        let panel_url = format!("ws://tandem.{zone}/live?session={}&pair={nonce}", label.get(..8).context("session")?);
+        let mut panel = websocket(addr, &panel_url, &format!("http://tandem.{zone}"), &self.cookie).await?;
+        let hello = next_json(&mut panel).await?;
+        ensure!(hello["type"] == "hello", "panel hello: {hello}");
+        let visible = serde_json::json!({"type": "visible", "visible": true});
+        futures_util::SinkExt::send(&mut panel, Message::text(visible.to_string())).await?;
+        let pair = serde_json::json!({"type": "pair", "nonce": nonce});
+        futures_util::SinkExt::send(&mut socket, Message::text(pair.to_string())).await?;
+        Ok((socket, panel))
     }
 
     /// A watch link for agent `agent_id`, redeemed, and its live socket joined (hello

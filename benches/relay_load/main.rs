@@ -85,15 +85,16 @@ fn main() -> anyhow::Result<()> {
     }
     let options = Options::parse(&args)?;
     let files = tandem::raise_open_files();
-    // Three sockets per session in each process, plus the setup's short connections.
-    let needed = 3 * options.sessions as u64 + 512;
+    // Four sockets per session in each process (page, panel, two agents), plus the
+    // setup's short connections.
+    let needed = 4 * options.sessions as u64 + 512;
     anyhow::ensure!(files >= needed, "open-files limit {files} < {needed}: raise it (`ulimit -n {needed}`)");
     now_us();
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(options))
 }
 
-/// One session as set up: its visitor, page socket and agents' sockets.
-type Opened = (Visitor, Socket, [(Socket, u64); 2]);
+/// One session as set up: its visitor, page and panel sockets and agents' sockets.
+type Opened = (Visitor, (Socket, Socket), [(Socket, u64); 2]);
 
 async fn open_sockets(addr: std::net::SocketAddr, visitor: Visitor) -> anyhow::Result<Opened> {
     let page = visitor.open_page(addr).await?;
@@ -131,7 +132,9 @@ async fn run(options: Options) -> anyhow::Result<()> {
     let mut pages = Vec::new();
     let mut agents = Vec::new();
     let mut kept = Vec::new();
-    for (i, (visitor, page, watchers)) in sessions.into_iter().enumerate() {
+    let mut panels = Vec::new();
+    for (i, (visitor, (page, panel), watchers)) in sessions.into_iter().enumerate() {
+        panels.push(panel);
         let sent = Arc::new(Sent::default());
         let plan =
             Plan { start: start + period * i as u32 / options.sessions as u32, stop: stop_at, rate: options.rate };
@@ -172,6 +175,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
     for page in pages {
         page.await??;
     }
+    drop(panels);
     run.print();
     tandem.stop().await?;
     report::print_log(&dir.path().join("tandem.log"))

@@ -168,10 +168,6 @@ function startCapture(win) {
   };
   onLiveMessage('snapshot', snapshot);
   onLiveClosed(stop);
-  // Back to this tab: the relay follows the page that sent the latest snapshot.
-  win.document.addEventListener('visibilitychange', () => {
-    if (win.document.visibilityState === 'visible') snapshot();
-  });
 }
 
 if (typeof module === 'object' && module.exports) {

@@ -2,8 +2,9 @@
 // agents watch (`agents`) and what they do (`control`), and acts (actions.js) after
 // checking again, here, what the relay already checked: the agent's permissions, and
 // the page's own rules (never a masked field, never a node outside this document). A
-// refusal goes back to the agent as `refused`. The page also shows the indicator while
-// watched, asks for consent when the session says so, and leaves no trace at the end.
+// refusal goes back to the agent as `refused`. While watched, the page shows the
+// visitor's panel (panel.js: the indicator, and the consent prompt when the session asks),
+// refuses every action until the visitor allows, and leaves no trace at the end.
 'use strict';
 
 /** The permission each action needs (PROTOCOL.md); `null`: every agent may. */
@@ -50,46 +51,26 @@ function startControl(win, mapper) {
   const agents = new Map();
   const marks = makeMarks(win);
   const act = makeActions(win, mapper, marks);
+  const panel = makePanel(win, mapper.zone);
   let watched = false;
-  // Consent: 'asking' while the prompt waits, 'declined' after a Decline; in both, agents
-  // see nothing and do nothing. null: not asked, or allowed.
+  // Consent, as the relay tells it (the visitor answers on the panel): 'asking' while
+  // the prompt waits, 'declined' after a Decline; in both, agents do nothing. null: not
+  // asked, or allowed.
   let consent = null;
 
-  const stopSharing = () => liveSend({ type: 'end_session' });
-  const allowed = () => {
-    consent = null;
-    dropConsentPrompt(win);
-    showIndicator(win, stopSharing);
-  };
-  const declined = () => {
-    consent = 'declined';
-    dropConsentPrompt(win);
-    hideIndicator(win);
-  };
-  const answerConsent = (granted) => {
-    liveSend({ type: 'consent', granted });
-    if (granted) allowed();
-    else declined();
-  };
   const started = (message) => {
     watched = true;
-    if (message.consent === 'declined') {
-      declined();
-    } else if (message.ask_consent === true && message.capture !== true) {
-      consent = 'asking';
-      hideIndicator(win);
-      askConsent(win, answerConsent);
-    } else {
-      allowed();
-    }
+    panel.show();
+    if (message.consent === 'declined') consent = 'declined';
+    else if (message.ask_consent === true && message.capture !== true) consent = 'asking';
+    else consent = null;
   };
   const ended = () => {
     watched = false;
     consent = null;
     agents.clear();
     marks.clear();
-    dropConsentPrompt(win);
-    hideIndicator(win);
+    panel.hide();
     removeOverlay(win);
   };
 
@@ -102,10 +83,9 @@ function startControl(win, mapper) {
     if (message.state === 'ended') ended();
   });
   onLiveMessage('capture', (message) => {
-    // Answered in another tab of the visitor's: this one's prompt has its answer too.
     if (!watched) return;
-    if (message.on === true) allowed();
-    else if (consent === 'asking') declined();
+    if (message.on === true) consent = null;
+    else if (consent === 'asking') consent = 'declined';
   });
   onLiveMessage('agents', (message) => {
     agents.clear();

@@ -41,7 +41,7 @@ impl Consent {
 pub(super) enum Sharing {
     /// Record and send the mirror.
     Capture,
-    /// Show the consent prompt and record nothing yet.
+    /// Ask (the visitor's panel shows the prompt) and record nothing yet.
     Ask,
     /// The visitor declined: record nothing, show nothing.
     Declined,
@@ -84,7 +84,19 @@ impl Live {
         Some(sharing)
     }
 
-    /// Tells the visitor's open pages that a session started, and what to do in it.
+    /// Sets the fields of a `hello` that tell a page (or a panel) whose proxy session
+    /// `requires` consent or not what to do now: `in_session`, then as [`Sharing::fill`].
+    pub(super) fn tell_sharing(&self, visitor_id: &str, requires: bool, hello: &mut serde_json::Value) {
+        let sharing = self.sharing(visitor_id, requires);
+        hello["in_session"] = sharing.is_some().into();
+        hello["capture"] = false.into();
+        hello["ask_consent"] = false.into();
+        if let Some(sharing) = sharing {
+            sharing.fill(hello);
+        }
+    }
+
+    /// Tells the visitor's open pages and panels that a session started, and what to do in it.
     pub(super) fn tell_visitor_started(&self, visitor_id: &str) {
         let Some(requires) = self.visitors.get(visitor_id).map(|v| v.requires_consent) else { return };
         let Some(sharing) = self.sharing(visitor_id, requires) else { return };
@@ -93,8 +105,8 @@ impl Live {
         self.tell_visitor(visitor_id, started);
     }
 
-    /// A page of the visitor's answered the prompt. Only a question asked is answered:
-    /// a page cannot take back a decline, nor answer for a session that never asked.
+    /// The visitor answered the prompt on its panel. Only a question asked is answered:
+    /// a decline is not taken back, and a session that never asked has nothing to answer.
     pub(super) fn consent_answered(&self, visitor_id: &str, granted: bool) {
         let answer = if granted { Consent::Granted } else { Consent::Declined };
         {

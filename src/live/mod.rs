@@ -6,12 +6,14 @@
 //! A visitor is online while at least one of its pages holds the presence socket
 //! ([`visitor_socket`]), and for a short grace period after the last one closes, so
 //! that following a link (one page closes, the next opens) is not a coming and going.
+//! What only the visitor may decide comes from its [`panel`], never from a page.
 
 mod agent_socket;
 mod consent;
 mod control;
 mod heartbeat;
 mod mirror;
+mod panel;
 mod sessions;
 mod visitor_socket;
 mod writer;
@@ -25,9 +27,10 @@ use tokio::sync::broadcast;
 
 pub use agent_socket::agent_socket;
 pub use mirror::{
-    AgentFeed, AgentInfo, AgentTapHandle, FLAG_SNAPSHOT, MAX_INFLATED_FRAME, MAX_MIRROR_FRAME, Mirror, MirrorWatch,
-    STAMP_LEN,
+    AgentFeed, AgentInfo, AgentTapHandle, FLAG_SNAPSHOT, MAX_INFLATED_FRAME, MAX_MIRROR_FRAME, MAX_PANELS, Mirror,
+    MirrorWatch, STAMP_LEN,
 };
+pub use panel::{PANEL_SOCKET_PATH, serve_panel};
 pub use sessions::{AgentConnection, END_API, JoinRefused};
 pub use visitor_socket::{VISITOR_SOCKET_PATH, visitor_socket};
 pub use writer::StoreWriter;
@@ -115,7 +118,9 @@ pub struct VisitorConnection {
 
 impl Drop for VisitorConnection {
     fn drop(&mut self) {
-        self.mirror.remove_page(self.page_id);
+        if let Some(url) = self.mirror.remove_page(self.page_id) {
+            self.live.visitor_navigated(&self.short_id, url);
+        }
         self.live.release_mirror(&self.short_id);
         self.live.visitor_disconnected(&self.short_id);
     }

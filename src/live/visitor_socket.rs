@@ -1,7 +1,12 @@
 //! The visitor's presence socket, `/__tandem/live` on any label of its session: the
 //! runtime of the visitor's top page holds it open. It makes the visitor online, tells
-//! the proxy which real URL the page is on, carries session starts and ends to the
-//! page, and lets the visitor end a session.
+//! the proxy which real URL the page is on, carries session starts and ends and agents'
+//! actions to the page, and the page's mirror frames to the relay.
+//!
+//! Any script of any page of the session can open this socket, so nothing said on it
+//! speaks for the visitor: consent and the end of a session are taken only from the
+//! visitor's panel ([`super::panel`]), and a page is mirrored, hears actions and answers
+//! them only while it is the page the visitor uses ([`super::mirror`]).
 
 use std::sync::Arc;
 
@@ -13,7 +18,7 @@ use http::{Request, Response, header};
 use hyper::body::Incoming;
 
 use super::heartbeat::{self, Heartbeat};
-use super::sessions::END_VISITOR;
+use super::mirror::is_pairing_nonce;
 use super::{Live, MAX_MIRROR_FRAME, MAX_SOCKET_MESSAGE, SOCKET_READ_BUFFER, VisitorConnection, now_millis};
 use crate::error::ProxyError;
 use crate::proxy::context::{find_session, is_bound};
@@ -76,20 +81,14 @@ async fn serve(
     mask: Vec<String>,
     mut socket: WebSocket,
 ) {
-    let sharing = live.sharing(&connection.short_id, requires_consent);
     let mut hello = serde_json::json!({
         "type": "hello",
         "visitor_id": connection.short_id,
         "lookup_code": connection.lookup_code,
-        "in_session": sharing.is_some(),
-        "capture": false,
-        "ask_consent": false,
         "mask": mask,
         "mask_params": mapping.session.masked_params(),
     });
-    if let Some(sharing) = sharing {
-        sharing.fill(&mut hello);
-    }
+    live.tell_sharing(&connection.short_id, requires_consent, &mut hello);
     if socket.send(Message::text(hello.to_string())).await.is_err() {
         return;
     }
@@ -130,12 +129,15 @@ async fn serve(
 /// What the visitor's page said. Pages report their own (label) address; the records
 /// keep the real one.
 fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &str) {
-    let short_id = connection.short_id.as_str();
+    let (short_id, page) = (connection.short_id.as_str(), connection.page_id);
     let said: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
     match said["type"].as_str() {
         Some("page") => {
             let url = said["url"].as_str().filter(|u| u.len() <= MAX_URL_LEN).and_then(|u| mapping.upstream_of(u));
-            if let Some(url) = url {
+            // While a page is mirrored, it alone says where the visitor is.
+            if let Some(url) = url
+                && connection.mirror.page_at(page, url.to_string())
+            {
                 live.visitor_navigated(short_id, url.into());
             }
         }
@@ -144,17 +146,15 @@ fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &
             let names = said["names"].as_array().into_iter().flatten().filter_map(|n| n.as_str());
             mapping.session.learn_masked_params(names);
         }
-        // Heeded only while a question is asked (see `Live::consent_answered`).
-        Some("consent") => {
-            if let Some(granted) = said["granted"].as_bool() {
-                live.consent_answered(short_id, granted);
+        Some("pair") => {
+            let nonce = said["nonce"].as_str().filter(|n| is_pairing_nonce(n));
+            if let Some(url) = nonce.and_then(|nonce| connection.mirror.pair_page(page, nonce)) {
+                live.visitor_navigated(short_id, url);
             }
         }
-        Some("end_session") => {
-            live.end_session(short_id, END_VISITOR);
-        }
-        // The page's answers to one agent's action go to that agent only, rebuilt here.
-        Some(kind @ ("refused" | "console_result")) => {
+        // The page's answers to one agent's action go to that agent only, rebuilt here,
+        // and only from the page actions go to: no other page can answer for it.
+        Some(kind @ ("refused" | "console_result")) if connection.mirror.is_source(page) => {
             let Some(agent) = said["agent"].as_str() else { return };
             let mut answer = serde_json::json!({"type": kind});
             for field in ["action", "reason", "result", "error"] {
@@ -164,6 +164,7 @@ fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &
             }
             connection.mirror.tell_agent(agent, Arc::from(answer.to_string()));
         }
+        // `consent` and `end_session` are the visitor's to say, on its panel: not here.
         _ => {}
     }
 }

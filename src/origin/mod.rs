@@ -9,6 +9,12 @@ use url::Url;
 
 pub use label::{DecodedLabel, SessionId, UpstreamOrigin};
 
+/// The name, directly below the zone, of the visitor's panel (`crate::live::panel`):
+/// Tandem's own UI on the visitor's pages, on an origin that no label can ever be. A
+/// label starts with a session id of [`label::SESSION_ID_LEN`] characters, so a shorter
+/// name never decodes as one: no proxied page is ever same-origin with the panel.
+pub const PANEL_NAME: &str = "tandem";
+
 /// The public origin whose host is the content zone, e.g. `http://proxy.localhost:8080`.
 /// Every proxied origin is served at `<scheme>://<label>.<zone><port>`.
 #[derive(Clone, Debug)]
@@ -66,6 +72,16 @@ impl ContentOrigin {
         self.write_origin(label, false, &mut out);
         out
     }
+
+    /// The origin of the visitor's panel, `<scheme>://tandem.<zone><port>`.
+    pub fn panel_origin(&self) -> String {
+        self.origin_of(PANEL_NAME)
+    }
+
+    /// Whether a request's `Host` names the visitor's panel.
+    pub fn is_panel_host(&self, host: &str) -> bool {
+        self.label_of_host(host).is_some_and(|name| name.eq_ignore_ascii_case(PANEL_NAME))
+    }
 }
 
 /// `host:port` → `host`, keeping IPv6 brackets intact.
@@ -91,5 +107,15 @@ mod tests {
         assert_eq!(zone.origin_of("abc"), "http://abc.proxy.localhost:8080");
         assert_eq!(strip_port("[::1]:80"), "[::1]");
         assert_eq!(strip_port("[::1]"), "[::1]");
+    }
+
+    #[test]
+    fn the_panels_name_is_never_a_label() {
+        assert!(PANEL_NAME.len() < label::SESSION_ID_LEN);
+        assert_eq!(label::decode(PANEL_NAME), None);
+        let zone = ContentOrigin::new(&Url::parse("https://proxy.example.com").expect("url"));
+        assert_eq!(zone.panel_origin(), "https://tandem.proxy.example.com");
+        assert!(zone.is_panel_host("tandem.proxy.example.com") && zone.is_panel_host("TANDEM.proxy.example.com:443"));
+        assert!(!zone.is_panel_host("abcd2345h-tandem.proxy.example.com") && !zone.is_panel_host("tandem.example.com"));
     }
 }

@@ -7,7 +7,8 @@
 //! 4. [`response`]: rewrite the response headers and pick the body filter;
 //! 5. [`body`]: stream the body through the synchronous filter.
 //!
-//! The visitor's presence socket is Tandem's own ([`crate::live::visitor_socket`]).
+//! The visitor's presence socket is Tandem's own ([`crate::live::visitor_socket`]), and
+//! so is every request to the visitor's panel ([`crate::live::serve_panel`]).
 //! WebSocket handshakes take the same road (also to the URL a [`websocket::FALLBACK_PATH`]
 //! request names) and are then joined in [`websocket`];
 //! failures become an [`error_page`].
@@ -72,6 +73,11 @@ fn foreign_cookies(app: &AppState, request: &Request<Incoming>) -> Vec<sweep::De
 }
 
 async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
+    // The visitor's panel has a name of its own in the zone, never a label's.
+    let host = context::host_of(request.headers(), request.uri()).map(str::to_ascii_lowercase);
+    if host.is_some_and(|host| app.zone.is_panel_host(&host)) {
+        return crate::live::serve_panel(app, request).await;
+    }
     if request.uri().path() == crate::live::VISITOR_SOCKET_PATH {
         return crate::live::visitor_socket(app, request).await;
     }

@@ -68,7 +68,8 @@ async fn the_visitor_can_end_the_session_and_its_links_cannot_start_another() {
     let (mut agent_socket, _) = agent.join().await;
     assert_eq!(next_json(&mut visitor_socket).await["state"], "started");
 
-    send_json(&mut visitor_socket, &serde_json::json!({"type": "end_session"})).await;
+    // "Stop sharing" on the visitor's panel.
+    send_json(&mut visitor_socket.panel, &serde_json::json!({"type": "end_session"})).await;
     assert_eq!(next_json(&mut agent_socket).await["reason"], "visitor");
     assert_eq!(close_code(&mut agent_socket).await, Some(4410));
 

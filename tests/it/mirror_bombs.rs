@@ -29,7 +29,9 @@ async fn gzip_bombs_reached_the_agents_viewer_and_now_are_dropped_with_a_fresh_s
     for flags in [GZIP, GZIP, SNAPSHOT | GZIP] {
         let mut frame = vec![flags];
         frame.extend_from_slice(&bomb);
-        bounded("sending a bomb", futures_util::SinkExt::send(&mut page, Message::binary(frame))).await.expect("sent");
+        bounded("sending a bomb", futures_util::SinkExt::send(&mut page.socket, Message::binary(frame)))
+            .await
+            .expect("sent");
     }
     let told = next_of(&mut agent, "frame_dropped").await;
     assert_eq!(told["reason"], "too_large", "{told}");

@@ -1,9 +1,11 @@
 //! The visitor's consent in sessions created with `require_consent`: the relay tells
-//! the page to ask, shows agents nothing and lets them do nothing until the visitor
-//! allows, whatever a page sends, and a decline holds for the rest of the session. The
-//! prompt itself, in the visitor's Chromium, is in `consent_prompt_*`.
+//! the page and its panel to ask, shows agents nothing and lets them do nothing until
+//! the visitor allows on its panel, whatever a page sends, and a decline holds for the
+//! rest of the session. The prompt itself, in the visitor's Chromium, is in
+//! `consent_prompt_*`; pages that try to answer are in `visitor_voice`.
 
 use serde_json::{Value, json};
+use tandem::origin::binding::random_token;
 
 use crate::api_flow::quick_live;
 use crate::support::api::{Socket, next_frame, next_json, next_of, send_frame, send_json};
@@ -48,15 +50,18 @@ async fn with_require_consent_agents_see_and_do_nothing_until_the_visitor_allows
     send_frame(&mut page, SNAPSHOT, "[before consent]").await;
     let refused = refusal_of(&mut agent, pointer()).await;
     assert_eq!(refused["reason"], "no_consent", "{refused}");
-    // A page that joins now asks too.
-    let (_second_page, second_hello) = visitor.presence(&visitor.landing).await;
+    // A page that joins now asks too, and so does a panel.
+    let (_second_page, second_hello) = visitor.unpaired_presence(&visitor.landing).await;
     assert_eq!(
         (&second_hello["capture"], &second_hello["ask_consent"]),
         (&json!(false), &json!(true)),
         "{second_hello}"
     );
+    let (_second_panel, panel_hello) = visitor.panel(&random_token()).await;
+    assert_eq!((&panel_hello["in_session"], &panel_hello["ask_consent"]), (&json!(true), &json!(true)));
 
-    send_json(&mut page, &json!({"type": "consent", "granted": true})).await;
+    // The visitor presses Allow on its panel.
+    send_json(&mut page.panel, &json!({"type": "consent", "granted": true})).await;
     assert_eq!(next_of(&mut page, "capture").await["on"], true, "every page records now");
     assert_eq!(next_of(&mut agent, "consent").await["state"], "granted");
     send_frame(&mut page, SNAPSHOT, "[after consent]").await;
@@ -64,7 +69,7 @@ async fn with_require_consent_agents_see_and_do_nothing_until_the_visitor_allows
     send_json(&mut agent, &pointer()).await;
     assert_eq!(next_of(&mut page, "control").await["action"], "pointer", "agents act once allowed");
     // A page that joins later records at once.
-    let (_, later) = visitor.presence(&visitor.landing).await;
+    let (_, later) = visitor.unpaired_presence(&visitor.landing).await;
     assert_eq!((&later["capture"], &later["ask_consent"]), (&json!(true), &json!(false)), "{later}");
 }
 
@@ -76,15 +81,15 @@ async fn a_decline_holds_for_the_session_and_a_page_cannot_take_it_back() {
     let (mut page, _) = visitor.presence(&visitor.landing).await;
     let (mut agent, _) = tandem.agent_for(&visitor.session.short_id, AGENT).await.join().await;
     assert_eq!(next_json(&mut page).await["ask_consent"], true);
-    send_json(&mut page, &json!({"type": "consent", "granted": false})).await;
+    send_json(&mut page.panel, &json!({"type": "consent", "granted": false})).await;
     assert_eq!(next_of(&mut agent, "consent").await["state"], "declined");
     assert_eq!(next_of(&mut page, "capture").await["on"], false);
 
-    // A script of the page that answers again, and sends frames, changes nothing.
-    send_json(&mut page, &json!({"type": "consent", "granted": true})).await;
+    // Answering again, even on the panel, and frames the page sends, change nothing.
+    send_json(&mut page.panel, &json!({"type": "consent", "granted": true})).await;
     send_frame(&mut page, SNAPSHOT, "[after decline]").await;
     assert_eq!(refusal_of(&mut agent, pointer()).await["reason"], "no_consent");
-    let (_, next_page) = visitor.presence(&visitor.landing).await;
+    let (_, next_page) = visitor.unpaired_presence(&visitor.landing).await;
     assert_eq!(
         (&next_page["capture"], &next_page["ask_consent"], &next_page["consent"]),
         (&json!(false), &json!(false), &json!("declined")),
@@ -97,7 +102,7 @@ async fn a_decline_holds_for_the_session_and_a_page_cannot_take_it_back() {
 }
 
 #[tokio::test]
-async fn without_require_consent_a_page_cannot_answer_a_question_never_asked() {
+async fn without_require_consent_the_visitor_cannot_answer_a_question_never_asked() {
     let world = World::start_with(quick_live).await;
     let tandem = &world.tandem;
     let visitor = tandem.visitor("https://shop.test/").await;
@@ -105,7 +110,7 @@ async fn without_require_consent_a_page_cannot_answer_a_question_never_asked() {
     let (mut agent, hello) = tandem.agent_for(&visitor.session.short_id, AGENT).await.join().await;
     assert!(hello["consent"].is_null(), "{hello}");
     assert_eq!(next_json(&mut page).await["capture"], true);
-    send_json(&mut page, &json!({"type": "consent", "granted": false})).await;
+    send_json(&mut page.panel, &json!({"type": "consent", "granted": false})).await;
     send_frame(&mut page, SNAPSHOT, "[page]").await;
     assert_eq!(next_frame(&mut agent).await.body, "[page]", "the page is still mirrored");
 }

@@ -3,25 +3,19 @@
 //! happened to it. The page checks the agent's actions again (`injector/runtime/control.js`)
 //! and shows its marks in an overlay that the session's end takes away whole.
 
-use std::io::Read;
-
 use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api_flow::quick_live;
-use crate::support::api::{DELETE, LiveMessage, Socket, eventually, next_message, next_of, send_json};
+use crate::support::api::{DELETE, Socket, eventually, next_frame, next_of, send_json};
 use crate::support::browser::run_scenario;
+use crate::support::snapshots::{self, next_snapshot};
 use crate::support::{Tandem, World};
 
 const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
-/// Frame flags (`injector/PROTOCOL.md`).
-const SNAPSHOT: u8 = 1;
-const GZIP: u8 = 2;
-/// rrweb's event type of a full snapshot.
-const FULL_SNAPSHOT: u8 = 2;
 
 /// Waits until the visitor's page says it reached `step` (`?step=` in its address).
-async fn step_reached(tandem: &Tandem, short_id: &str, step: &str) {
+pub(crate) async fn step_reached(tandem: &Tandem, short_id: &str, step: &str) {
     let wanted = format!("?step={step}");
     eventually(&format!("the visitor's page at step {step}"), || async {
         let visitor = tandem.api_ok(&format!("/v1.3/visitors/{short_id}")).await;
@@ -56,6 +50,8 @@ async fn the_agents_cursor_and_strokes_show_and_the_end_of_the_session_leaves_no
     let (mut agent, _) = tandem.agent_for(&short_id, AGENT).await.join().await;
     let bob = r#"{"agent":{"id":"agent-2","name":"Bob"}}"#;
     let (mut second, _) = tandem.agent_for(&short_id, bob).await.join().await;
+    // Agents act on the page they see: the one the visitor uses, once its panel says so.
+    next_frame(&mut agent).await;
     control(&mut agent, json!({"action": "pointer", "x": 120, "y": 80})).await;
     control(&mut second, json!({"action": "pointer", "x": 300, "y": 40})).await;
     control(&mut agent, json!({"action": "draw", "points": [[10, 10], [200, 150]], "done": false})).await;
@@ -87,34 +83,9 @@ async fn the_agents_cursor_and_strokes_show_and_the_end_of_the_session_leaves_no
 }
 
 /// The mirror ids of the elements with the HTML ids `wanted`, from the first full
-/// snapshot the agent gets (`injector/PROTOCOL.md`: stamp, flags, payload).
+/// snapshot the agent gets.
 async fn node_ids(agent: &mut Socket, wanted: &[&str]) -> Vec<u64> {
-    loop {
-        let LiveMessage::Frame(frame) = next_message(agent).await else { continue };
-        let (flags, payload) = (frame[16], &frame[17..]);
-        if flags & SNAPSHOT == 0 {
-            continue;
-        }
-        let mut text = String::new();
-        if flags & GZIP != 0 {
-            flate2::read::GzDecoder::new(payload).read_to_string(&mut text).expect("gzip frame");
-        } else {
-            text = String::from_utf8(payload.to_vec()).expect("utf-8 frame");
-        }
-        let events: Vec<Value> = serde_json::from_str(&text).expect("a JSON array of events");
-        let full = events.iter().find(|e| e["type"] == FULL_SNAPSHOT).expect("a full snapshot");
-        return wanted
-            .iter()
-            .map(|html_id| find_node(&full["data"]["node"], html_id).unwrap_or_else(|| panic!("no #{html_id}")))
-            .collect();
-    }
-}
-
-fn find_node(node: &Value, html_id: &str) -> Option<u64> {
-    if node["attributes"]["id"] == html_id {
-        return node["id"].as_u64();
-    }
-    node["childNodes"].as_array()?.iter().find_map(|child| find_node(child, html_id))
+    snapshots::node_ids(&next_snapshot(agent).await.0, wanted)
 }
 
 /// The agent highlights, clicks, types and scrolls on the visitor's page by mirror node

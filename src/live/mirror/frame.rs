@@ -82,16 +82,17 @@ impl Mirror {
     /// page leaves the agents' copies behind for good: the chain is dropped (later
     /// frames are useless until a snapshot), the page is asked for a fresh snapshot and
     /// the agents are told. A refused snapshot changes nothing but the telling: asking
-    /// for another would only bring the same one back. Other pages' frames would not
-    /// have been mirrored anyway.
+    /// for another would only bring the same one back. Frames [`Mirror::publish`] would
+    /// not take anyway (another page's, a change without its snapshot) are let be.
     pub fn refuse(&self, page: u64, frame: &[u8], refused: FrameRefused) {
         let snapshot = frame.first().is_some_and(|flags| flags & FLAG_SNAPSHOT != 0);
         let mut state = self.state();
-        if !snapshot && (state.source != Some(page) || state.chain.is_empty()) {
+        if state.source != Some(page) || (!snapshot && state.chain_of != Some(page)) {
             return;
         }
         tracing::warn!(page, snapshot, bytes = frame.len(), reason = refused.reason(), "mirror frame refused");
         if !snapshot {
+            state.chain_of = None;
             state.chain.clear();
             state.chain_bytes = 0;
             state.ask_snapshot();

@@ -1,7 +1,8 @@
 //! The relay of one visitor's live mirror (`injector/PROTOCOL.md`): the frames its
-//! mirrored page sends, stamped with a sequence number and the relay's time, fanned out
-//! to every agent watching, and the current chain (the latest full snapshot and every
-//! frame since) kept for agents who join late or fall behind.
+//! mirrored page sends (the page the visitor is using, [`source`]), stamped with a
+//! sequence number and the relay's time, fanned out to every agent watching, and the
+//! current chain (the latest full snapshot and every frame since) kept for agents who
+//! join late or fall behind.
 //!
 //! Publishing never waits for an agent: each agent has a bounded queue, and an agent
 //! whose queue is full is marked lagging and skipped until it catches up from the
@@ -16,11 +17,15 @@ use tokio::sync::{Notify, mpsc};
 
 mod agents;
 mod frame;
+mod source;
 mod watch;
 
 pub use agents::AgentInfo;
 pub use frame::{MAX_INFLATED_FRAME, MAX_MIRROR_FRAME};
+pub use source::{MAX_PANELS, is_pairing_nonce};
 pub use watch::MirrorWatch;
+
+use source::{PageTap, PanelTap};
 
 use super::now_millis;
 
@@ -60,8 +65,10 @@ pub struct Mirror {
 #[derive(Default)]
 struct State {
     next_seq: u64,
-    /// The page whose frames are mirrored: the one that sent the latest snapshot.
+    /// The page whose frames are mirrored and to which agents' actions go ([`source`]).
     source: Option<u64>,
+    /// The page whose snapshot began the chain: only its frames may follow.
+    chain_of: Option<u64>,
     chain: Vec<Bytes>,
     chain_bytes: usize,
     snapshot_bytes: usize,
@@ -69,12 +76,10 @@ struct State {
     /// Agents were told of a refused frame since the last snapshot ([`Mirror::refuse`]).
     refusal_told: bool,
     pages: Vec<PageTap>,
+    panels: Vec<PanelTap>,
+    /// Counts panels becoming visible, to know which did last.
+    next_shown: u64,
     agents: Vec<AgentTap>,
-}
-
-struct PageTap {
-    id: u64,
-    queue: mpsc::Sender<Arc<str>>,
 }
 
 struct AgentTap {
@@ -112,46 +117,46 @@ impl Mirror {
         if !state.agents.is_empty() {
             let _ = queue.try_send(state.who_watches());
         }
-        state.pages.push(PageTap { id, queue });
-        // A new page may be the one to answer.
-        state.snapshot_asked = false;
+        state.pages.push(PageTap::new(id, queue));
         receiver
     }
 
     /// A page of the visitor is gone. Its chain stays, so agents keep seeing its last
-    /// state; another page is asked for a snapshot to take its place.
-    pub fn remove_page(&self, id: u64) {
+    /// state until the page mirrored instead sends its snapshot. The URL of that page,
+    /// when there is one and it said where it is.
+    pub fn remove_page(&self, id: u64) -> Option<String> {
         let mut state = self.state();
         state.pages.retain(|p| p.id != id);
         if state.source == Some(id) {
             state.source = None;
-            if !state.agents.is_empty() {
-                state.ask_snapshot();
-            }
         }
+        state.choose_source()
     }
 
-    /// A frame a page sent (flag byte, then payload). A snapshot makes that page the
-    /// mirrored one; other frames of pages not mirrored are dropped.
+    /// A frame a page sent (flag byte, then payload). Only the mirrored page's frames
+    /// are taken: a snapshot begins a new chain, other frames follow its own snapshot.
     pub fn publish(&self, page: u64, frame: &[u8]) {
         let Some(&flags) = frame.first() else { return };
         let mut state = self.state();
-        if flags & FLAG_SNAPSHOT != 0 {
-            state.source = Some(page);
+        let snapshot = flags & FLAG_SNAPSHOT != 0;
+        if state.source != Some(page) || (!snapshot && state.chain_of != Some(page)) {
+            // Not the page the visitor uses, or a chain dropped for its size: useless until a snapshot.
+            return;
+        }
+        if snapshot {
+            state.chain_of = Some(page);
             state.chain.clear();
             state.chain_bytes = 0;
             state.snapshot_bytes = frame.len();
             state.snapshot_asked = false;
             state.refusal_told = false;
-        } else if state.source != Some(page) || state.chain.is_empty() {
-            // Not the mirrored page, or a chain dropped for its size: useless until a snapshot.
-            return;
         }
         let seq = state.next_seq;
         state.next_seq += 1;
         let stamped = stamp(seq, now_millis(), frame);
         if state.chain_bytes + stamped.len() > CHAIN_HARD_BYTES {
             tracing::warn!(bytes = state.chain_bytes, "mirror chain dropped for its size; asking for a snapshot");
+            state.chain_of = None;
             state.chain.clear();
             state.chain_bytes = 0;
             state.ask_snapshot();
@@ -179,7 +184,7 @@ impl Mirror {
     }
 
     /// The current chain for a lagging agent whose queue is drained; frames published
-    /// after it go to its queue again. An empty chain asks the pages for a snapshot.
+    /// after it go to its queue again. An empty chain asks the mirrored page for a snapshot.
     pub fn catch_up(&self, id: u64) -> Vec<Bytes> {
         let mut state = self.state();
         if let Some(agent) = state.agents.iter_mut().find(|a| a.id == id) {
@@ -191,8 +196,8 @@ impl Mirror {
         state.chain.clone()
     }
 
-    /// Sends a message to the mirrored page (or, with none, to every page); false when
-    /// there was no page or its queue was full.
+    /// Sends a message to the mirrored page, never to another; false when there is none
+    /// or its queue was full.
     pub fn tell_source(&self, message: Arc<str>) -> bool {
         self.state().tell_source(message)
     }
@@ -200,7 +205,7 @@ impl Mirror {
     /// Forgets the chain (the session ended: nothing of it may be shown again).
     pub fn clear(&self) {
         let mut state = self.state();
-        state.source = None;
+        state.chain_of = None;
         state.chain = Vec::new();
         state.chain_bytes = 0;
         state.snapshot_asked = false;
@@ -221,11 +226,8 @@ impl State {
     }
 
     fn tell_source(&self, message: Arc<str>) -> bool {
-        let mut told = false;
-        for page in self.pages.iter().filter(|p| self.source.is_none_or(|s| s == p.id)) {
-            told |= page.queue.try_send(message.clone()).is_ok();
-        }
-        told
+        let source = self.pages.iter().find(|p| Some(p.id) == self.source);
+        source.is_some_and(|page| page.queue.try_send(message).is_ok())
     }
 }
 

@@ -31,6 +31,17 @@ fn join(mirror: &Mirror, id: u64) -> (AgentTapHandle, Vec<(u64, String)>) {
     (tap, chain)
 }
 
+/// A page of the visitor's in a tab it uses: paired with a panel (id `page + 100`) that
+/// says the tab is visible.
+fn tab(mirror: &Mirror, page: u64) -> mpsc::Receiver<Arc<str>> {
+    let queue = mirror.add_page(page);
+    let nonce = format!("nonce-of-page-{page:08}");
+    mirror.add_panel(page + 100, &nonce).expect("panel");
+    mirror.pair_page(page, &nonce);
+    mirror.panel_visible(page + 100, true);
+    queue
+}
+
 /// What the page was asked, but for the `agents` updates.
 fn asked(page: &mut mpsc::Receiver<Arc<str>>) -> Vec<String> {
     std::iter::from_fn(|| page.try_recv().ok()).filter(|m| !m.contains(r#""agents""#)).map(|m| m.to_string()).collect()
@@ -39,7 +50,7 @@ fn asked(page: &mut mpsc::Receiver<Arc<str>>) -> Vec<String> {
 #[test]
 fn a_late_joiner_gets_the_latest_snapshot_and_every_frame_since() {
     let mirror = Mirror::default();
-    let _page = mirror.add_page(1);
+    let _page = tab(&mirror, 1);
     mirror.publish(1, &frame(FLAG_SNAPSHOT, "old snapshot"));
     mirror.publish(1, &frame(0, "old change"));
     mirror.publish(1, &frame(FLAG_SNAPSHOT, "snapshot"));
@@ -51,23 +62,92 @@ fn a_late_joiner_gets_the_latest_snapshot_and_every_frame_since() {
 }
 
 #[test]
-fn only_the_page_that_sent_the_latest_snapshot_is_mirrored() {
+fn only_the_page_whose_panel_was_shown_last_is_mirrored_and_hears_actions() {
     let mirror = Mirror::default();
-    let (_one, _two) = (mirror.add_page(1), mirror.add_page(2));
+    let (mut one, mut two) = (tab(&mirror, 1), tab(&mirror, 2));
     let (mut tap, _) = join(&mirror, 7);
-    mirror.publish(1, &frame(FLAG_SNAPSHOT, "tab one"));
-    mirror.publish(2, &frame(0, "tab two, not mirrored"));
+    assert_eq!(asked(&mut two), [r#"{"type":"snapshot"}"#], "the tab shown last is asked");
+    mirror.publish(1, &frame(FLAG_SNAPSHOT, "tab one, in the background"));
     mirror.publish(2, &frame(FLAG_SNAPSHOT, "tab two"));
-    mirror.publish(1, &frame(0, "tab one, hidden now"));
     mirror.publish(2, &frame(0, "tab two changes"));
+    assert!(mirror.tell_source(Arc::from("action")));
+    assert_eq!(asked(&mut two), ["action"]);
+    // The visitor goes back to tab one: it is asked for a snapshot, and followed once it comes.
+    mirror.panel_visible(102, false);
+    mirror.panel_visible(101, true);
+    assert_eq!(asked(&mut one), [r#"{"type":"snapshot"}"#]);
+    mirror.publish(1, &frame(0, "tab one, a change without its snapshot"));
+    mirror.publish(2, &frame(0, "tab two, hidden now"));
+    mirror.publish(1, &frame(FLAG_SNAPSHOT, "tab one"));
+    assert!(mirror.tell_source(Arc::from("action")));
+    assert_eq!((asked(&mut one), asked(&mut two)), (vec!["action".to_owned()], vec![]));
     let bodies: Vec<String> = drain(&mut tap).into_iter().map(|(_, b)| b).collect();
-    assert_eq!(bodies, ["tab one", "tab two", "tab two changes"]);
+    assert_eq!(bodies, ["tab two", "tab two changes", "tab one"]);
+}
+
+#[test]
+fn a_page_without_a_visible_panel_of_its_own_is_never_mirrored_nor_told_anything() {
+    let mirror = Mirror::default();
+    let (mut bare, mut hidden) = (mirror.add_page(1), mirror.add_page(2));
+    mirror.add_panel(102, "nonce-of-the-hidden-page").expect("panel");
+    mirror.pair_page(2, "nonce-of-the-hidden-page");
+    mirror.panel_visible(102, false);
+    let (mut tap, _) = join(&mirror, 7);
+    for page in [1, 2] {
+        mirror.publish(page, &frame(FLAG_SNAPSHOT, "a page the visitor is not using"));
+    }
+    assert!(!mirror.tell_source(Arc::from("action")), "no page hears an action");
+    assert!(asked(&mut bare).is_empty() && asked(&mut hidden).is_empty());
+    // A page cannot take another's panel: the first page to say a nonce holds it.
+    mirror.pair_page(1, "nonce-of-the-hidden-page");
+    mirror.panel_visible(102, true);
+    assert!(!mirror.is_source(1) && mirror.is_source(2));
+    mirror.publish(1, &frame(FLAG_SNAPSHOT, "the bare page again"));
+    assert!(drain(&mut tap).is_empty(), "nothing of a page not in use reached the agent");
+}
+
+#[test]
+fn with_no_tab_visible_the_last_one_stays_mirrored_until_its_panel_goes() {
+    let mirror = Mirror::default();
+    let (_one, _two) = (tab(&mirror, 1), tab(&mirror, 2));
+    // Tab two came to the front of the window, then the visitor went to another application.
+    mirror.panel_visible(101, false);
+    mirror.panel_visible(102, false);
+    assert!(mirror.is_source(2), "the tab used last");
+    assert!(!mirror.page_at(1, "https://shop.test/other".into()), "not where the visitor is");
+    mirror.remove_panel(102);
+    assert!(!mirror.is_source(2) && !mirror.is_source(1), "a page without its panel is not mirrored");
+    assert!(mirror.page_at(1, "https://shop.test/other".into()), "no page is mirrored: any page says");
+    assert_eq!(mirror.panel_visible(101, true).as_deref(), Some("https://shop.test/other"), "where it said it was");
+}
+
+#[test]
+fn a_new_panel_beyond_the_bound_takes_the_place_of_the_hidden_one_shown_least_recently() {
+    let mirror = Mirror::default();
+    let _page = tab(&mirror, 1);
+    let evicted: Vec<_> = (0..MAX_PANELS as u64 - 1)
+        .map(|id| mirror.add_panel(1000 + id, "nonce-of-many-panels").expect("within the bound"))
+        .collect();
+    let newcomer = mirror.add_panel(5000, "nonce-of-many-panels").expect("room is made");
+    assert!(mirror.is_source(1), "the visible tab's panel stays");
+    let told = |notify: &Arc<tokio::sync::Notify>| {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("runtime");
+        runtime
+            .block_on(async { tokio::time::timeout(std::time::Duration::from_millis(50), notify.notified()).await })
+            .is_ok()
+    };
+    assert!(told(&evicted[0]) && !told(&evicted[1]) && !told(&newcomer), "the first hidden one made room");
+    // With every panel visible, none is put out: the new one is refused.
+    for id in (1001..1000 + MAX_PANELS as u64 - 1).chain([5000]) {
+        mirror.panel_visible(id, true);
+    }
+    assert!(mirror.add_panel(6000, "nonce-of-many-panels").is_err());
 }
 
 #[test]
 fn a_slow_agent_is_skipped_then_catches_up_without_slowing_the_others() {
     let mirror = Mirror::default();
-    let _page = mirror.add_page(1);
+    let _page = tab(&mirror, 1);
     let (mut slow, _) = join(&mirror, 1);
     let (mut fast, _) = join(&mirror, 2);
     mirror.publish(1, &frame(FLAG_SNAPSHOT, "snapshot"));
@@ -88,24 +168,25 @@ fn a_slow_agent_is_skipped_then_catches_up_without_slowing_the_others() {
 }
 
 #[test]
-fn an_agent_without_a_chain_asks_the_pages_for_a_snapshot_once() {
+fn an_agent_without_a_chain_asks_the_mirrored_page_for_a_snapshot_once() {
     let mirror = Mirror::default();
-    let mut page = mirror.add_page(1);
+    let mut page = tab(&mirror, 1);
     let _ = join(&mirror, 1);
     let _ = join(&mirror, 2);
     assert_eq!(asked(&mut page), [r#"{"type":"snapshot"}"#], "asked once until the snapshot comes");
     mirror.publish(1, &frame(FLAG_SNAPSHOT, "snapshot"));
     mirror.remove_page(1);
-    let mut other = mirror.add_page(2);
-    mirror.remove_page(1);
-    let _ = join(&mirror, 3);
-    assert!(asked(&mut other).is_empty(), "the chain of the gone page is still shown");
+    // The page the visitor opens next is asked once; meanwhile the gone page's chain is shown.
+    let mut other = tab(&mirror, 2);
+    let (_, chain) = join(&mirror, 3);
+    assert_eq!(chain.len(), 1);
+    assert_eq!(asked(&mut other), [r#"{"type":"snapshot"}"#]);
 }
 
 #[test]
 fn a_long_chain_asks_for_a_fresh_snapshot_and_a_huge_one_is_dropped() {
     let mirror = Mirror::default();
-    let mut page = mirror.add_page(1);
+    let mut page = tab(&mirror, 1);
     mirror.publish(1, &frame(FLAG_SNAPSHOT, "s"));
     let big = "x".repeat(64 * 1024);
     while mirror.chain_bytes() <= CHAIN_SOFT_BYTES {
@@ -124,7 +205,7 @@ fn a_long_chain_asks_for_a_fresh_snapshot_and_a_huge_one_is_dropped() {
 #[test]
 fn a_cleared_mirror_shows_nothing_of_the_ended_session() {
     let mirror = Mirror::default();
-    let _page = mirror.add_page(1);
+    let _page = tab(&mirror, 1);
     mirror.publish(1, &frame(FLAG_SNAPSHOT, "secret page"));
     mirror.clear();
     let (_, chain) = join(&mirror, 1);

@@ -31,7 +31,7 @@ export default async function mirrorConsent(page, args, ctx) {
   }, 15000);
   const prompt = await ctx.waitFor(async () => {
     const overlay = await readOverlay(page);
-    return overlay && overlay.buttons.some((b) => b.text === 'Allow') && overlay.text;
+    return overlay && overlay.text.includes('Allow') && overlay.text;
   }, 15000, 100);
   const sentBeforeAllow = sentFrames(frames).length;
 

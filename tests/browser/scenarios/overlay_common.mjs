@@ -1,8 +1,26 @@
 // Reading Tandem's overlay on the visitor's page (injector/runtime/overlay.js). Its
 // shadow root is closed, so the page (and Playwright's selectors) cannot see into it:
-// the tests look through the DevTools protocol, which shows closed roots too.
+// the tests look through the DevTools protocol, which shows closed roots too. The
+// visitor's panel (the indicator, the consent prompt) is a frame of Tandem's own origin
+// in it (injector/panel/), which the tests read and click as Playwright frames.
 
-/** The overlay's contents now: `null` without one, else `{ text, buttons, cursors }`. */
+/** The visitor's panel frame in `page`, or null. */
+export function panelFrame(page) {
+  return page.frames().find((f) => /^https?:\/\/tandem\./.test(f.url())) || null;
+}
+
+/** The panel's text now ('' when it shows nothing or is not there). */
+export async function panelText(page) {
+  const frame = panelFrame(page);
+  if (!frame) return '';
+  try {
+    return (await frame.evaluate(() => (document.body ? document.body.innerText : ''))).replace(/\s+/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The overlay's contents now: `null` without one, else `{ text, cursors, boxes, strokes }`. */
 export async function readOverlay(page) {
   const cdp = await page.context().newCDPSession(page);
   try {
@@ -10,9 +28,6 @@ export async function readOverlay(page) {
     const host = find(root, (n) => n.localName === 'tandem-overlay');
     if (!host) return null;
     const shadow = (host.shadowRoots || [])[0];
-    const buttons = [];
-    const walk = (n) => (n.localName === 'button' ? buttons.push({ nodeId: n.nodeId, text: textOf(n) }) : null);
-    visit(shadow, walk);
     const cursors = [];
     visit(shadow, (n) => {
       if (attr(n, 'class') === 'cursor') cursors.push({ name: textOf(n), style: attr(n, 'style') });
@@ -21,29 +36,31 @@ export async function readOverlay(page) {
     visit(shadow, (n) => (attr(n, 'class') === 'box' ? boxes.push(attr(n, 'style')) : null));
     const strokes = [];
     visit(shadow, (n) => (n.localName === 'polyline' ? strokes.push(attr(n, 'points')) : null));
-    return { text: shadow ? textOf(shadow).replace(/\s+/g, ' ').trim() : '', buttons, cursors, boxes, strokes };
+    const own = shadow ? textOf(shadow).replace(/\s+/g, ' ').trim() : '';
+    const text = [own, await panelText(page)].filter(Boolean).join(' ');
+    return { text, cursors, boxes, strokes };
   } finally {
     cdp.detach().catch(() => {});
   }
 }
 
-/** Clicks the overlay's button labelled `label` with the mouse, as the visitor would. */
-export async function clickOverlayButton(page, label) {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
-    const button = find(root, (n) => n.localName === 'button' && textOf(n) === label);
-    if (!button) throw new Error(`no overlay button ${label}`);
-    const { model } = await cdp.send('DOM.getBoxModel', { nodeId: button.nodeId });
-    const [x1, y1, , , x3, y3] = model.border;
-    await page.mouse.click((x1 + x3) / 2, (y1 + y3) / 2);
-  } finally {
-    cdp.detach().catch(() => {});
+/**
+ * Clicks the panel's button labelled `label` with the mouse, as the visitor would: once
+ * the panel has armed it (it acts only after being seen for a moment).
+ */
+export async function clickOverlayButton(page, label, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  let frame = panelFrame(page);
+  while (!frame && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    frame = panelFrame(page);
   }
+  if (!frame) throw new Error(`no panel to click ${label} in`);
+  await frame.getByRole('button', { name: label, exact: true }).click({ timeout: Math.max(deadline - Date.now(), 1) });
 }
 
 function children(n) {
-  return [...(n.children || []), ...(n.shadowRoots || []), ...(n.contentDocument ? [n.contentDocument] : [])];
+  return [...(n.children || []), ...(n.shadowRoots || [])];
 }
 
 function visit(n, fn) {

@@ -123,9 +123,11 @@ impl Agent {
 }
 
 impl Visitor {
-    /// The presence socket of the visitor's page at `page_url` (a browser-side URL), as
-    /// the runtime opens it; the server's hello is read and returned with it.
-    pub async fn presence(&self, page_url: &str) -> (Socket, serde_json::Value) {
+    /// A presence socket on the label of `page_url` (a browser-side URL), as any script of
+    /// a page of the session can open it, with no panel of its own; the server's hello
+    /// is read and returned with it, and the page said. [`Visitor::presence`] is the
+    /// visitor's own page, with its panel.
+    pub async fn unpaired_presence(&self, page_url: &str) -> (Socket, serde_json::Value) {
         let page = url::Url::parse(page_url).expect("page URL");
         let origin = page.origin().ascii_serialization();
         let socket_url = format!("ws://{}/__tandem/live", &page[url::Position::BeforeHost..url::Position::AfterPort]);

@@ -42,7 +42,7 @@ use tower::ServiceExt;
 use super::runtime_sites::{self, Record};
 use super::tls::TestPki;
 use super::worker_sites;
-use super::{bomb_site, control_sites, frame_sites, mirror_sites};
+use super::{bomb_site, control_sites, frame_sites, mirror_sites, voice_sites};
 
 #[path = "../../shared/noise_png.rs"]
 mod noise_png;
@@ -226,11 +226,15 @@ impl Sites {
                     .merge(frame_sites::app())
                     .merge(control_sites::routes())
                     .merge(mirror_sites::app())
-                    .merge(bomb_site::routes()),
+                    .merge(bomb_site::routes())
+                    .merge(voice_sites::app()),
             ),
             (
                 "api.test",
-                runtime_sites::api(shared.clone()).merge(worker_sites::api_routes()).merge(mirror_sites::frames()),
+                runtime_sites::api(shared.clone())
+                    .merge(worker_sites::api_routes())
+                    .merge(mirror_sites::frames())
+                    .merge(voice_sites::api()),
             ),
             // A host without a direct label (hashed fallback): the same routes as api.test.
             ("under_score.test", runtime_sites::api(shared.clone()).merge(frame_sites::fallback_api())),
