@@ -255,7 +255,7 @@ fn texts(tap: &mut AgentTapHandle) -> Vec<String> {
 #[test]
 fn a_refused_frame_drops_the_chain_asks_for_a_snapshot_and_tells_the_agents_once() {
     let mirror = Mirror::default();
-    let mut page = mirror.add_page(1);
+    let mut page = tab(&mirror, 1);
     let (mut tap, _) = join(&mirror, 7);
     mirror.publish(1, &frame(FLAG_SNAPSHOT, "snapshot"));
     mirror.publish(1, &frame(0, "change"));
