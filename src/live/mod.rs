@@ -58,6 +58,20 @@ pub fn now_millis() -> Millis {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or_default()
 }
 
+/// Passes a session event (a start, an end, a consent answer) to a visitor's socket, as
+/// the page's and the panel's sockets both hear them; `false` when the socket is to close.
+async fn pass_event(
+    event: Result<Arc<str>, broadcast::error::RecvError>,
+    socket: &mut axum::extract::ws::WebSocket,
+) -> bool {
+    match event {
+        Ok(text) => socket.send(axum::extract::ws::Message::text(text.to_string())).await.is_ok(),
+        // Missed events are only session starts and ends: the next one tells.
+        Err(broadcast::error::RecvError::Lagged(_)) => true,
+        Err(broadcast::error::RecvError::Closed) => false,
+    }
+}
+
 /// How long absences are forgiven.
 #[derive(Clone, Copy, Debug)]
 pub struct LiveSettings {

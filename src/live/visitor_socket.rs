@@ -98,15 +98,8 @@ async fn serve(
             beat = heartbeat.beat() => if !heartbeat::answer(beat, &mut socket).await {
                 return;
             },
-            event = connection.events.recv() => match event {
-                Ok(text) => {
-                    if socket.send(Message::text(text.to_string())).await.is_err() {
-                        return;
-                    }
-                }
-                // Missed events are only session starts and ends: the next one tells.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            event = connection.events.recv() => if !super::pass_event(event, &mut socket).await {
+                return;
             },
             Some(request) = connection.requests.recv() => {
                 if socket.send(Message::text(request.to_string())).await.is_err() {

@@ -33,22 +33,13 @@
 //   ctx.log(...)               debug output to stderr
 
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from './chromium_args.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // stdout is reserved for the single RESULT/ERROR line: route scenario logging to stderr.
 const log = (...a) => console.error('[browser]', ...a);

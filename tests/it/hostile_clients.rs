@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::support::api::{Socket, eventually, next_json, next_message};
 use crate::support::attack::{Attack, Attacker};
 use crate::support::hostile_sites::{FLOOD_BATCH, FLOOD_VALUE_LEN, HOSTILE_HOST, HostileSite};
-use crate::support::{Tandem, World, bounded};
+use crate::support::{Tandem, Visitor, World, bounded};
 
 /// SQLite refuses a query nested deeper than 1000: a search of a thousand terms
 /// answered 500. Now any search beyond the bound is the caller's error, said clearly.
@@ -88,8 +88,9 @@ async fn metadata_addresses_in_any_form_stay_unreachable_with_private_upstreams_
 /// kept them all, in memory and in the records, and sent them all upstream in one
 /// multi-megabyte `Cookie` header. The jar now keeps what a browser keeps: at most 180
 /// per site, the least recently used going first, each within 4096 bytes.
-#[tokio::test]
-async fn a_proxied_site_cannot_grow_the_sessions_cookie_jar_without_bound() {
+/// A visitor in a session on the hostile site (kept running with the returned handle),
+/// and that site's page.
+async fn hostile_visitor() -> (HostileSite, World, String, Visitor) {
     let site = HostileSite::start().await;
     let world = World::start_with(|config| {
         config.resolve.insert(HOSTILE_HOST.to_owned(), site.addr);
@@ -97,6 +98,12 @@ async fn a_proxied_site_cannot_grow_the_sessions_cookie_jar_without_bound() {
     .await;
     let page = format!("http://{HOSTILE_HOST}/");
     let visitor = world.tandem.visitor(&page).await;
+    (site, world, page, visitor)
+}
+
+#[tokio::test]
+async fn a_proxied_site_cannot_grow_the_sessions_cookie_jar_without_bound() {
+    let (_site, world, page, visitor) = hostile_visitor().await;
     let batches = 20;
     for batch in 0..batches {
         let reply = visitor.get_upstream(&format!("{page}flood?batch={batch}")).await;
@@ -137,13 +144,7 @@ async fn a_proxied_site_cannot_grow_the_sessions_cookie_jar_without_bound() {
 /// record, without end. It keeps the most recently used now; the newest work.
 #[tokio::test]
 async fn a_proxied_page_naming_thousands_of_hosts_cannot_grow_the_sessions_labels_without_bound() {
-    let site = HostileSite::start().await;
-    let world = World::start_with(|config| {
-        config.resolve.insert(HOSTILE_HOST.to_owned(), site.addr);
-    })
-    .await;
-    let page = format!("http://{HOSTILE_HOST}/");
-    let visitor = world.tandem.visitor(&page).await;
+    let (_site, world, page, visitor) = hostile_visitor().await;
     let hosts = 3 * MAX_FALLBACK_LABELS;
     let listing = visitor.get_upstream(&format!("{page}hosts?n={hosts}")).await;
     assert_eq!(listing.status, StatusCode::OK);

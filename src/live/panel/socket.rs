@@ -112,15 +112,8 @@ async fn serve(live: Arc<Live>, mut connection: PanelConnection, requires_consen
             beat = heartbeat.beat() => if !heartbeat::answer(beat, &mut socket).await {
                 return;
             },
-            event = connection.events.recv() => match event {
-                Ok(text) => {
-                    if socket.send(Message::text(text.to_string())).await.is_err() {
-                        return;
-                    }
-                }
-                // Missed events are only session starts and ends: the next one tells.
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => return,
+            event = connection.events.recv() => if !crate::live::pass_event(event, &mut socket).await {
+                return;
             },
             message = socket.recv() => match message.inspect(|_| heartbeat.heard()) {
                 Some(Ok(Message::Text(text))) if text.len() <= MAX_SOCKET_MESSAGE => heard(&live, &connection, &text),

@@ -11,18 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../chromium_args.mjs';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--remote-debugging-port=0',
-];
+const ARGS = [...CHROMIUM_ARGS, '--remote-debugging-port=0'];
 
 /** Runs the browser in the background until the shell's input (the driver's pipe) ends. */
 const KEEPER = '"$@" & browser=$!; read -r _; kill -9 "$browser"';
