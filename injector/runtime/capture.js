@@ -150,24 +150,46 @@ function startCapture(win) {
     }
   };
 
+  // Recording is allowed (the session goes on, and the visitor consented where asked),
+  // and the relay asked this page for a snapshot: it asks the page it mirrors, and only
+  // while an agent watches. The page records from the first ask on, so a page the relay
+  // does not mirror (a tab in the background, a page not yet paired with its panel)
+  // neither records nor sends a snapshot the relay would drop.
+  let allowed = false;
+  let asked = false;
+  const allow = (on) => {
+    allowed = on;
+    if (!on) {
+      asked = false;
+      stop();
+    } else if (asked) {
+      start();
+    }
+  };
   // After mask.js has taken this hello's selectors (startMasking runs first).
   onLiveMessage('hello', (message) => {
     stop();
-    if (message.capture === true) start();
+    asked = false;
+    allow(message.capture === true);
   });
   onLiveMessage('session', (message) => {
-    if (message.state === 'started' && message.capture === true) start();
-    if (message.state === 'ended') stop();
+    if (message.state === 'started') allow(message.capture === true);
+    if (message.state === 'ended') allow(false);
   });
-  onLiveMessage('capture', (message) => (message.on === true ? start() : stop()));
-  // rrweb patches some natives again at every snapshot.
-  const snapshot = () => {
-    if (!stopRecording) return;
+  onLiveMessage('capture', (message) => allow(message.on === true));
+  onLiveMessage('snapshot', () => {
+    asked = true;
+    if (!allowed) return;
+    // The first ask starts the recording, whose first event is a full snapshot.
+    if (!stopRecording) return start();
     captureRecorder.takeFullSnapshot();
+    // rrweb patches some natives again at every snapshot.
     captureDisguisePatches(natives);
-  };
-  onLiveMessage('snapshot', snapshot);
-  onLiveClosed(stop);
+  });
+  onLiveClosed(() => {
+    asked = false;
+    stop();
+  });
 }
 
 if (typeof module === 'object' && module.exports) {

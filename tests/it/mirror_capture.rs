@@ -109,6 +109,9 @@ async fn the_capture_runs_from_an_agents_join_to_the_sessions_end() {
     assert_eq!(incremental["flags"].as_u64().map(|f| f & 1), Some(0), "{result:#}");
     let types = incremental["types"].as_array().expect("types");
     assert!(!types.is_empty() && types.iter().all(|t| t == 3), "incremental events only: {result:#}");
+    // A page sent its first snapshot before the relay mirrored it (dropped), and another
+    // when asked: twice the bytes of every page load on the visitor's line.
+    assert_eq!(result["snapshots_after_reload"], 1, "one snapshot per page load: {result:#}");
     assert_eq!(result["after_end"], serde_json::json!([]), "frames after the session ended: {result:#}");
 }
 

@@ -1,12 +1,13 @@
 // When the capture runs: the visitor's page sends no mirror frame before a session
 // starts (its own script changes the page meanwhile), a snapshot frame once an agent
 // joins (the test joins one when the page says it is ready), an incremental frame for a
-// change the page makes, and nothing more after the session ends (ended here through
+// change the page makes, one snapshot from the page loaded again, and nothing more after
+// the session ends (ended here through
 // the REST API) although the page changes. (A tab shown again is asked for a snapshot
 // by the relay, which its panel tells: tests/it/visitor_voice.rs.)
 //
 //   args: { proxy_url, control, api_key, short_id }
-//   result: { before_session, snapshot, incremental, after_end, frames }
+//   result: { before_session, snapshot, incremental, snapshots_after_reload, after_end, frames }
 import { recordLiveFrames, sentFrames, describe, SNAPSHOT } from './mirror_common.mjs';
 import { restApi } from './api_common.mjs';
 
@@ -32,6 +33,17 @@ export default async function mirrorLifecycle(page, args, ctx) {
     10000,
   );
 
+  // The page loads again: its new socket sends one snapshot, when the relay (which
+  // mirrors it once its panel pairs) asks for it; not one before that, which the relay
+  // would drop, and another when asked.
+  const mark = frames.length;
+  await page.reload({ waitUntil: 'load' });
+  const sinceReload = () => sentFrames(frames.slice(mark));
+  await ctx.waitFor(() => sinceReload().find((f) => f.flags & SNAPSHOT), 10000);
+  await page.evaluate(() => window.addLine('AFTERRELOAD'));
+  await ctx.waitFor(() => sinceReload().some((f) => !(f.flags & SNAPSHOT) && f.text && f.text.includes('AFTERRELOAD')), 10000);
+  const snapshotsAfterReload = sinceReload().filter((f) => f.flags & SNAPSHOT).length;
+
   await api.call('DELETE', `/v1.3/visitors/${args.short_id}/session`);
   const ended = await ctx.waitFor(() => received(frames, 'session', 'ended') + 1, 10000) - 1;
   await page.evaluate(() => window.addLine('AFTEREND'));
@@ -44,6 +56,7 @@ export default async function mirrorLifecycle(page, args, ctx) {
     before_session: beforeSession,
     snapshot: { flags: snapshot.flags, has_text: snapshot.text.includes('BEFORESESSION'), first_type: snapshot.events[0].type },
     incremental: { flags: incremental.flags, types: incremental.events.map((e) => e.type) },
+    snapshots_after_reload: snapshotsAfterReload,
     after_end: frames.slice(ended).filter((f) => f.direction === 'sent' && f.binary).map(describe),
     frames: frames.map(describe),
   };
