@@ -24,7 +24,17 @@ const MARKS_STYLE =
   'transition:opacity .6s}' +
   '.fade{opacity:0}';
 
-/** The marks of agents on `win`'s page. */
+/** An agent's colour as the relay gives it (a hex colour), or the default. */
+function markColor(color) {
+  return typeof color === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(color) ? color : MARK_DEFAULT_COLOR;
+}
+
+/**
+ * The marks of agents on `win`'s page. Every node is made, styled and placed with the
+ * DOM methods the overlay took before any page script ran (overlay.js): a page that
+ * replaced one would otherwise be handed these nodes, and through them the overlay's
+ * closed root and the visitor's panel.
+ */
 function makeMarks(win) {
   const doc = win.document;
   const cursors = new Map();
@@ -45,74 +55,62 @@ function makeMarks(win) {
     win.clearTimeout(timer);
     timers.delete(timer);
   };
+  /** A new element of `tag` (in `ns`, or HTML) with `attributes`, appended to `parent`. */
+  const make = (parent, tag, attributes, ns = null) => {
+    const element = ns ? overlayNative('createElementNS', doc, ns, tag) : overlayNative('createElement', doc, tag);
+    for (const [name, value] of Object.entries(attributes)) overlayNative('setAttribute', element, name, value);
+    if (parent) overlayNative('appendChild', parent, element);
+    return element;
+  };
+  /** The inline style of a mark in `color`, with `more` declarations. */
+  const styleOf = (color, more = '') => `--c:${markColor(color)};${more}`;
   const marksLayer = () => {
-    if (layer && layer.isConnected) return layer;
+    if (layer && overlayNative('isConnected', layer)) return layer;
     const part = overlayPart(win, 'marks', MARKS_STYLE);
     if (!part) return null;
-    layer = doc.createElement('div');
-    layer.className = 'marks';
-    part.append(layer);
+    layer = make(part, 'div', { class: 'marks' });
     drawing = null;
     return layer;
   };
-  const colored = (element, color) => {
-    element.style.setProperty('--c', MARK_DEFAULT_COLOR);
-    // An invalid color is ignored by the style, which keeps the default.
-    if (typeof color === 'string') element.style.setProperty('--c', color);
-    return element;
-  };
-  const fadeOut = (element) => {
-    element.classList.add('fade');
-    later(MARK_FADE_MS, () => element.remove());
+  const fadeOut = (element, className) => {
+    overlayNative('setAttribute', element, 'class', className + ' fade');
+    later(MARK_FADE_MS, () => overlayNative('remove', element));
   };
 
   /** Shows `agent`'s cursor at (x, y) of the viewport. */
   function pointer(agent, x, y) {
     let cursor = cursors.get(agent.id);
-    if (!cursor || !cursor.isConnected) {
+    if (!cursor || !overlayNative('isConnected', cursor)) {
       const parent = marksLayer();
       if (!parent) return;
-      cursor = colored(doc.createElement('div'), agent.color);
-      cursor.className = 'cursor';
-      const arrow = doc.createElementNS(SVG_NS, 'svg');
-      arrow.setAttribute('viewBox', '0 0 18 18');
-      const path = doc.createElementNS(SVG_NS, 'path');
-      path.setAttribute('d', 'M1 1 L1 15 L5 11 L8 17 L10.5 16 L7.5 10 L13 10 Z');
-      path.setAttribute('fill', 'currentColor');
-      path.setAttribute('stroke', '#fff');
-      arrow.append(path);
-      const name = doc.createElement('span');
-      name.textContent = agent.name || 'Agent';
-      cursor.append(arrow, name);
-      parent.append(cursor);
+      cursor = make(parent, 'div', { class: 'cursor' });
+      const arrow = make(cursor, 'svg', { viewBox: '0 0 18 18' }, SVG_NS);
+      const path = { d: 'M1 1 L1 15 L5 11 L8 17 L10.5 16 L7.5 10 L13 10 Z', fill: 'currentColor', stroke: '#fff' };
+      make(arrow, 'path', path, SVG_NS);
+      overlayNative('textContent', make(cursor, 'span', {}), agent.name || 'Agent');
       cursors.set(agent.id, cursor);
     }
-    cursor.style.transform = `translate(${x}px, ${y}px)`;
+    const [left, top] = [Number(x) || 0, Number(y) || 0];
+    overlayNative('setAttribute', cursor, 'style', styleOf(agent.color, `transform:translate(${left}px, ${top}px)`));
   }
 
   /** Outlines `element` for a moment, following it if the page scrolls. */
   function highlight(agent, element) {
     const parent = marksLayer();
     if (!parent) return;
-    const box = colored(doc.createElement('div'), agent.color);
-    box.className = 'box';
-    parent.append(box);
+    const box = make(parent, 'div', { class: 'box' });
     const place = () => {
-      if (!box.isConnected) return;
+      if (!overlayNative('isConnected', box)) return;
       const rect = element.getBoundingClientRect();
-      Object.assign(box.style, {
-        left: rect.left - 4 + 'px',
-        top: rect.top - 4 + 'px',
-        width: rect.width + 8 + 'px',
-        height: rect.height + 8 + 'px',
-      });
+      const at = `left:${rect.left - 4}px;top:${rect.top - 4}px;width:${rect.width + 8}px;height:${rect.height + 8}px`;
+      overlayNative('setAttribute', box, 'style', styleOf(agent.color, at));
       frame = win.requestAnimationFrame(place);
     };
     let frame = 0;
     place();
     later(HIGHLIGHT_MS, () => {
       win.cancelAnimationFrame(frame);
-      fadeOut(box);
+      fadeOut(box, 'box');
     });
   }
 
@@ -120,25 +118,20 @@ function makeMarks(win) {
   function draw(agent, points, done) {
     const parent = marksLayer();
     if (!parent) return;
-    if (!drawing) {
-      drawing = doc.createElementNS(SVG_NS, 'svg');
-      drawing.setAttribute('class', 'draw');
-      parent.append(drawing);
-    }
+    if (!drawing) drawing = make(parent, 'svg', { class: 'draw' }, SVG_NS);
     let stroke = strokes.get(agent.id);
     if (!stroke) {
-      const line = colored(doc.createElementNS(SVG_NS, 'polyline'), agent.color);
-      drawing.append(line);
+      const line = make(drawing, 'polyline', { style: styleOf(agent.color) }, SVG_NS);
       stroke = { line, points: [], timer: 0 };
       strokes.set(agent.id, stroke);
     }
-    for (const point of points) stroke.points.push(`${point[0]},${point[1]}`);
-    stroke.line.setAttribute('points', stroke.points.join(' '));
+    for (const point of points) stroke.points.push(`${Number(point[0]) || 0},${Number(point[1]) || 0}`);
+    overlayNative('setAttribute', stroke.line, 'points', stroke.points.join(' '));
     cancel(stroke.timer);
     const ending = stroke;
     stroke.timer = later(done ? STROKE_FADE_DONE_MS : STROKE_FADE_IDLE_MS, () => {
       if (strokes.get(agent.id) === ending) strokes.delete(agent.id);
-      fadeOut(ending.line);
+      fadeOut(ending.line, '');
     });
     if (done) strokes.delete(agent.id);
   }
@@ -147,7 +140,7 @@ function makeMarks(win) {
   function keepCursors(ids) {
     for (const [id, cursor] of cursors) {
       if (ids.has(id)) continue;
-      cursor.remove();
+      overlayNative('remove', cursor);
       cursors.delete(id);
     }
   }

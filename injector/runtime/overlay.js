@@ -39,6 +39,7 @@ const OVERLAY_NATIVE =
     ? {
         attachShadow: Element.prototype.attachShadow,
         createElement: Document.prototype.createElement,
+        createElementNS: Document.prototype.createElementNS,
         appendChild: Node.prototype.appendChild,
         setAttribute: Element.prototype.setAttribute,
         remove: Element.prototype.remove,

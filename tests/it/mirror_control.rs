@@ -73,6 +73,9 @@ async fn the_agents_cursor_and_strokes_show_and_the_end_of_the_session_leaves_no
     let host = &result["host"];
     assert_eq!(host["in_body"], false, "outside the page's body: {result:#}");
     assert_eq!(host["shadow_root"], false, "closed to the page's scripts: {result:#}");
+    // Marks were made with the page's own DOM methods, which handed a page that replaced
+    // them the overlay's nodes: its closed root, and the visitor's panel frame in it.
+    assert_eq!(result["overlay_reached"], false, "no node of the overlay reached the page's script: {result:#}");
     assert_eq!(host["class_name"], "rr-block", "not recorded into the mirror: {result:#}");
     assert_eq!(host["pointer_events"], "none", "{result:#}");
     assert_eq!(host["z_index"], "2147483647", "{result:#}");

@@ -3,7 +3,7 @@
 // ends the session when the page says it has seen them.
 //
 //   args: { proxy_url, control, api_key, short_id }
-//   result: { cursors, strokes, host, pointer_passes_through, overlay_after, same_markup }
+//   result: { cursors, strokes, host, pointer_passes_through, overlay_reached, overlay_after, same_markup }
 import { restApi } from './api_common.mjs';
 import { readOverlay } from './overlay_common.mjs';
 import { markup, signalStep } from './mirror_common.mjs';
@@ -13,6 +13,42 @@ export default async function mirrorControlMarks(page, args, ctx) {
   await page.goto(args.proxy_url, { waitUntil: 'load' });
   await ctx.waitFor(async () => (await api.visitor(args.short_id)).is_online, 15000);
   const before = await markup(page);
+  // A page script that replaced the DOM methods and accessors marks could be made with,
+  // keeping every node it is handed: one inside the overlay would give it the overlay's
+  // closed root, and the visitor's panel frame in it.
+  await page.evaluate(() => {
+    const handed = (window.handedNodes = new Set());
+    const keep = (...nodes) => nodes.forEach((n) => n instanceof Node && handed.add(n));
+    for (const [proto, name] of [
+      [Document.prototype, 'createElement'],
+      [Document.prototype, 'createElementNS'],
+      [Element.prototype, 'setAttribute'],
+      [Element.prototype, 'append'],
+      [Element.prototype, 'remove'],
+      [Node.prototype, 'appendChild'],
+    ]) {
+      const original = proto[name];
+      proto[name] = function (...args) {
+        const out = original.apply(this, args);
+        keep(this, out, ...args);
+        return out;
+      };
+    }
+    for (const [proto, name] of [
+      [Node.prototype, 'textContent'],
+      [Node.prototype, 'isConnected'],
+      [Element.prototype, 'className'],
+      [HTMLElement.prototype, 'style'],
+      [SVGElement.prototype, 'style'],
+    ]) {
+      const d = Object.getOwnPropertyDescriptor(proto, name);
+      Object.defineProperty(proto, name, {
+        ...d,
+        get: d.get && function () { keep(this); return d.get.call(this); },
+        set: d.set && function (value) { keep(this); d.set.call(this, value); },
+      });
+    }
+  });
   await signalStep(page, 'ready');
 
   const seen = await ctx.waitFor(
@@ -35,6 +71,12 @@ export default async function mirrorControlMarks(page, args, ctx) {
     };
   });
   const pointerPassesThrough = await page.evaluate(() => document.elementFromPoint(120, 80).localName !== 'tandem-overlay');
+  const overlayReached = await page.evaluate(() =>
+    [...window.handedNodes].some((n) => {
+      const root = n.getRootNode();
+      return root !== document && root.host && root.host.localName === 'tandem-overlay';
+    }),
+  );
   await signalStep(page, 'seen');
 
   await ctx.waitFor(async () => (await readOverlay(page)) === null, 15000, 200);
@@ -44,6 +86,7 @@ export default async function mirrorControlMarks(page, args, ctx) {
     strokes: seen.strokes,
     host,
     pointer_passes_through: pointerPassesThrough,
+    overlay_reached: overlayReached,
     overlay_after: await readOverlay(page),
     same_markup: before === after,
     markup_before: before === after ? null : before,
