@@ -146,7 +146,8 @@ pub fn rewrite_refresh(value: &str, map: &dyn UrlMap) -> Option<String> {
     while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
         pos += 1;
     }
-    if value.len() >= pos + 3 && value[pos..pos + 3].eq_ignore_ascii_case("url") {
+    // Bytes, not `str` slices: `pos + 3` may fall inside a character.
+    if bytes.get(pos..pos + 3).is_some_and(|word| word.eq_ignore_ascii_case(b"url")) {
         let mut after = pos + 3;
         while after < bytes.len() && bytes[after].is_ascii_whitespace() {
             after += 1;
@@ -193,6 +194,18 @@ mod tests {
         assert_eq!(decode_entities("?a=1&copy=2&amp"), "?a=1&copy=2&amp");
         assert_eq!(decode_entities("&notanentity;"), "&notanentity;");
         assert_eq!(escape_attribute("a?b=1&c=\"2\""), "a?b=1&amp;c=&quot;2&quot;");
+    }
+
+    /// Found by `fuzz/fuzz_targets/html.rs`: a character of two or more bytes where
+    /// `url` could start (`<meta http-equiv=refresh content="0;é">`) made the rewriter
+    /// slice a `str` inside it and panic, which dropped the page.
+    #[test]
+    fn refresh_content_with_a_wide_character_where_url_may_start_does_not_panic() {
+        assert_eq!(rewrite_refresh("0;é", &Marker), None);
+        assert_eq!(rewrite_refresh("0; u\u{20ac}", &Marker), None);
+        assert_eq!(rewrite_refresh("0; ur\u{20ac}=https://a/", &Marker), None);
+        assert_eq!(rewrite_refresh("0;€https://a/", &Marker), None);
+        assert_eq!(rewrite_refresh("0; URL=https://a/é", &Marker).as_deref(), Some("0; URL=http://P/a/é"));
     }
 
     #[test]

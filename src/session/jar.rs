@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::cmp::Reverse;
 
 use cookie::SameSite;
-use cookie_store::{CookieError, CookieStore, RawCookie};
+use cookie_store::{CookieDomain, CookieError, CookieStore, RawCookie};
 use publicsuffix::{List, Psl};
 use url::Url;
 
@@ -49,6 +49,9 @@ pub enum ScriptCookieRefused {
     /// An HttpOnly cookie of that name, domain and path exists.
     #[error("replaces-httponly")]
     ReplacesHttpOnly,
+    /// `Secure` from a page that is not a secure context.
+    #[error("secure")]
+    Secure,
 }
 
 /// One session's cookies.
@@ -115,18 +118,33 @@ impl CookieJar {
 
     /// Stores the cookies of one `Set-Cookie` header received for `url`.
     pub fn absorb(&self, url: &Url, set_cookie: &str) {
-        let Ok(cookie) = RawCookie::parse(set_cookie.to_owned()) else { return };
-        if self.domain_allowed(url, &cookie) && self.store().insert_raw(&cookie, url).is_ok() {
+        let Ok(raw) = RawCookie::parse(set_cookie.to_owned()) else { return };
+        let Ok(cookie) = self.admit(url, &raw) else { return };
+        if self.store().insert(cookie, url).is_ok() {
             self.unsaved.store(true, Ordering::Release);
         }
     }
 
-    /// Browsers refuse `Domain=<public suffix>` unless it is the host itself.
-    fn domain_allowed(&self, url: &Url, cookie: &RawCookie<'_>) -> bool {
-        let Some(domain) = cookie.domain() else { return true };
-        let domain = domain.trim_start_matches('.').to_ascii_lowercase();
-        let is_suffix = self.suffixes.suffix(domain.as_bytes()).is_some_and(|s| s.as_bytes() == domain.as_bytes());
-        !is_suffix || url.host_str() == Some(domain.as_str())
+    /// The cookie `url` sent, as the store is to keep it, if a browser would take it:
+    /// `Secure` only from a secure context, and `Domain=<public suffix>` only when it is
+    /// the host itself, which then keeps the cookie host-only. The suffix is looked for in
+    /// the domain as stored (IDNA applied), so that no other spelling of it gets past.
+    fn admit(&self, url: &Url, raw: &RawCookie<'_>) -> Result<cookie_store::Cookie<'static>, ScriptCookieRefused> {
+        if !secure_allowed(url, raw) {
+            return Err(ScriptCookieRefused::Secure);
+        }
+        let mut cookie =
+            cookie_store::Cookie::try_from_raw_cookie(raw, url).map_err(|_| ScriptCookieRefused::Domain)?.into_owned();
+        if let CookieDomain::Suffix(domain) = &cookie.domain {
+            let is_suffix = self.suffixes.suffix(domain.as_bytes()).is_some_and(|s| s.as_bytes() == domain.as_bytes());
+            if is_suffix {
+                if url.host_str() != Some(domain.as_str()) {
+                    return Err(ScriptCookieRefused::Domain);
+                }
+                cookie.domain = CookieDomain::host_only(url).map_err(|_| ScriptCookieRefused::Domain)?;
+            }
+        }
+        Ok(cookie)
     }
 
     /// Stores a cookie a script of the page at `url` wrote (`document.cookie = text`),
@@ -137,17 +155,14 @@ impl CookieJar {
         if raw.http_only() == Some(true) {
             return Err(ScriptCookieRefused::HttpOnly);
         }
-        if !self.domain_allowed(url, &raw) {
-            return Err(ScriptCookieRefused::Domain);
-        }
-        let cookie = cookie_store::Cookie::try_from_raw_cookie(&raw, url).map_err(|_| ScriptCookieRefused::Domain)?;
+        let cookie = self.admit(url, &raw)?;
         let domain = cookie.domain.as_cow().ok_or(ScriptCookieRefused::Domain)?.into_owned();
         let mut store = self.store();
         let old = store.get_any(&domain, &String::from(&cookie.path), cookie.name());
         if old.is_some_and(|old| old.http_only() == Some(true)) {
             return Err(ScriptCookieRefused::ReplacesHttpOnly);
         }
-        match store.insert(cookie.into_owned(), url) {
+        match store.insert(cookie, url) {
             // An expired cookie deletes one that may not exist: nothing to store either way.
             Ok(_) | Err(CookieError::Expired) => {
                 self.unsaved.store(true, Ordering::Release);
@@ -220,6 +235,20 @@ impl CookieJar {
             self.unsaved.store(true, Ordering::Release);
         }
     }
+}
+
+/// Browsers take a `Secure` cookie only from a secure context, lest a page reached in
+/// clear plant one that the site's https pages then trust. Secure contexts are those
+/// the store sends `Secure` cookies to: https, `localhost` and loopback addresses.
+fn secure_allowed(url: &Url, cookie: &RawCookie<'_>) -> bool {
+    let secure_context = url.scheme() == "https"
+        || match url.host() {
+            Some(url::Host::Domain(host)) => host == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+    secure_context || cookie.secure() != Some(true)
 }
 
 #[cfg(test)]
@@ -310,6 +339,55 @@ mod tests {
         assert_eq!(jar.set_from_script(&page, "never=; Max-Age=0"), Ok(()));
         assert!(!jar.script_cookies(&page).contains("here="), "{}", jar.script_cookies(&page));
         assert_eq!(jar.cookie_header(&page, RequestSite::FIRST_PARTY).map(|h| h.contains("sid=secret")), Some(true));
+    }
+
+    /// Found by `fuzz/fuzz_targets/jar.rs`: `http://www.shop.example` set `Secure`
+    /// cookies (from a response or a script) that the jar then sent to the https site,
+    /// which browsers refuse so that a page reached in clear cannot plant them.
+    #[test]
+    fn secure_cookies_set_in_clear_never_reach_the_secure_site() {
+        let jar = CookieJar::new(public_suffix_list());
+        jar.absorb(&url("http://www.shop.example/"), "planted=1; Secure; Path=/");
+        let script = jar.set_from_script(&url("http://www.shop.example/"), "scripted=1; Secure");
+        assert_eq!(script, Err(ScriptCookieRefused::Secure));
+        assert_eq!(jar.cookie_header(&url("https://www.shop.example/"), RequestSite::FIRST_PARTY), None);
+        // From a secure context they are taken, and loopback over http is one.
+        jar.absorb(&url("https://www.shop.example/"), "ok=1; Secure");
+        assert_eq!(jar.set_from_script(&url("http://localhost:8000/"), "local=1; Secure"), Ok(()));
+        let sent = |u: &str| jar.cookie_header(&url(u), RequestSite::FIRST_PARTY);
+        assert_eq!(sent("https://www.shop.example/").as_deref(), Some("ok=1"));
+        assert_eq!(sent("http://localhost:8000/").as_deref(), Some("local=1"));
+    }
+
+    /// Found by `fuzz/fuzz_targets/jar.rs`: a host that is itself a public suffix
+    /// (`github.io`, `localhost`) may name itself in `Domain=`, but browsers then keep
+    /// the cookie host-only; the jar sent it to every site below the suffix.
+    #[test]
+    fn a_public_suffix_naming_its_own_host_keeps_the_cookie_on_that_host() {
+        let jar = CookieJar::new(public_suffix_list());
+        jar.absorb(&url("https://github.io/"), "gh=1; Domain=github.io");
+        let set = jar.set_from_script(&url("http://localhost/"), "lh=1; Domain=localhost");
+        assert_eq!(set, Ok(()));
+        let sent = |u: &str| jar.cookie_header(&url(u), RequestSite::FIRST_PARTY);
+        assert_eq!(sent("https://alice.github.io/"), None);
+        assert_eq!(sent("http://app.localhost/"), None);
+        assert_eq!(sent("https://github.io/").as_deref(), Some("gh=1"));
+        assert_eq!(sent("http://localhost/").as_deref(), Some("lh=1"));
+    }
+
+    /// A sibling of the one above: a public suffix written with other dots, full-width
+    /// letters or capitals is the same suffix once the domain is in its stored (IDNA)
+    /// form, and the check read it as written, so `Domain=co。uk` reached every `.co.uk` site.
+    #[test]
+    fn a_public_suffix_in_another_spelling_is_still_refused() {
+        let jar = CookieJar::new(public_suffix_list());
+        let page = url("https://a.co.uk/");
+        for spelling in ["co\u{3002}uk", "\u{ff43}\u{ff4f}.uk", "CO.UK", "co\u{ff0e}uk"] {
+            jar.absorb(&page, &format!("header=1; Domain={spelling}"));
+            let set = jar.set_from_script(&page, &format!("script=1; Domain={spelling}"));
+            assert_eq!(set, Err(ScriptCookieRefused::Domain), "{spelling}");
+        }
+        assert_eq!(jar.cookie_header(&url("https://b.co.uk/"), RequestSite::FIRST_PARTY), None);
     }
 
     #[test]

@@ -1,0 +1,234 @@
+//! The server-side cookie jar (`session/jar.rs`) through both ways in: `Set-Cookie` from
+//! an upstream (as `rewrite/headers.rs` hands it over) and `document.cookie` from a page
+//! script (as `proxy/cookie.rs` hands it over, label domains made real). The input is a
+//! sequence of operations on a few hosts of different sites, public suffixes and IPs.
+//! Invariants, for every host, path and kind of request:
+//! - a cookie goes only where a browser would have let the host that set it send it:
+//!   the host itself, or below a `Domain=` it could set (not a public suffix, not on an
+//!   IP address); a `Secure` cookie only if set and sent over a secure scheme;
+//! - a cross-site request carries only `SameSite=None` cookies, a cross-site
+//!   navigation no `SameSite=Strict` one;
+//! - `document.cookie` shows only cookies the header would carry that were set without
+//!   `HttpOnly`;
+//! - the `Cookie` header is always a valid header value (or the request could not be made);
+//! - a jar saved to the records and read back sends the same cookies.
+#![no_main]
+
+use std::collections::HashSet;
+
+use cookie::{Cookie, SameSite};
+use http::HeaderValue;
+use libfuzzer_sys::fuzz_target;
+use publicsuffix::Psl;
+use tandem::origin::label::{self, SessionId, UpstreamOrigin};
+use tandem::proxy::cookie::real_domain;
+use tandem::session::CookieJar;
+use tandem::session::jar::RequestSite;
+use tandem_fuzz::{SESSION_ID, suffixes};
+use url::{Host, Url};
+
+const HOSTS: [&str; 16] = [
+    "www.shop.example",
+    "api.shop.example",
+    "shop.example",
+    "other.example",
+    "a.co.uk",
+    "b.co.uk",
+    "a.github.io",
+    "b.github.io",
+    "localhost",
+    "app.localhost",
+    "intranet",
+    "127.0.0.1",
+    "10.0.0.1",
+    "[::1]",
+    "xn--bcher-kva.example",
+    "b.xn--bcher-kva.example",
+];
+const PATHS: [&str; 4] = ["/", "/a/", "/a/b", "/b"];
+const ZONE_HOST: &str = "proxy.localhost";
+/// Most operations one input runs.
+const MAX_OPS: usize = 48;
+/// Most checks one input asks for along the way (each reads 128 URLs), besides the last.
+const MAX_CHECKS: usize = 4;
+
+/// One cookie string that went into the jar, as the host that wrote it.
+struct Write {
+    host: &'static str,
+    secure_origin: bool,
+    cookie: Cookie<'static>,
+}
+
+impl Write {
+    /// Whether a browser would send this cookie to `host` over a secure scheme or not.
+    fn reaches(&self, host: &str, secure: bool) -> bool {
+        let attribute_secure = self.cookie.secure() == Some(true);
+        if attribute_secure && (!self.secure_origin || !secure) {
+            return false;
+        }
+        let Some(domain) = self.cookie.domain().map(|d| d.trim().trim_start_matches('.')).filter(|d| !d.is_empty())
+        else {
+            return host == self.host;
+        };
+        let Ok(Host::Domain(domain)) = Host::parse(domain) else {
+            // An IP address as `Domain=` is its own host only; anything else is no host.
+            return Host::parse(domain).is_ok_and(|d| d.to_string() == self.host) && host == self.host;
+        };
+        let below = |h: &str| h == domain || h.strip_suffix(domain.as_str()).is_some_and(|r| r.ends_with('.'));
+        if is_ip(self.host) || !below(self.host) {
+            return false;
+        }
+        if suffixes().domain(domain.as_bytes()).is_none() {
+            // A public suffix: only as the writer's own host, which makes it host-only.
+            return domain == self.host && host == self.host;
+        }
+        !is_ip(host) && below(host)
+    }
+
+    /// `name=value` as the `Cookie` header lists it.
+    fn pair(&self) -> String {
+        format!("{}={}", self.cookie.name(), self.cookie.value())
+    }
+
+    /// As `document.cookie` lists it (a cookie without a name shows its value only).
+    fn script_pair(&self) -> String {
+        if self.cookie.name().is_empty() { self.cookie.value().to_owned() } else { self.pair() }
+    }
+}
+
+fn is_ip(host: &str) -> bool {
+    matches!(Host::parse(host), Ok(Host::Ipv4(_) | Host::Ipv6(_))) || host.starts_with('[')
+}
+
+/// `localhost` names and loopback addresses are secure contexts over http too.
+fn secure_context(url: &Url) -> bool {
+    url.scheme() == "https"
+        || match url.host() {
+            Some(Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b)
+    }
+
+    /// A length-prefixed string (cut short at the end of the input).
+    fn text(&mut self) -> String {
+        let len = usize::from(self.byte().unwrap_or(0)).min(self.0.len());
+        let (text, rest) = self.0.split_at(len);
+        self.0 = rest;
+        String::from_utf8_lossy(text).into_owned()
+    }
+}
+
+fn page(host: &str, path: &str, secure: bool) -> Url {
+    let scheme = if secure { "https" } else { "http" };
+    Url::parse(&format!("{scheme}://{host}{path}")).expect("a page URL")
+}
+
+/// The label host the page at `url` is served on.
+fn label_host(url: &Url) -> String {
+    let session = SessionId::parse(SESSION_ID).expect("valid id");
+    let origin = UpstreamOrigin::from_url(url).expect("a web origin");
+    let label = label::encode_direct(&session, &origin).unwrap_or_else(|| label::fallback_label(&session, &origin));
+    format!("{label}.{ZONE_HOST}")
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = Reader(data);
+    let mut jar = CookieJar::new(suffixes());
+    let mut writes: Vec<Write> = Vec::new();
+    let mut checks = 0;
+    for _ in 0..MAX_OPS {
+        let Some(op) = input.byte() else { break };
+        let host = HOSTS[usize::from(input.byte().unwrap_or(0)) % HOSTS.len()];
+        let url = page(host, PATHS[usize::from(op >> 3) & 3], op & 0x20 == 0);
+        match op & 7 {
+            0 | 1 => {
+                let text = input.text();
+                // Only what `HeaderValue::to_str` lets through reaches the jar.
+                if HeaderValue::from_str(&text).is_ok() {
+                    jar.absorb(&url, &text);
+                    record(&mut writes, host, &url, &text);
+                }
+            }
+            2 | 3 => {
+                let text = real_domain(&input.text(), &label_host(&url), ZONE_HOST, &url, jar.site_of(&url));
+                let stored = jar.set_from_script(&url, &text);
+                if let Ok(cookie) = Cookie::parse(text.as_str()) {
+                    assert!(cookie.http_only() != Some(true) || stored.is_err(), "a script set HttpOnly: {text:?}");
+                }
+                record(&mut writes, host, &url, &text);
+            }
+            4 => jar.clear_site(&url),
+            5 => {
+                let saved = CookieJar::from_json(&jar.to_json(), suffixes());
+                let before = headers(&jar);
+                let after = headers(&saved);
+                // A cookie may expire between two reads; one more read settles it.
+                assert!(after == before || after == headers(&jar), "the saved jar differs:\n{before:?}\n{after:?}");
+                jar = saved;
+            }
+            _ if checks < MAX_CHECKS => {
+                checks += 1;
+                check(&jar, &writes);
+            }
+            _ => {}
+        }
+    }
+    check(&jar, &writes);
+});
+
+fn record(writes: &mut Vec<Write>, host: &'static str, url: &Url, text: &str) {
+    if let Ok(cookie) = Cookie::parse(text.to_owned()) {
+        writes.push(Write { host, secure_origin: secure_context(url), cookie });
+    }
+}
+
+/// Every header the jar would send, by host, path and scheme.
+fn headers(jar: &CookieJar) -> Vec<Option<String>> {
+    urls().map(|url| jar.cookie_header(&url, RequestSite::FIRST_PARTY)).collect()
+}
+
+fn urls() -> impl Iterator<Item = Url> {
+    HOSTS
+        .into_iter()
+        .flat_map(|host| PATHS.into_iter().flat_map(move |path| [true, false].map(|s| page(host, path, s))))
+}
+
+fn check(jar: &CookieJar, writes: &[Write]) {
+    for url in urls() {
+        let host = url.host_str().expect("host");
+        let secure = secure_context(&url);
+        let allowed: Vec<&Write> = writes.iter().filter(|w| w.reaches(host, secure)).collect();
+        let pairs = |keep: &dyn Fn(&Write) -> bool| -> HashSet<String> {
+            allowed.iter().filter(|w| keep(w)).map(|w| w.pair()).collect()
+        };
+        let sent = |site: RequestSite, may: HashSet<String>, what: &str| {
+            let Some(header) = jar.cookie_header(&url, site) else { return };
+            assert!(HeaderValue::from_str(&header).is_ok(), "{url}: the Cookie header {header:?} is no header value");
+            for pair in header.split("; ") {
+                assert!(may.contains(pair), "{url}: {pair:?} sent ({what}) but no write lets it go there");
+            }
+        };
+        sent(RequestSite::FIRST_PARTY, pairs(&|_| true), "first party");
+        let cross = RequestSite { same_site: false, lax_navigation: false };
+        sent(cross, pairs(&|w| w.cookie.same_site() == Some(SameSite::None)), "cross-site");
+        let navigation = RequestSite { same_site: false, lax_navigation: true };
+        sent(navigation, pairs(&|w| w.cookie.same_site() != Some(SameSite::Strict)), "cross-site navigation");
+        let scripts: HashSet<String> =
+            allowed.iter().filter(|w| w.cookie.http_only() != Some(true)).map(|w| w.script_pair()).collect();
+        let shown = jar.script_cookies(&url);
+        for pair in shown.split("; ").filter(|p| !p.is_empty()) {
+            assert!(scripts.contains(pair), "{url}: document.cookie shows {pair:?}, which no script may see");
+        }
+    }
+}
