@@ -233,22 +233,31 @@ fn element_handler(state: Shared, injected: Arc<AtomicBool>) -> ElementContentHa
         let mut mapped: Vec<(&'static str, String)> = Vec::new();
         let mut has_integrity = false;
         let mut has_http_equiv = false;
+        // Of an attribute written twice, browsers keep the first; so is it here (and the
+        // rewritten value goes to that first one).
+        let mut seen = [false; URL_ATTRIBUTES.len()];
+        let mut seen_srcdoc = false;
         for attribute in el.attributes() {
             let name = attribute.name();
             if name == "integrity" {
                 has_integrity = true;
                 continue;
             }
-            if name == "srcdoc" && el.tag_name() == "iframe" {
+            if name == "srcdoc" && !seen_srcdoc && el.tag_name() == "iframe" {
+                seen_srcdoc = true;
                 if let Some(document) = handlers::rewrite_srcdoc(&lock(&state), &decode_entities(&attribute.value())) {
                     mapped.push(("srcdoc", document));
                 }
                 continue;
             }
-            let Some(&(name, kind)) = URL_ATTRIBUTES.iter().find(|(n, _)| *n == name) else {
+            let Some(index) = URL_ATTRIBUTES.iter().position(|(n, _)| *n == name) else {
                 has_http_equiv |= name == "http-equiv";
                 continue;
             };
+            if std::mem::replace(&mut seen[index], true) {
+                continue;
+            }
+            let (name, kind) = URL_ATTRIBUTES[index];
             let raw = attribute.value();
             let value = decode_entities(&raw);
             let mut state = lock(&state);

@@ -111,6 +111,21 @@ fn url_attributes_are_mapped_and_others_kept() {
     assert!(!out.contains("integrity"), "{out}");
 }
 
+/// Found by `fuzz/fuzz_targets/html.rs`: of `<a href="rel" href="https://b.test/">` a
+/// browser keeps the first `href`; the rewriter mapped the second and wrote it into the
+/// first, so the link went elsewhere than on the real site. The first of each attribute
+/// (srcdoc included) is the one read and rewritten; the ignored rest stays as written.
+#[test]
+fn only_the_first_of_a_repeated_attribute_is_read_as_browsers_do() {
+    let (out, urls) = rewrite(
+        r#"<a href="rel" href="https://b.test/">a</a><img src="https://c.test/i.png" src="https://d.test/j.png"><iframe srcdoc="<p>1" srcdoc="<p>2"></iframe>"#,
+    );
+    let c = origin(&urls, "https://c.test");
+    assert!(out.contains(r#"<a href="rel" href="https://b.test/">"#), "{out}");
+    assert!(out.contains(&format!(r#"<img src="{c}/i.png" src="https://d.test/j.png">"#)), "{out}");
+    assert!(out.contains(r#"srcdoc="<p>2""#) && out.contains(r#"srcdoc="<script"#), "{out}");
+}
+
 #[test]
 fn entities_are_decoded_before_mapping_and_escaped_after() {
     let (out, urls) = rewrite(r#"<a href="https&#x3a;//shop.test/?q=&quot;x&quot;&amp;y=1">a</a>"#);

@@ -118,7 +118,7 @@ impl CookieJar {
 
     /// Stores the cookies of one `Set-Cookie` header received for `url`.
     pub fn absorb(&self, url: &Url, set_cookie: &str) {
-        let Ok(raw) = RawCookie::parse(set_cookie.to_owned()) else { return };
+        let Some(raw) = parse_cookie(set_cookie) else { return };
         let Ok(cookie) = self.admit(url, &raw) else { return };
         if self.store().insert(cookie, url).is_ok() {
             self.unsaved.store(true, Ordering::Release);
@@ -151,7 +151,7 @@ impl CookieJar {
     /// with the rules a browser applies to the non-HTTP API: `HttpOnly` is refused, and
     /// so is replacing an HttpOnly cookie. A refused cookie is ignored, as browsers do.
     pub fn set_from_script(&self, url: &Url, text: &str) -> Result<(), ScriptCookieRefused> {
-        let raw = RawCookie::parse(text.to_owned()).map_err(|_| ScriptCookieRefused::Unparsable)?;
+        let raw = parse_cookie(text).ok_or(ScriptCookieRefused::Unparsable)?;
         if raw.http_only() == Some(true) {
             return Err(ScriptCookieRefused::HttpOnly);
         }
@@ -235,6 +235,17 @@ impl CookieJar {
             self.unsaved.store(true, Ordering::Release);
         }
     }
+}
+
+/// Parses one cookie string. One with a control character other than a tab in it is
+/// ignored entirely, as browsers do (RFC 6265bis): kept, it would make a `Cookie`
+/// header that no request to the site can carry.
+fn parse_cookie(text: &str) -> Option<RawCookie<'static>> {
+    let control = |b: u8| (b < 0x20 && b != b'\t') || b == 0x7f;
+    if text.bytes().any(control) {
+        return None;
+    }
+    RawCookie::parse(text.to_owned()).ok()
 }
 
 /// Browsers take a `Secure` cookie only from a secure context, lest a page reached in
@@ -388,6 +399,24 @@ mod tests {
             assert_eq!(set, Err(ScriptCookieRefused::Domain), "{spelling}");
         }
         assert_eq!(jar.cookie_header(&url("https://b.co.uk/"), RequestSite::FIRST_PARTY), None);
+    }
+
+    /// Found by `fuzz/fuzz_targets/jar.rs`: `document.cookie = "a=\\x01"` was stored, and
+    /// every later request to the site failed (a `Cookie` header cannot carry it), so one
+    /// script locked the visitor out of the site. Browsers ignore such a cookie.
+    #[test]
+    fn a_cookie_with_a_control_character_is_ignored_and_the_site_stays_reachable() {
+        let jar = CookieJar::new(public_suffix_list());
+        let page = url("https://shop.example/");
+        for text in ["a=\u{1}", "b\0=1", "c=1\n", "d=\u{7f}x", "e=1; Path=/\u{1b}"] {
+            assert_eq!(jar.set_from_script(&page, text), Err(ScriptCookieRefused::Unparsable), "{text:?}");
+            jar.absorb(&page, text);
+        }
+        assert_eq!(jar.set_from_script(&page, "tab=a\tb"), Ok(()));
+        assert_eq!(jar.set_from_script(&page, "utf8=caf\u{e9}"), Ok(()));
+        let header = jar.cookie_header(&page, RequestSite::FIRST_PARTY).expect("cookies");
+        assert!(http::HeaderValue::try_from(header.clone()).is_ok(), "{header:?}");
+        assert!(header.contains("tab=a\tb") && header.contains("utf8=caf\u{e9}"), "{header:?}");
     }
 
     #[test]
