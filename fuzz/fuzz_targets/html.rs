@@ -85,8 +85,14 @@ fn check_document(html: &str, browser_base: &Url, nesting: usize) {
             if tag == "script" {
                 scripts.borrow_mut().push(el.get_attribute("src"));
             }
+            // Browsers keep the first of a repeated attribute and ignore the rest.
+            let mut seen = Vec::new();
             for attribute in el.attributes() {
                 let name = attribute.name();
+                if seen.contains(&name) {
+                    continue;
+                }
+                seen.push(name.clone());
                 let value = browser_decode(&attribute.value());
                 if name == "srcdoc" && tag == "iframe" {
                     srcdocs.borrow_mut().push(value);
