@@ -76,9 +76,14 @@ fuzz_target!(|data: &[u8]| {
 
 /// Reads a rewritten document back: its first script must be the runtime, no mapped URL
 /// attribute may leave the zone, and the `srcdoc` documents it holds obey the same.
-fn check_document(html: &str, browser_base: &Url, nesting: usize) {
+/// `fallback_base` is what URLs resolve against without a `<base href>`: the page's
+/// label, which `srcdoc` documents inherit.
+fn check_document(html: &str, fallback_base: &Url, nesting: usize) {
     let scripts: RefCell<Vec<Option<String>>> = RefCell::new(Vec::new());
     let srcdocs: RefCell<Vec<String>> = RefCell::new(Vec::new());
+    // (tag, attribute, URL) of every URL Tandem maps, checked once the base is known.
+    let urls: RefCell<Vec<(String, String, String)>> = RefCell::new(Vec::new());
+    let base: RefCell<Option<String>> = RefCell::new(None);
     let mut reader = HtmlRewriter::new(
         Settings::new().with_strict(false).append_element_content_handler(element!("*", |el| {
             let tag = el.tag_name();
@@ -94,12 +99,16 @@ fn check_document(html: &str, browser_base: &Url, nesting: usize) {
                 }
                 seen.push(name.clone());
                 let value = browser_decode(&attribute.value());
+                if tag == "base" && name == "href" && base.borrow().is_none() {
+                    *base.borrow_mut() = Some(value.clone());
+                }
                 if name == "srcdoc" && tag == "iframe" {
                     srcdocs.borrow_mut().push(value);
                 } else if name == "ping" {
-                    value.split_ascii_whitespace().for_each(|u| stays_in_zone(browser_base, &tag, &name, u));
+                    let each = value.split_ascii_whitespace().map(|u| (tag.clone(), name.clone(), u.to_owned()));
+                    urls.borrow_mut().extend(each);
                 } else if URL_ATTRIBUTES.contains(&name.as_str()) && (name != "data" || tag == "object") {
-                    stays_in_zone(browser_base, &tag, &name, &value);
+                    urls.borrow_mut().push((tag.clone(), name, value));
                 }
             }
             Ok(())
@@ -108,22 +117,32 @@ fn check_document(html: &str, browser_base: &Url, nesting: usize) {
     );
     // The rewriter already read this document without a memory limit error.
     let _ = reader.write(html.as_bytes()).and_then(|()| reader.end());
+    drop(reader);
     let scripts = scripts.into_inner();
     if let Some(first) = scripts.first() {
         let runtime = first.as_deref().is_some_and(|src| src.starts_with(PAGE_RUNTIME_PATH));
         assert!(runtime, "a page script runs before the runtime (nesting {nesting}): {html:?}");
     }
+    // The first `<base href>` counts, unless it is a data: or javascript: URL.
+    let document_base = base
+        .into_inner()
+        .and_then(|href| fallback_base.join(&href).ok())
+        .filter(|u| !matches!(u.scheme(), "data" | "javascript"))
+        .unwrap_or_else(|| fallback_base.clone());
+    for (tag, attribute, value) in urls.into_inner() {
+        stays_in_zone(&document_base, &tag, &attribute, &value);
+    }
     if nesting < MAX_SRCDOC_NESTING {
         for srcdoc in srcdocs.into_inner() {
-            check_document(&srcdoc, browser_base, nesting + 1);
+            check_document(&srcdoc, &document_base, nesting + 1);
         }
     }
 }
 
-/// Asserts that `value`, resolved as the browser resolves it on the page's label, does
-/// not name a web origin outside the zone.
-fn stays_in_zone(browser_base: &Url, tag: &str, attribute: &str, value: &str) {
-    let Ok(resolved) = browser_base.join(value) else { return };
+/// Asserts that `value`, resolved as the browser resolves it against the document's
+/// base, does not name a web origin outside the zone.
+fn stays_in_zone(base: &Url, tag: &str, attribute: &str, value: &str) {
+    let Ok(resolved) = base.join(value) else { return };
     if !matches!(resolved.scheme(), "http" | "https" | "ws" | "wss") {
         return;
     }

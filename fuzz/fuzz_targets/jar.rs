@@ -193,9 +193,15 @@ fn record(writes: &mut Vec<Write>, host: &'static str, url: &Url, text: &str) {
     }
 }
 
-/// Every header the jar would send, by host, path and scheme.
-fn headers(jar: &CookieJar) -> Vec<Option<String>> {
-    urls().map(|url| jar.cookie_header(&url, RequestSite::FIRST_PARTY)).collect()
+/// The cookies of every header the jar would send, by host, path and scheme (sorted:
+/// cookies of one path length come in the store's hash order).
+fn headers(jar: &CookieJar) -> Vec<Vec<String>> {
+    let pairs = |header: String| {
+        let mut pairs: Vec<String> = header.split("; ").map(str::to_owned).collect();
+        pairs.sort_unstable();
+        pairs
+    };
+    urls().map(|url| jar.cookie_header(&url, RequestSite::FIRST_PARTY).map(pairs).unwrap_or_default()).collect()
 }
 
 fn urls() -> impl Iterator<Item = Url> {

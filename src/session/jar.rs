@@ -176,10 +176,8 @@ impl CookieJar {
     /// longer paths first as browsers list them.
     pub fn script_cookies(&self, url: &Url) -> String {
         let store = self.store();
-        let mut cookies: Vec<_> = store.matches(url).into_iter().filter(|c| c.http_only() != Some(true)).collect();
-        cookies.sort_by_key(|c| Reverse(String::from(&c.path).len()));
+        let cookies = matching(&store, url).into_iter().filter(|c| c.http_only() != Some(true));
         let pairs: Vec<String> = cookies
-            .iter()
             .map(|c| match c.name_value() {
                 ("", value) => value.to_owned(),
                 (name, value) => format!("{name}={value}"),
@@ -190,11 +188,12 @@ impl CookieJar {
 
     /// The `Cookie` header to send with a request for `url`, if any cookie matches and
     /// its `SameSite` attribute lets it go with a request of this kind (unset counts as
-    /// `Lax`, as in current browsers).
+    /// `Lax`, as in current browsers). Longer paths come first, as browsers send them:
+    /// of two cookies of one name, servers read the first.
     pub fn cookie_header(&self, url: &Url, site: RequestSite) -> Option<String> {
         let store = self.store();
         let mut header = String::new();
-        let allowed = store.matches(url).into_iter().filter(|c| match c.same_site() {
+        let allowed = matching(&store, url).into_iter().filter(|c| match c.same_site() {
             Some(SameSite::None) => true,
             Some(SameSite::Strict) => site.same_site,
             Some(SameSite::Lax) | None => site.same_site || site.lax_navigation,
@@ -235,6 +234,14 @@ impl CookieJar {
             self.unsaved.store(true, Ordering::Release);
         }
     }
+}
+
+/// The cookies of `store` that match `url`, longer paths first (the store's own order is
+/// that of a hash map).
+fn matching<'s>(store: &'s CookieStore, url: &Url) -> Vec<&'s cookie_store::Cookie<'static>> {
+    let mut cookies = store.matches(url);
+    cookies.sort_by_key(|c| Reverse(String::from(&c.path).len()));
+    cookies
 }
 
 /// Parses one cookie string. One with a control character other than a tab in it is
@@ -417,6 +424,23 @@ mod tests {
         let header = jar.cookie_header(&page, RequestSite::FIRST_PARTY).expect("cookies");
         assert!(http::HeaderValue::try_from(header.clone()).is_ok(), "{header:?}");
         assert!(header.contains("tab=a\tb") && header.contains("utf8=caf\u{e9}"), "{header:?}");
+    }
+
+    /// Found by `fuzz/fuzz_targets/jar.rs` (a jar read back from the records listed its
+    /// cookies in another order): the `Cookie` header came in the store's hash order, so
+    /// of `sid` for `/` and `sid` for `/app/` the server often read the wrong one.
+    #[test]
+    fn a_cookie_for_a_longer_path_goes_first_in_the_cookie_header() {
+        let jar = CookieJar::new(public_suffix_list());
+        let paths = ["/", "/a/", "/a/b/", "/a/b/c/", "/a/b/c/d/", "/a/b/c/d/e/"];
+        for path in paths {
+            jar.absorb(&url("https://shop.example/"), &format!("sid={path}; Path={path}"));
+        }
+        let expected: Vec<String> = paths.iter().rev().map(|p| format!("sid={p}")).collect();
+        let page = url("https://shop.example/a/b/c/d/e/page");
+        assert_eq!(jar.cookie_header(&page, RequestSite::FIRST_PARTY), Some(expected.join("; ")));
+        let back = CookieJar::from_json(&jar.to_json(), public_suffix_list());
+        assert_eq!(back.cookie_header(&page, RequestSite::FIRST_PARTY), Some(expected.join("; ")));
     }
 
     #[test]
