@@ -117,7 +117,6 @@ fn check_document(html: &str, fallback_base: &Url, nesting: usize) {
     );
     // The rewriter already read this document without a memory limit error.
     let _ = reader.write(html.as_bytes()).and_then(|()| reader.end());
-    drop(reader);
     let scripts = scripts.into_inner();
     if let Some(first) = scripts.first() {
         let runtime = first.as_deref().is_some_and(|src| src.starts_with(PAGE_RUNTIME_PATH));
