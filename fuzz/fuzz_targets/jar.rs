@@ -5,7 +5,8 @@
 //! Invariants, for every host, path and kind of request:
 //! - a cookie goes only where a browser would have let the host that set it send it:
 //!   the host itself, or below a `Domain=` it could set (not a public suffix, not on an
-//!   IP address); a `Secure` cookie only if set and sent over a secure scheme;
+//!   IP address); a `Secure` cookie only if set and sent over a secure scheme, and a
+//!   `SameSite=None` one only if `Secure`;
 //! - a cross-site request carries only `SameSite=None` cookies, a cross-site
 //!   navigation no `SameSite=Strict` one;
 //! - `document.cookie` shows only cookies the header would carry that were set without
@@ -64,6 +65,9 @@ impl Write {
     fn reaches(&self, host: &str, secure: bool) -> bool {
         let attribute_secure = self.cookie.secure() == Some(true);
         if attribute_secure && (!self.secure_origin || !secure) {
+            return false;
+        }
+        if !attribute_secure && self.cookie.same_site() == Some(SameSite::None) {
             return false;
         }
         let Some(domain) = self.cookie.domain().map(|d| d.trim().trim_start_matches('.')).filter(|d| !d.is_empty())
@@ -155,7 +159,7 @@ fuzz_target!(|data: &[u8]| {
             0 | 1 => {
                 let text = input.text();
                 // Only what `HeaderValue::to_str` lets through reaches the jar.
-                if HeaderValue::from_str(&text).is_ok() {
+                if HeaderValue::from_str(&text).is_ok_and(|v| v.to_str().is_ok()) {
                     jar.absorb(&url, &text);
                     record(&mut writes, host, &url, &text);
                 }

@@ -2,7 +2,8 @@
 //! inline CSS and import maps, removes what would break the page under its label (`integrity`, CSP in
 //! `<meta>`), and puts the runtime script first in the document, before any page script.
 //! An `<iframe srcdoc>` holds a document of its own: it goes through a rewriter of the
-//! same kind (see `html_handlers.rs`).
+//! same kind (see `html_handlers.rs`). A document without elements gets the runtime at
+//! its end, if it ends in text (see `html_end.rs`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -93,6 +94,11 @@ pub struct HtmlOptions {
 pub struct HtmlFilter {
     rewriter: Option<HtmlRewriter<'static, SharedSink>>,
     sink: SharedSink,
+    /// Whether the runtime went before an element.
+    injected: Arc<AtomicBool>,
+    /// Until it has, where the tokenizer is, told to the end handler in `ends_in_text`.
+    tail: TextEnd,
+    ends_in_text: Arc<AtomicBool>,
 }
 
 impl HtmlFilter {
@@ -118,6 +124,8 @@ impl HtmlFilter {
             nesting,
         }));
         let injected = Arc::new(AtomicBool::new(false));
+        let ends_in_text = Arc::new(AtomicBool::new(true));
+        let at_end = (injected.clone(), ends_in_text.clone());
         let settings = Settings::new_send()
             .with_encoding(encoding)
             // The header's charset wins over <meta>, as in browsers.
@@ -131,7 +139,9 @@ impl HtmlFilter {
             .append_element_content_handler(selector("*", element_handler(state.clone(), injected.clone())))
             .append_document_content_handler(DocumentContentHandlers::default().end(
                 move |end: &mut lol_html::html_content::DocumentEnd| {
-                    if !injected.load(Ordering::Relaxed) {
+                    let (injected, ends_in_text) = &at_end;
+                    // Appended inside an unfinished tag or comment it would never run (see `html_end.rs`).
+                    if !injected.load(Ordering::Relaxed) && ends_in_text.load(Ordering::Relaxed) {
                         end.append(page_script_tag(), ContentType::Html);
                     }
                     Ok(())
@@ -140,7 +150,8 @@ impl HtmlFilter {
             .append_element_content_handler(selector("style", text::style_handler(state.clone())))
             .append_element_content_handler(selector(IMPORT_MAP_SELECTOR, text::script_handler(state.clone())));
         let sink = SharedSink::default();
-        Some(HtmlFilter { rewriter: Some(HtmlRewriter::new(settings, sink.clone())), sink })
+        let rewriter = Some(HtmlRewriter::new(settings, sink.clone()));
+        Some(HtmlFilter { rewriter, sink, injected, tail: TextEnd::default(), ends_in_text })
     }
 
     fn drain(&self, out: &mut Vec<u8>) {
@@ -154,6 +165,10 @@ impl BodyFilter for HtmlFilter {
             out.extend_from_slice(input);
             return Ok(());
         };
+        if !self.injected.load(Ordering::Relaxed) {
+            self.tail.feed(input);
+            self.ends_in_text.store(self.tail.in_text(), Ordering::Relaxed);
+        }
         let result = rewriter.write(input);
         self.drain(out);
         self.after(result)
@@ -307,6 +322,10 @@ mod handlers;
 
 #[path = "html_text.rs"]
 mod text;
+
+#[path = "html_end.rs"]
+mod end;
+use end::TextEnd;
 
 #[cfg(test)]
 #[path = "html_tests.rs"]

@@ -66,6 +66,27 @@ fn runtime_comes_first_in_head_whatever_the_document_starts_with() {
     }
 }
 
+/// Found by `fuzz/fuzz_targets/html.rs` (in a `srcdoc`): a document with no element
+/// got the runtime appended at its end even when it ended inside a tag or comment. The
+/// runtime then never ran, and it closed a half-written `<a href="https://...` that the
+/// browser drops, so an unmapped link came to life. Such documents are left as they are.
+#[test]
+fn a_document_ending_inside_a_tag_or_comment_is_not_completed_by_the_runtime() {
+    for unfinished in [
+        "text</p><a href=\"https://elsewhere.test/'>x</a>",
+        "text <!-- never closed",
+        "<!doctype html><html lang=en><a href='https://elsewhere.test/",
+        "<!doctype html",
+    ] {
+        assert_eq!(rewrite(unfinished).0, unfinished);
+    }
+    let tag = page_script_tag();
+    let srcdoc = r#"<iframe srcdoc="text</p><a href=&quot;https://elsewhere.test/'>x"></iframe>"#;
+    assert_eq!(rewrite(srcdoc).0, format!("{tag}{srcdoc}"));
+    // Finished ones still get it at the end.
+    assert_eq!(rewrite("text <!-- closed -->").0, format!("text <!-- closed -->{tag}"));
+}
+
 #[test]
 fn url_attributes_are_mapped_and_others_kept() {
     let html = r##"<head><base href="https://cdn.test/assets/"><link rel=stylesheet href="https://shop.test/a.css" integrity="sha384-x">

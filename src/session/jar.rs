@@ -49,7 +49,7 @@ pub enum ScriptCookieRefused {
     /// An HttpOnly cookie of that name, domain and path exists.
     #[error("replaces-httponly")]
     ReplacesHttpOnly,
-    /// `Secure` from a page that is not a secure context.
+    /// `Secure` from a page that is not a secure context, or `SameSite=None` without it.
     #[error("secure")]
     Secure,
 }
@@ -126,7 +126,8 @@ impl CookieJar {
     }
 
     /// The cookie `url` sent, as the store is to keep it, if a browser would take it:
-    /// `Secure` only from a secure context, and `Domain=<public suffix>` only when it is
+    /// `Secure` only from a secure context, `SameSite=None` only with `Secure`, and
+    /// `Domain=<public suffix>` only when it is
     /// the host itself, which then keeps the cookie host-only. The suffix is looked for in
     /// the domain as stored (IDNA applied), so that no other spelling of it gets past.
     fn admit(&self, url: &Url, raw: &RawCookie<'_>) -> Result<cookie_store::Cookie<'static>, ScriptCookieRefused> {
@@ -256,8 +257,10 @@ fn parse_cookie(text: &str) -> Option<RawCookie<'static>> {
 }
 
 /// Browsers take a `Secure` cookie only from a secure context, lest a page reached in
-/// clear plant one that the site's https pages then trust. Secure contexts are those
-/// the store sends `Secure` cookies to: https, `localhost` and loopback addresses.
+/// clear plant one that the site's https pages then trust; and `SameSite=None` only with
+/// `Secure` (which the store's save writes in anyway, so a restart would change it).
+/// Secure contexts are those the store sends `Secure` cookies to: https, `localhost` and
+/// loopback addresses.
 fn secure_allowed(url: &Url, cookie: &RawCookie<'_>) -> bool {
     let secure_context = url.scheme() == "https"
         || match url.host() {
@@ -266,7 +269,8 @@ fn secure_allowed(url: &Url, cookie: &RawCookie<'_>) -> bool {
             Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
             None => false,
         };
-    secure_context || cookie.secure() != Some(true)
+    let secure = cookie.secure() == Some(true);
+    (secure_context || !secure) && (secure || cookie.same_site() != Some(SameSite::None))
 }
 
 #[cfg(test)]
@@ -441,6 +445,25 @@ mod tests {
         assert_eq!(jar.cookie_header(&page, RequestSite::FIRST_PARTY), Some(expected.join("; ")));
         let back = CookieJar::from_json(&jar.to_json(), public_suffix_list());
         assert_eq!(back.cookie_header(&page, RequestSite::FIRST_PARTY), Some(expected.join("; ")));
+    }
+
+    /// Found by `fuzz/fuzz_targets/jar.rs` (a jar read back from the records sent less):
+    /// `SameSite=None` without `Secure` was kept as it came, but saved with `Secure` added
+    /// (the cookie crate writes it so), so after a restart it no longer went over http.
+    /// Browsers refuse such a cookie from the start.
+    #[test]
+    fn same_site_none_without_secure_is_refused_before_and_after_a_restart() {
+        let jar = CookieJar::new(public_suffix_list());
+        let page = url("http://shop.example/");
+        jar.absorb(&page, "header=1; SameSite=None");
+        assert_eq!(jar.set_from_script(&page, "script=1; SameSite=None"), Err(ScriptCookieRefused::Secure));
+        assert_eq!(jar.cookie_header(&page, RequestSite::FIRST_PARTY), None);
+        let secure = url("https://shop.example/");
+        jar.absorb(&secure, "ok=1; SameSite=None; Secure");
+        let back = CookieJar::from_json(&jar.to_json(), public_suffix_list());
+        let cross = RequestSite { same_site: false, lax_navigation: false };
+        assert_eq!(jar.cookie_header(&secure, cross).as_deref(), Some("ok=1"));
+        assert_eq!(back.cookie_header(&secure, cross).as_deref(), Some("ok=1"));
     }
 
     #[test]
