@@ -171,6 +171,17 @@ fn meta_refresh_is_mapped_and_meta_csp_removed() {
     assert!(!out.contains("default-src"), "{out}");
 }
 
+/// Found by `fuzz/fuzz_targets/html.rs`: the rewriter removed a CSP `<meta>` element,
+/// but inside `<svg>` that element ends the SVG, so without it what follows parsed
+/// otherwise: text of a `<style>` (never rewritten) became a live link, unmapped. The
+/// element now stays, without its policy.
+#[test]
+fn a_csp_meta_is_emptied_not_removed_so_the_page_parses_the_same() {
+    let html = r#"<svg><meta http-equiv="Content-Security-Policy" content="default-src 'self'"><style><a href="https://b.test/">x</a></style>"#;
+    let (out, _) = rewrite(html);
+    assert!(out.ends_with(r#"<svg><meta><style><a href="https://b.test/">x</a></style>"#), "{out}");
+}
+
 #[test]
 fn inline_css_is_rewritten_in_attributes_and_style_elements() {
     let (out, urls) = rewrite(
