@@ -55,8 +55,8 @@ struct PageState {
     /// Text of the `<style>` or import map being held.
     held_text: String,
     held_passthrough: bool,
-    /// Whether the open `<script>` is an import map.
-    in_import_map: bool,
+    /// The open elements whose text is held (see `html_text.rs`), innermost last.
+    holders: Vec<text::Holder>,
     /// The bounds this document was given, also for the documents its `srcdoc`s hold.
     options: HtmlOptions,
     /// How many `srcdoc` documents this one is nested in.
@@ -119,7 +119,7 @@ impl HtmlFilter {
             base_seen: false,
             held_text: String::new(),
             held_passthrough: false,
-            in_import_map: false,
+            holders: Vec::new(),
             options: *options,
             nesting,
         }));

@@ -182,6 +182,25 @@ fn a_csp_meta_is_emptied_not_removed_so_the_page_parses_the_same() {
     assert!(out.ends_with(r#"<svg><meta><style><a href="https://b.test/">x</a></style>"#), "{out}");
 }
 
+/// Found by `fuzz/fuzz_targets/html.rs`: inside `<svg>` an import map can sit in a
+/// `<style>`, and both handlers put its text into the one buffer, so it came out twice
+/// or not, depending on how the body was chunked. The innermost element takes its text.
+#[test]
+fn text_of_an_import_map_inside_an_svg_style_is_held_once_at_any_chunking() {
+    let urls = test_rewriter("https://shop.test/dir/page.html");
+    let html =
+        br#"<svg><style>a{}<script type="importmap">{"imports":{"x":"https://m.test/x.js"}}</script>b{}</style></svg>"#;
+    let m = origin(&urls, "https://m.test");
+    for opts in [options(None), HtmlOptions { css_buffer_limit: 16, ..options(None) }] {
+        let out = String::from_utf8(rewrite_everywhere(&urls, html, &opts)).expect("utf-8");
+        assert_eq!(out.matches(r#"{"imports""#).count(), 1, "{out}");
+        assert!(out.contains("a{}<script") && out.contains("</script>b{}</style>"), "{out}");
+        if opts.css_buffer_limit > 16 {
+            assert!(out.contains(&format!("{m}/x.js")), "{out}");
+        }
+    }
+}
+
 #[test]
 fn inline_css_is_rewritten_in_attributes_and_style_elements() {
     let (out, urls) = rewrite(
