@@ -152,6 +152,9 @@ fn entities_are_decoded_before_mapping_and_escaped_after() {
     let (out, urls) = rewrite(r#"<a href="https&#x3a;//shop.test/?q=&quot;x&quot;&amp;y=1">a</a>"#);
     let shop = origin(&urls, "https://shop.test");
     assert!(out.contains(&format!(r#"href="{shop}/?q=&quot;x&quot;&amp;y=1""#)), "{out}");
+    // Numeric references need no `;` (see html_attrs' numeric_references_without_a_semicolon_...).
+    let (out, urls) = rewrite(r#"<a href="https&#58//elsewhere.test/x">a</a>"#);
+    assert!(out.contains(&format!(r#"href="{}/x""#, origin(&urls, "https://elsewhere.test"))), "{out}");
 }
 
 #[test]
