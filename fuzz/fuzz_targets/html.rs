@@ -182,7 +182,17 @@ fn reference(text: &str) -> (Option<String>, usize) {
             return (None, 1);
         }
         let code = u32::from_str_radix(&text[start..end], if hex { 16 } else { 10 }).unwrap_or(u32::MAX);
-        let c = if code == 0 { '\u{fffd}' } else { char::from_u32(code).unwrap_or('\u{fffd}') };
+        let c = match code {
+            0 => '\u{fffd}',
+            // C1 codes are read as windows-1252.
+            0x80..=0x9f => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&[code as u8])
+                .0
+                .chars()
+                .next()
+                .unwrap_or('\u{fffd}'),
+            _ => char::from_u32(code).unwrap_or('\u{fffd}'),
+        };
         let used = if bytes.get(end) == Some(&b';') { end + 1 } else { end };
         return (Some(c.to_string()), used);
     }
