@@ -56,6 +56,22 @@ pub const DEFAULT_IDLE_SESSION_MEMORY_SECS: u64 = 600;
 /// Whether a proxy session asks the visitor before an agent sees the page, when its
 /// creation request does not say.
 pub const DEFAULT_REQUIRE_CONSENT: bool = false;
+/// Time a client has to send a request's head, from when the connection is ready for
+/// one; for HTTP/1.1 also how long an idle keep-alive connection stays open.
+pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 15_000;
+/// Time a connection may go unused after its first request (HTTP/2 with no request in
+/// flight), a live socket may stay silent (pinged at a third of it), and a client may
+/// leave a response unread, before Tandem closes the connection.
+pub const DEFAULT_IDLE_TIMEOUT_MS: u64 = 60_000;
+/// Most client connections open at once (WebSockets included). When all are taken,
+/// the connection idle the longest is closed for a newcomer. Lowered at start to what
+/// the open-file limit carries.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// Largest request head (request line and headers) Tandem reads, in bytes. It must
+/// hold any `Cookie` header a browser can send to the zone, whatever a page wrote there:
+/// Chromium keeps up to 180 cookies of 4096 bytes per site, about 740 KB in one header
+/// (hyper's own limit, about 400 KB, answered such a visitor 431 on every label).
+pub const MAX_REQUEST_HEAD_BYTES: usize = 1024 * 1024;
 /// Environment variables with the `TANDEM_` prefix that are not configuration keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["TANDEM_CONFIG", "TANDEM_LOG"];
 const ENV_PREFIX: &str = "TANDEM_";
@@ -116,6 +132,13 @@ pub struct Config {
     /// Whether sessions ask the visitor's consent before an agent sees the page, unless
     /// their creation request says otherwise.
     pub require_consent: bool,
+    /// Time a client has for a request's head, in milliseconds.
+    pub header_read_timeout_ms: u64,
+    /// Time a connection may go unused (or a live socket silent, or a response unread),
+    /// in milliseconds.
+    pub idle_timeout_ms: u64,
+    /// Most client connections open at once.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -146,6 +169,9 @@ impl Default for Config {
             retention_days: DEFAULT_RETENTION_DAYS,
             idle_session_memory_secs: DEFAULT_IDLE_SESSION_MEMORY_SECS,
             require_consent: DEFAULT_REQUIRE_CONSENT,
+            header_read_timeout_ms: DEFAULT_HEADER_READ_TIMEOUT_MS,
+            idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -217,9 +243,7 @@ impl Config {
                 return Err(format!("{name} must have no path or query, got {origin}"));
             }
         }
-        if self.control_origin.host_str() == self.content_origin.host_str() {
-            return Err("control_origin and content_origin must have different hosts".into());
-        }
+        self.check_sites()?;
         if self.watch_link_ttl_secs == 0 || self.retention_days == 0 {
             return Err("watch_link_ttl_secs and retention_days must be at least 1".into());
         }
@@ -229,6 +253,41 @@ impl Config {
         if self.webhook_attempts == 0 || self.webhook_timeout_ms == 0 {
             return Err("webhook_attempts and webhook_timeout_ms must be at least 1".into());
         }
+        if self.header_read_timeout_ms == 0 || self.idle_timeout_ms == 0 || self.max_connections == 0 {
+            return Err("header_read_timeout_ms, idle_timeout_ms and max_connections must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The control origin must be another site than the content zone: pages in the zone
+    /// run whatever the proxied sites send, and a same-site page shares the control
+    /// origin's `SameSite` cookies (the agent's credential) and can frame it as
+    /// same-site. Sites are compared by registrable domain, with the public suffix list
+    /// the cookie jar uses.
+    fn check_sites(&self) -> Result<(), String> {
+        let zone = match self.content_origin.host() {
+            Some(url::Host::Domain(zone)) => zone,
+            _ => {
+                return Err(format!(
+                    "content_origin must name a domain (labels go below it), got {}",
+                    self.content_origin
+                ));
+            }
+        };
+        let control = self.control_origin.host_str().unwrap_or_default();
+        let advice = "Give the control origin a registrable domain of its own, e.g. control_origin = \
+                      \"https://cobrowse.example.com\" with content_origin = \"https://proxy.example-cobrowse.net\"";
+        if control == zone || control.ends_with(&format!(".{zone}")) {
+            return Err(format!("control_origin's host {control} is in the content zone *.{zone}. {advice}"));
+        }
+        let suffixes = crate::session::jar::public_suffix_list();
+        let site = crate::session::jar::registrable_domain(&suffixes, control);
+        if site == crate::session::jar::registrable_domain(&suffixes, zone) {
+            return Err(format!(
+                "control_origin ({control}) and the content zone ({zone}) are one site, {site}: proxied pages \
+                 would be same-site with the API and the agent's viewer. {advice}"
+            ));
+        }
         Ok(())
     }
 
@@ -237,11 +296,21 @@ impl Config {
         Duration::from_millis(self.connect_timeout_ms)
     }
 
-    /// The grace periods of live state.
+    /// The grace periods of live state, and how long a live socket may stay silent.
     pub fn live_settings(&self) -> crate::live::LiveSettings {
         crate::live::LiveSettings {
             visitor_grace: Duration::from_millis(self.visitor_grace_ms),
             session_grace: Duration::from_millis(self.session_grace_ms),
+            socket_silence: Duration::from_millis(self.idle_timeout_ms),
+        }
+    }
+
+    /// The bounds of client connections, before the file limit has its say.
+    pub fn connection_settings(&self) -> crate::server::connections::ConnectionSettings {
+        crate::server::connections::ConnectionSettings {
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            max_connections: self.max_connections,
         }
     }
 
@@ -314,7 +383,37 @@ mod tests {
     fn same_host_for_control_and_content_is_refused() {
         let err =
             Config::load(None, env(&[("TANDEM_CONTENT_ORIGIN", "http://localhost:8080")])).expect_err("same host");
-        assert!(err.to_string().contains("different hosts"), "{err}");
+        assert!(err.to_string().contains("in the content zone"), "{err}");
+    }
+
+    /// The README promised a control origin on another site than the zone; nothing
+    /// checked it, and a control origin inside the zone or beside it on one registrable
+    /// domain started as well as any.
+    #[test]
+    fn a_control_origin_same_site_with_the_content_zone_is_refused_at_start() {
+        for (control, zone, why) in [
+            ("https://api.proxy.example.com", "https://proxy.example.com", "in the content zone"),
+            ("https://x.y.proxy.example.com", "https://proxy.example.com", "in the content zone"),
+            ("https://cobrowse.example.com", "https://proxy.example.com", "are one site, example.com"),
+            ("https://example.com", "https://proxy.example.com", "are one site, example.com"),
+            ("https://a.shop.co.uk", "https://proxy.shop.co.uk:8443", "are one site, shop.co.uk"),
+            ("http://localhost:8080", "http://127.0.0.1:8080", "must name a domain"),
+        ] {
+            let overrides = env(&[("TANDEM_CONTROL_ORIGIN", control), ("TANDEM_CONTENT_ORIGIN", zone)]);
+            let err = Config::load(None, overrides).expect_err(control).to_string();
+            assert!(err.contains(why) && err.contains("TANDEM_CONTROL_ORIGIN"), "{control} with {zone}: {err}");
+        }
+        for (control, zone) in [
+            ("https://cobrowse.example.com", "https://proxy.example-cobrowse.net"),
+            ("https://cobrowse.example.com", "https://example.co.uk"),
+            ("https://a.github.io", "https://b.github.io"),
+            ("http://127.0.0.1:8080", "http://proxy.localhost:8080"),
+        ] {
+            let overrides = env(&[("TANDEM_CONTROL_ORIGIN", control), ("TANDEM_CONTENT_ORIGIN", zone)]);
+            Config::load(None, overrides).unwrap_or_else(|e| panic!("{control} with {zone}: {e}"));
+        }
+        // The development defaults: `localhost` is a site of its own, `proxy.localhost` another.
+        Config::load(None, env(&[])).expect("the defaults are two sites");
     }
 
     #[test]

@@ -11,11 +11,20 @@ pub enum ProxyError {
     /// Client: the host names no live session of ours.
     #[error("this co-browsing link has expired or never existed")]
     UnknownSession,
-    /// Client: the browser is not bound to the session.
-    #[error("this browser has not joined the co-browsing session; open the link you were given")]
+    /// Client: the browser is not bound to the session (it never was, or it lost the
+    /// binding cookie: cleared, or pushed out by a site's cookies). The way back is a
+    /// fresh entry link, which only the integrator's site can ask for.
+    #[error(
+        "this browser has not joined the co-browsing session, or has lost its place in it (its cookies were \
+         cleared, or a site it visited pushed them out). To get back in, return to the site that sent you \
+         here and start co-browsing again: it will give you a new link to the same session."
+    )]
     NotBound,
     /// Client: the entry link was already used.
-    #[error("this co-browsing link has already been used; ask for a new one")]
+    #[error(
+        "this co-browsing link has already been used. To get back in, return to the site that sent you here \
+         and start co-browsing again: it will give you a new link to the same session."
+    )]
     EntryUsed,
     /// Client: a path below `/__tandem/` that Tandem does not serve.
     #[error("there is nothing at this address")]
@@ -155,6 +164,10 @@ pub enum WatchError {
     /// Client: the viewer page without the credential its link gave.
     #[error("this browser has not opened a watch link for this session")]
     NotAgent,
+    /// Client: the agent's socket opened by a page that is not the viewer's (another
+    /// site, a proxied page, or no browser page at all).
+    #[error("this socket only answers the viewer's own page")]
+    ForeignOrigin,
     /// Client: the session the link joined is over.
     #[error("this co-browsing session has ended")]
     SessionEnded,
@@ -191,7 +204,9 @@ impl WatchError {
             WatchError::VisitorGone => (StatusCode::NOT_FOUND, "Visitor not found"),
             WatchError::ReadOnly => (StatusCode::METHOD_NOT_ALLOWED, "Read only"),
             WatchError::NoSuchAsset => (StatusCode::NOT_FOUND, "Not found"),
-            WatchError::ForeignSession | WatchError::NotInert(_) => (StatusCode::FORBIDDEN, "Not allowed"),
+            WatchError::ForeignSession | WatchError::NotInert(_) | WatchError::ForeignOrigin => {
+                (StatusCode::FORBIDDEN, "Not allowed")
+            }
             WatchError::Asset(e) => (e.status(), e.title()),
             WatchError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
         }

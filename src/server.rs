@@ -1,5 +1,12 @@
 //! The one listener. Each request is sent by its `Host`: names in the content zone go
-//! to the proxy, everything else to the control side (REST API).
+//! to the proxy, everything else to the control side (REST API). Accepting and serving
+//! connections is [`listener`]'s; how many may be open, and how long one may go unused,
+//! [`connections`]'s.
+
+pub mod connections;
+mod file_limit;
+mod listener;
+mod tracked_io;
 
 use std::io;
 use std::net::SocketAddr;
@@ -10,11 +17,12 @@ use axum::Router;
 use axum::body::Body;
 use http::Request;
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
+
 use tower::ServiceExt;
+
+use connections::Connections;
 
 use crate::config::Config;
 use crate::live::{Live, now_millis};
@@ -111,12 +119,22 @@ impl AppState {
         let evicted = self.sessions.evict_idle(now_millis() - idle, |visitor| self.live.is_online(visitor));
         for session in self.sessions.take_unsaved().into_iter().chain(evicted) {
             let record = session.record();
-            self.live.writer().write("proxy session", move |s| {
-                let (jar, labels) = (record.jar.unwrap_or_default(), record.fallback_labels.unwrap_or_default());
-                s.save_proxy_session_state(&record.id, record.entry_token.as_deref(), &jar, &labels)
-            });
+            self.live.writer().write("proxy session", move |s| save_state(s, record));
         }
     }
+
+    /// Saves a proxy session's changing state now (a new entry link must outlive a
+    /// crash), in order after any save already queued, which holds an older state.
+    pub async fn save_proxy_session_now(&self, session: &ProxySession) {
+        let record = session.record();
+        self.live.writer().write("proxy session", move |s| save_state(s, record));
+        self.live.flush().await;
+    }
+}
+
+/// The parts of a proxy session that change as the visitor browses, into the records.
+fn save_state(store: &dyn Store, record: crate::store::ProxySessionRecord) -> Result<(), StoreError> {
+    store.save_proxy_session_state(&record)
 }
 
 /// Why Tandem could not start.
@@ -145,6 +163,8 @@ pub enum StartError {
 pub struct App {
     state: Arc<AppState>,
     control: Router,
+    connections: Arc<Connections>,
+    http: auto::Builder<TokioExecutor>,
 }
 
 impl App {
@@ -189,7 +209,8 @@ impl App {
             config,
         });
         let control = crate::api::router(state.clone());
-        Ok(App { state, control })
+        let (connections, http) = listener::prepare(state.config.connection_settings());
+        Ok(App { state, control, connections, http })
     }
 
     /// The shared state (tests create sessions through it).
@@ -239,35 +260,6 @@ impl App {
             }
         });
         Ok(())
-    }
-
-    /// Serves connections from `listener` until the future is dropped.
-    pub async fn serve(self, listener: TcpListener) -> io::Result<()> {
-        self.start_background().map_err(io::Error::other)?;
-        let app = Arc::new(self);
-        loop {
-            let (stream, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of descriptors and similar: keep serving the connections we have.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let app = app.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |mut request: Request<Incoming>| {
-                    request.extensions_mut().insert(ClientAddr(peer));
-                    let app = app.clone();
-                    async move { Ok::<_, std::convert::Infallible>(app.dispatch(request).await) }
-                });
-                let builder = auto::Builder::new(TokioExecutor::new());
-                if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await {
-                    tracing::debug!(error = %e, "connection ended with an error");
-                }
-            });
-        }
     }
 
     async fn dispatch(&self, request: Request<Incoming>) -> http::Response<Body> {

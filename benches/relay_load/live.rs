@@ -18,12 +18,10 @@ use crate::client::{Visitor, api, cookie_pair, send};
 pub type Socket = WebSocketStream<TcpStream>;
 
 /// Opens a WebSocket to `url` on Tandem with these `Origin` and `Cookie` headers.
-async fn websocket(addr: SocketAddr, url: &str, origin: Option<&str>, cookie: &str) -> anyhow::Result<Socket> {
+async fn websocket(addr: SocketAddr, url: &str, origin: &str, cookie: &str) -> anyhow::Result<Socket> {
     let mut request = url.into_client_request()?;
     request.headers_mut().insert(header::COOKIE, HeaderValue::from_str(cookie)?);
-    if let Some(origin) = origin {
-        request.headers_mut().insert(header::ORIGIN, HeaderValue::from_str(origin)?);
-    }
+    request.headers_mut().insert(header::ORIGIN, HeaderValue::from_str(origin)?);
     let tcp = TcpStream::connect(addr).await?;
     // As browsers do: small frames go out at once.
     tcp.set_nodelay(true)?;
@@ -47,7 +45,7 @@ impl Visitor {
     pub async fn open_page(&self, addr: SocketAddr) -> anyhow::Result<Socket> {
         let host = &self.landing[url::Position::BeforeHost..url::Position::AfterPort];
         let origin = self.landing.origin().ascii_serialization();
-        let mut socket = websocket(addr, &format!("ws://{host}/__tandem/live"), Some(&origin), &self.cookie).await?;
+        let mut socket = websocket(addr, &format!("ws://{host}/__tandem/live"), &origin, &self.cookie).await?;
         let hello = next_json(&mut socket).await?;
         ensure!(hello["type"] == "hello", "page hello: {hello}");
         let page = serde_json::json!({"type": "page", "url": self.landing.as_str()});
@@ -67,7 +65,9 @@ impl Visitor {
         let viewer = url::Url::parse(watch_url)?.join(opened.header(header::LOCATION)?)?;
         let live = format!("{}/live", viewer.as_str().trim_end_matches('/')).replacen("http://", "ws://", 1);
         let joined = crate::now_us();
-        let mut socket = websocket(addr, &live, None, &credential).await?;
+        // The viewer page's own origin, the control origin, as its browser sends it.
+        let origin = viewer.origin().ascii_serialization();
+        let mut socket = websocket(addr, &live, &origin, &credential).await?;
         let hello = next_json(&mut socket).await?;
         ensure!(hello["type"] == "hello", "agent hello: {hello}");
         Ok((socket, joined))

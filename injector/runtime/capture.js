@@ -2,10 +2,11 @@
 // top page is watched, rrweb's recorder (loaded only then) records it, and its events go
 // to the relay on the presence socket (presence.js) as binary frames: one flag byte,
 // then a JSON array of events, gzipped when large. Events of one task go in one frame,
-// sent at once; frames keep their order. Masking happens here, before anything leaves
-// the page, by the page's one masking rule (mask.js): masked text and values become `*`
-// of the same length, masked images, canvases, videos and frames blank boxes of the same
-// size. Tandem's own elements (`tandem-*`: the overlay) are left out of the mirror.
+// sent at once; frames keep their order. Masking happens before anything leaves the
+// page, by the page's one masking rule (mask.js): every event goes through
+// capture_scrub.js; rrweb's own options follow the same rule on the way (masked text
+// and values as `*` of the same length, masked images, canvases, videos and frames as
+// blank boxes of the same size).
 'use strict';
 
 const CAPTURE_SNAPSHOT = 1;
@@ -16,78 +17,12 @@ const CAPTURE_GZIP_FROM = 1024;
 const CAPTURE_SAMPLE_MS = 50;
 /** Elements whose content is not text: in a masked place they become blank boxes. */
 const CAPTURE_MEDIA = 'img,picture,canvas,video,svg,iframe,object,embed';
-/** Tandem's own elements (indicator, cursors): never mirrored. */
-const CAPTURE_OWN_TAG = /^tandem-/;
-/** rrweb's event and node types that the scrubbing below looks at. */
-const RRWEB_FULL_SNAPSHOT = 2;
-const RRWEB_INCREMENTAL = 3;
-const RRWEB_META = 4;
-const RRWEB_MUTATION = 0;
-const RRWEB_INPUT = 5;
-const RRWEB_ELEMENT = 2;
-const RRWEB_TEXT = 3;
-/** Form elements whose value is in their attributes. */
-const CAPTURE_FIELDS = new Set(['input', 'textarea', 'select', 'option']);
 /** Natives taken before any page script runs. */
 const CAPTURE_STRINGIFY = JSON.stringify;
 
 /** The selector of media elements that are, or are inside, a masked element. */
 function captureBlockSelector(mask) {
   return `:is(${CAPTURE_MEDIA}):is(${mask}), :is(${mask}) :is(${CAPTURE_MEDIA})`;
-}
-
-/** `text` as a placeholder of the same length. */
-function captureStars(text) {
-  return '*'.repeat(String(text).length);
-}
-
-/** Text as rrweb masks it: every character but white space becomes `*`. */
-function captureMaskText(text) {
-  return String(text).replace(/\S/g, '*');
-}
-
-/**
- * Scrubs rrweb events in place before they are sent: drops Tandem's own elements from
- * snapshots and added nodes, hides the values that attributes of masked form fields
- * still carry (a `value` attribute the field no longer shows, a chosen option), and
- * masks what rrweb's own checks miss (text changed later in a shadow root inside a
- * masked element: rrweb's `closest()` stops at the shadow root). `maskedId(id)` says
- * whether the node with that mirror id is masked (mask.js's rule).
- */
-function captureScrub(events, maskedId) {
-  for (const event of events) {
-    const data = event.data;
-    if (event.type === RRWEB_FULL_SNAPSHOT) scrubNode(data.node, maskedId);
-    if (event.type !== RRWEB_INCREMENTAL) continue;
-    if (data.source === RRWEB_MUTATION) {
-      if (data.adds) data.adds = data.adds.filter((add) => scrubNode(add.node, maskedId));
-      for (const text of data.texts || []) {
-        if (typeof text.value === 'string' && maskedId(text.id)) text.value = captureMaskText(text.value);
-      }
-    }
-    if (data.source === RRWEB_INPUT && typeof data.text === 'string' && maskedId(data.id)) {
-      data.text = captureStars(data.text);
-    }
-  }
-  return events;
-}
-
-/** Scrubs a serialized node and its children; false when the node is to be left out. */
-function scrubNode(node, maskedId) {
-  if (!node) return true;
-  if (node.type === RRWEB_ELEMENT) {
-    if (CAPTURE_OWN_TAG.test(node.tagName)) return false;
-    if (CAPTURE_FIELDS.has(node.tagName) && node.attributes && maskedId(node.id)) {
-      if (typeof node.attributes.value === 'string') node.attributes.value = captureStars(node.attributes.value);
-      delete node.attributes.selected;
-      delete node.attributes.checked;
-    }
-  }
-  if (node.type === RRWEB_TEXT && !node.isStyle && node.textContent && maskedId(node.id)) {
-    node.textContent = captureMaskText(node.textContent);
-  }
-  if (Array.isArray(node.childNodes)) node.childNodes = node.childNodes.filter((child) => scrubNode(child, maskedId));
-  return true;
 }
 
 /** A mirror frame: the flag byte, then `payload`. */
@@ -156,16 +91,17 @@ function startCapture(win) {
       .then((frame) => of === generation && liveSend(frame))
       .catch(reportLiveError);
   };
-  const queue = (event, of, masked) => {
+  const queue = (event, of, rule) => {
     if (of !== generation) return;
-    captureScrub([event], masked);
-    // A snapshot begins a new chain in a frame of its own.
-    if (event.type === RRWEB_META) {
-      flush();
-      pendingFlags = CAPTURE_SNAPSHOT;
+    for (const scrubbed of captureScrub([event], rule)) {
+      // A snapshot begins a new chain in a frame of its own.
+      if (scrubbed.type === RRWEB_TYPE.meta) {
+        flush();
+        pendingFlags = CAPTURE_SNAPSHOT;
+      }
+      pending.push(scrubbed);
     }
-    pending.push(event);
-    if (flushTimer === null) flushTimer = win.setTimeout(flush, 0);
+    if (pending.length && flushTimer === null) flushTimer = win.setTimeout(flush, 0);
   };
   const stop = () => {
     generation += 1;
@@ -180,17 +116,27 @@ function startCapture(win) {
     const of = generation;
     captureRecorder = captureRecorder || loadRrwebRecord().record;
     const mask = maskSelector();
-    const masked = (id) => isMasked(captureRecorder.mirror.getNode(id));
-    captureMirror = captureRecorder.mirror;
+    const mirror = captureRecorder.mirror;
+    // The masking rule by mirror id, for capture_scrub.js.
+    const rule = {
+      known: (id) => Boolean(mirror.getNode(id)),
+      masked: (id) => isMasked(mirror.getNode(id)),
+      inStyle: (id) => {
+        const node = mirror.getNode(id);
+        return Boolean(node && node.parentNode && node.parentNode.localName === 'style');
+      },
+      maskedStyles: new Set(),
+    };
+    captureMirror = mirror;
     natives = capturePrototypeDescriptors(win);
     stopRecording =
       captureRecorder({
-        emit: (event) => queue(event, of, masked),
+        emit: (event) => queue(event, of, rule),
         recordAfter: 'DOMContentLoaded',
         sampling: { mousemove: CAPTURE_SAMPLE_MS, mousemoveCallback: CAPTURE_SAMPLE_MS, scroll: CAPTURE_SAMPLE_MS },
         // Every field's value goes through maskInputFn, which masks by our rules.
         maskInputOptions: { input: true, textarea: true, 'select-one': true, 'select-multiple': true, password: true },
-        maskInputFn: (text, el) => (isMasked(el) ? captureStars(text) : text),
+        maskInputFn: (text, el) => (isMasked(el) ? maskStars(text) : text),
         maskTextClass: 'tandem-mask',
         maskTextSelector: mask,
         blockSelector: captureBlockSelector(mask),
@@ -229,5 +175,5 @@ function startCapture(win) {
 }
 
 if (typeof module === 'object' && module.exports) {
-  module.exports = { captureMaskText, captureBlockSelector, captureScrub, captureEncode, captureStars, CAPTURE_GZIP_FROM };
+  module.exports = { captureBlockSelector, captureEncode, CAPTURE_GZIP_FROM };
 }

@@ -3,10 +3,8 @@
 // `/__tandem/cookie` (src/proxy/cookie.rs) for the page's non-HttpOnly cookies. The API
 // is synchronous, so the request is too; a read is kept until the current task ends,
 // so a page reading it in a loop costs one round trip. Cookies the page sets never
-// reach the browser's own jar.
+// reach the browser's own jar, through any document or CookieStore of the origin.
 'use strict';
-
-const COOKIE_PATH = '/__tandem/cookie';
 
 function patchCookies(win, from) {
   const XHR = win.XMLHttpRequest;
@@ -28,81 +26,66 @@ function patchCookies(win, from) {
     if (cached === null) Reflect.apply(later, win, [() => (cached = null)]);
     cached = lastKnown = text;
   };
-  const endpoint = () => from.protocol + '//' + from.host + COOKIE_PATH + '?path=' + encodeURIComponent(from.pathname);
-  function ask(method, body) {
+  const endpoint = (path = from.pathname) =>
+    from.protocol + '//' + from.host + COOKIE_PATH + '?path=' + encodeURIComponent(path);
+  function ask(method, body, path) {
     const xhr = new XHR();
     try {
-      Reflect.apply(open, xhr, [method, endpoint(), false]);
+      Reflect.apply(open, xhr, [method, endpoint(path), false]);
       Reflect.apply(setHeader, xhr, ['X-Tandem-Cookie', '1']);
       Reflect.apply(send, xhr, [body]);
     } catch (e) {
       return lastKnown;
     }
-    const text = Reflect.apply(status, xhr, []) === 200 ? Reflect.apply(responseText, xhr, []) : lastKnown;
-    remember(text);
-    return text;
+    return Reflect.apply(status, xhr, []) === 200 ? Reflect.apply(responseText, xhr, []) : lastKnown;
   }
 
-  // Only this window's document: other documents (DOMParser, createHTMLDocument) have
-  // no cookies, and sandboxed documents throw, as the native accessor says. (Read now:
-  // a page's `var origin` would replace `window.origin`.)
+  // The native accessor is never the answer for a document of this origin: on another
+  // same-origin document (an about:blank frame's, reached with this window's setter) it
+  // would write a real browser cookie on the zone, where a flood of them evicts the
+  // binding. Such a document shares this origin's jar, as in a browser; a document
+  // without a window (DOMParser, createHTMLDocument, a removed frame's) has no cookies.
+  // A sandboxed window's own document (opaque origin) and anything that is not a
+  // document get the native accessor, which throws without writing. (Read now: a page's
+  // `var origin` would replace `window.origin`.)
   const opaque = win.origin === 'null';
-  const ours = (self) => self === win.document && !opaque;
+  const viewOf = Object.getOwnPropertyDescriptor(Doc, 'defaultView').get;
+  const NATIVE = {};
+  // The page path whose cookies `self` sees, null for none, NATIVE to let the native throw.
+  const pathOf = (self) => {
+    if (self === win.document) return opaque ? NATIVE : from.pathname;
+    let view;
+    try {
+      view = Reflect.apply(viewOf, self, []);
+    } catch (e) {
+      return NATIVE;
+    }
+    if (!view) return null;
+    try {
+      const location = view.location;
+      return /^https?:$/.test(location.protocol) ? location.pathname : from.pathname;
+    } catch (e) {
+      return null;
+    }
+  };
   patchAccessor(
     Doc,
     'cookie',
-    (get, self) => (ours(self) ? (cached === null ? ask('GET', null) : cached) : Reflect.apply(get, self, [])),
-    (set, self, value) => (ours(self) ? void ask('POST', String(value)) : Reflect.apply(set, self, [value])),
+    (get, self) => {
+      const path = pathOf(self);
+      if (path === NATIVE) return Reflect.apply(get, self, []);
+      if (path === null) return '';
+      if (self !== win.document) return ask('GET', null, path);
+      if (cached === null) remember(ask('GET', null, path));
+      return cached;
+    },
+    (set, self, value) => {
+      const path = pathOf(self);
+      if (path === NATIVE) return Reflect.apply(set, self, [value]);
+      if (path === null) return;
+      const text = ask('POST', String(value), path);
+      if (self === win.document) remember(text);
+    },
   );
   patchCookieStore(win, endpoint, () => (cached = null));
-}
-
-/**
- * The async `cookieStore` API on the same endpoint: names and values as
- * `document.cookie` sees them (the items carry no other attribute), writes composed as
- * `document.cookie` strings. `change` events never fire.
- */
-function patchCookieStore(win, endpoint, forget) {
-  const proto = win.CookieStore && win.CookieStore.prototype;
-  const fetch = win.fetch && (ORIGINALS.get(win.fetch) || win.fetch);
-  if (!proto || !fetch) return;
-  const request = (method, body) => {
-    forget();
-    const init = { method, body, headers: { 'X-Tandem-Cookie': '1' }, credentials: 'same-origin' };
-    return Reflect.apply(fetch, win, [endpoint(), init]).then((response) => response.text());
-  };
-  const items = (text) =>
-    text
-      .split('; ')
-      .filter((pair) => pair !== '')
-      .map((pair) => {
-        const eq = pair.indexOf('=');
-        return eq < 0 ? { name: '', value: pair } : { name: pair.slice(0, eq), value: pair.slice(eq + 1) };
-      });
-  // get/getAll(name) or ({name}); set(name, value) or ({name, value, ...}); delete(name) or ({name, ...}).
-  const options = (args) => (args[0] !== null && typeof args[0] === 'object' ? args[0] : { name: args[0], value: args[1] });
-  const write = (o, value, tail) => {
-    let text = String(o.name) + '=' + value + '; Path=' + (o.path || '/');
-    if (o.domain) text += '; Domain=' + o.domain;
-    return request('POST', text + tail).then(() => undefined);
-  };
-  const ours = (self) => self === win.cookieStore;
-  const all = (args) =>
-    request('GET').then((text) => {
-      const name = args.length ? options(args).name : undefined;
-      return items(text).filter((item) => name === undefined || item.name === String(name));
-    });
-  const methods = {
-    getAll: (args) => all(args),
-    get: (args) => all(args).then((list) => list[0] || null),
-    set: (args) => {
-      const o = options(args);
-      const expires = o.expires === undefined || o.expires === null ? '' : '; Expires=' + new Date(o.expires).toUTCString();
-      return write(o, String(o.value), expires + '; SameSite=' + (o.sameSite || 'strict'));
-    },
-    delete: (args) => write(options(args), '', '; Max-Age=0'),
-  };
-  for (const [name, run] of Object.entries(methods)) {
-    patchMethod(proto, name, (native, self, args) => (ours(self) ? run(args) : Reflect.apply(native, self, args)));
-  }
 }

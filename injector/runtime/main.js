@@ -17,15 +17,18 @@ function installRuntime(win, location) {
   }
   if (installed) {
     // A frame's initial window is reused when it loads a page of the same origin: its
-    // patches stay, but the safety net must watch the new document.
+    // patches stay, but the safety net and the masking watch must see the new document.
     if (typeof installed.watch === 'function') installed.watch(win.document);
     return;
   }
   // Marked first, so that a window is never patched twice. Non-enumerable and keyed by
   // a symbol: the page's own globals look as they did.
   let watch = () => {};
-  const marker = { version: 1, watch: (doc) => watch(doc) };
+  // `mask`: the masking memory (mask.js), which frames of the same origin share.
+  const marker = { version: 1, watch: (doc) => watch(doc), mask: maskMemory };
   Object.defineProperty(win, RUNTIME_MARKER, { value: Object.freeze(marker), enumerable: false });
+  // First: fields are watched before any page script can touch them.
+  const watchMasked = watchMasking(win);
   const from = location || labelLocation(win);
   const mapper = makeMapper(from);
   disguiseToString(win);
@@ -35,7 +38,11 @@ function installRuntime(win, location) {
   patchWorkers(win, mapUrl, from.protocol + '//' + from.host);
   const mapAttribute = patchDom(win, mapUrl);
   patchCss(win, mapUrl);
-  watch = patchHtml(win, mapUrl, mapAttribute);
+  const watchHtml = patchHtml(win, mapUrl, mapAttribute);
+  watch = (doc) => {
+    watchHtml(doc);
+    watchMasked(doc);
+  };
   patchNavigation(win, mapUrl, mapAttribute);
   const mapPostArgs = patchMessages(win, mapper);
   patchCookies(win, from);
@@ -45,10 +52,13 @@ function installRuntime(win, location) {
   patchWindowMessages(win, mapper, from, mapPostArgs);
 }
 
+// A frame of the same origin remembers fields in its parent's masking memory.
+adoptMaskMemory(window);
 installRuntime(window);
 const topMapper = makeMapper(window.location);
+// Masking first: its hello handler sets the rules before any other part acts on a hello.
+if (isSessionTop(window, topMapper.zone)) startMasking(window);
 if (startPresence(window, topMapper.zone)) {
-  startMasking(window);
   startControl(window, topMapper);
   startCapture(window);
 }

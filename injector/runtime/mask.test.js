@@ -83,3 +83,41 @@ test('nothing, or a node without an element, is not masked', () => {
   assert.equal(isMasked(null), false);
   assert.equal(isMasked(text(null)), false);
 });
+
+test('text right in a shadow root is masked with its host, and a frame document with its frame', () => {
+  setMaskSelectors(doc, []);
+  const host = element('div', { classes: ['no-upscope'] });
+  const shadowText = { nodeType: 3, parentElement: null, getRootNode: () => ({ nodeType: 11, host }) };
+  assert.equal(isMasked(shadowText), true);
+  const frame = element('iframe', { parent: element('div', { classes: ['tandem-mask'] }) });
+  const frameDocument = { nodeType: 9, host: undefined, defaultView: { frameElement: frame } };
+  const inFrame = element('input', { parent: frameDocument });
+  assert.equal(isMasked(inFrame), true);
+  const plainFrameDocument = { nodeType: 9, defaultView: { frameElement: element('iframe') } };
+  assert.equal(isMasked(element('input', { parent: plainFrameDocument })), false);
+});
+
+test('addresses keep every value but those of masked fields a form submitted', () => {
+  const { maskUrl, maskMemory } = require('./mask.js');
+  const plain = 'http://x.test/a?pw=SECRET&q=1#f';
+  assert.equal(maskUrl(plain), plain, 'nothing is masked before a form named a field');
+  const told = [];
+  maskMemory().onParams((names) => told.push(names));
+  maskMemory().learnParams(['pw', 'pw', '', 42, 'pin code']);
+  maskMemory().learnParams(['token'], true);
+  assert.deepEqual(told, [['pw', 'pin code']], 'new names are told once; quiet ones never');
+  assert.equal(maskUrl(plain), 'http://x.test/a?pw=******&q=1#f');
+  // Names and values as forms encode them; fragments; URLs inside CSS and markup.
+  assert.equal(maskUrl('/s?q=a+b&p%77=s%40cret&pin+code=1+2'), '/s?q=a+b&p%77=******&pin+code=***');
+  assert.equal(maskUrl('/s#/done?pw=HASHED'), '/s#/done?pw=******');
+  assert.equal(maskUrl('background:url("/i.png?token=ab;cd")'), 'background:url("/i.png?token=**;cd")');
+  assert.equal(maskUrl('<a href="?x=1&amp;pw=ab">'), '<a href="?x=1&amp;pw=**">');
+  assert.equal(maskUrl('/s?password=kept&apw=kept'), '/s?password=kept&apw=kept');
+  assert.equal(maskUrl(null), null);
+});
+
+test('past the bound on names, every value of every address is masked', () => {
+  const { maskUrl, maskMemory } = require('./mask.js');
+  maskMemory().learnParams(['x'.repeat(1000)]);
+  assert.equal(maskUrl('/s?q=public&r=2'), '/s?q=******&r=*');
+});

@@ -102,10 +102,17 @@ function startPresence(win, zone) {
   let reported = null;
   let retry = PRESENCE_RETRY_MIN_MS;
   let leaving = false;
+  // Only after the hello, which names the masked fields whose values an address may
+  // hold; then without those values (mask.js).
+  let greeted = false;
   const report = () => {
-    const href = win.location.href;
-    if (href !== reported && liveSend({ type: 'page', url: href })) reported = href;
+    const href = maskUrl(win.location.href);
+    if (greeted && href !== reported && liveSend({ type: 'page', url: href })) reported = href;
   };
+  onLiveMessage('hello', () => {
+    greeted = true;
+    report();
+  });
   const connect = () => {
     const opened = new win.WebSocket(url);
     opened.binaryType = 'arraybuffer';
@@ -113,7 +120,7 @@ function startPresence(win, zone) {
     opened.onopen = () => {
       retry = PRESENCE_RETRY_MIN_MS;
       reported = null;
-      report();
+      greeted = false;
     };
     opened.onmessage = (event) => dispatchLive(event.data);
     opened.onclose = () => {

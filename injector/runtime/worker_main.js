@@ -50,6 +50,9 @@ function installWorkerRuntime(scope) {
   patchNetwork(scope, mapper.mapUrl);
   patchWorkers(scope, mapper.mapUrl, from.origin);
   patchClients(scope, mapper.mapUrl);
+  // A service worker's cookies are the jar's too (and a site's worker must not write
+  // real browser cookies on the zone).
+  patchCookieStore(scope, () => from.origin + COOKIE_PATH + '?path=/', () => {});
   guardTandemPaths(scope, mapper.zone);
 }
 

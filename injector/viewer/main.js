@@ -31,13 +31,23 @@ const show = (state, text) => {
 // Where the visitor's consent stands, in sessions that ask: null, 'asked', 'granted', 'declined'.
 let consent = null;
 const CONSENT_NOTICES = { asked: 'Asking the visitor to share…', declined: 'The visitor declined sharing.' };
+// Set when a frame of the page could not be shown (the relay refused it, or it did not
+// decode here): the copy is behind until the next snapshot.
+let stale = null;
+const STALE_NOTICE = "Part of the visitor's page could not be shown; waiting for a fresh copy…";
 const showConnected = () => {
-  const waiting = online && CONSENT_NOTICES[consent];
+  const asked = online && CONSENT_NOTICES[consent];
+  const notice = asked || (online && live && stale) || null;
   if (!online) show('offline', 'Visitor offline');
-  else if (waiting) show('consent', waiting);
+  else if (asked) show('consent', asked);
+  else if (notice) show('stale', notice);
   else show('connected', live ? 'Live' : "Waiting for the visitor's page");
-  $('notice').hidden = live && online && !waiting;
-  $('notice').textContent = online ? waiting || "Waiting for the visitor's page…" : 'The visitor is offline.';
+  $('notice').hidden = live && online && !notice;
+  $('notice').textContent = online ? notice || "Waiting for the visitor's page…" : 'The visitor is offline.';
+};
+const showStale = () => {
+  stale = STALE_NOTICE;
+  showConnected();
 };
 const showConsent = (state) => {
   consent = state || null;
@@ -51,10 +61,12 @@ const send = (message) => {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 };
 const chain = makeChain({
+  maxBytes: Number(document.documentElement.dataset.maxFrame) || Infinity,
   reset(events) {
     events.forEach(rewriteUrls);
     stage.reset(events);
     live = true;
+    stale = null;
     showConnected();
   },
   apply(events) {
@@ -62,6 +74,7 @@ const chain = makeChain({
     stage.apply(events);
   },
   resync: () => send({ type: 'resync' }),
+  dropped: showStale,
 });
 const controls = makeControls({ glass: $('glass'), stage, send, $ });
 
@@ -126,6 +139,9 @@ function connect() {
         break;
       case 'consent':
         showConsent(message.state);
+        break;
+      case 'frame_dropped':
+        showStale();
         break;
       case 'ended':
         endedBy(message.reason);

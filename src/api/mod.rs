@@ -59,6 +59,7 @@ impl Modify for ApiKeyHeader {
 pub fn v1_routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(proxy_sessions::create))
+        .routes(routes!(proxy_sessions::reissue))
         .routes(routes!(visitors::list))
         .routes(routes!(visitors::get_one, visitors::delete_one))
         .routes(routes!(visitors::delete_all))

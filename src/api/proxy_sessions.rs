@@ -1,23 +1,25 @@
 //! `POST /v1.3/proxy_sessions`: start a proxy session for a page and get the URL to
 //! send the visitor to. The visitor's record is made here.
+//! `POST /v1.3/visitors/{short_id}/proxy_url`: a fresh entry link to the same session,
+//! for a browser that lost its binding.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use url::Url;
 use utoipa::ToSchema;
 
 use super::views::VisitorView;
-use super::{ErrorBody, check_flat, check_labels, read_json};
+use super::{ErrorBody, Params, check_flat, check_labels, read_json};
 use crate::error::ApiError;
 use crate::live::now_millis;
-use crate::origin::UpstreamOrigin;
+use crate::origin::{SessionId, UpstreamOrigin};
 use crate::proxy::entry::entry_path;
 use crate::server::AppState;
-use crate::session::NewSession;
+use crate::session::{NewSession, ProxySession};
 use crate::store::{Metadata, Presence, VisitorRecord, random_id};
 
 /// Query parameter through which an integrator may set the visitor's `unique_id`.
@@ -109,10 +111,55 @@ pub async fn create(State(app): State<Arc<AppState>>, body: Body) -> Result<Json
         s.insert_proxy_session(&record)
     })
     .await?;
-    let token = session.entry_token().unwrap_or_default();
-    let proxy_url = format!("{}{}", app.zone.origin_of(&session.label_for(&origin)), entry_path(&token));
+    let proxy_url = entry_url(&app, &session, &session.entry_token().unwrap_or_default());
     tracing::info!(session = %session.id, visitor = %visitor.short_id, "proxy session created");
     Ok(Json(CreateResponse { status: "ok", proxy_url, visitor: VisitorView::new(visitor, false, false, &[]) }))
+}
+
+/// A fresh entry link.
+#[derive(Serialize, ToSchema)]
+pub struct ProxyUrlResponse {
+    /// Always `ok`.
+    status: &'static str,
+    /// Where to send the visitor's browser: it binds the browser that opens it to the
+    /// visitor's proxy session, as the first link did (works once).
+    #[schema(format = "uri")]
+    proxy_url: String,
+}
+
+/// A fresh entry link to the visitor's proxy session: the way back for a visitor whose
+/// browser lost its binding (its cookies were cleared, or a site it browsed pushed the
+/// binding cookie out). The session, its cookies and its agents stay; an unused link
+/// given before stops working, and browsers bound before stay bound.
+#[utoipa::path(post, path = "/visitors/{short_id}/proxy_url", operation_id = "reissue_proxy_url", tag = "proxy sessions",
+    params(("short_id" = String, Path, description = "The visitor's short id")),
+    responses(
+        (status = 200, description = "A fresh entry link to the same session", body = ProxyUrlResponse),
+        (status = 400, description = "Malformed short_id (invalid_parameter)", body = ErrorBody),
+        (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
+        (status = 404, description = "No such visitor", body = ErrorBody),
+    ))]
+pub async fn reissue(
+    State(app): State<Arc<AppState>>,
+    Params(Path(short_id)): Params<Path<String>>,
+) -> Result<Json<ProxyUrlResponse>, ApiError> {
+    let id = short_id.clone();
+    let session_id = app.records(move |s| s.proxy_session_of_visitor(&id)).await?;
+    let session_id = session_id.as_deref().and_then(SessionId::parse).ok_or(ApiError::VisitorNotFound)?;
+    let session = match app.sessions.get(&session_id) {
+        Some(session) => session,
+        None => app.restore_session(&session_id).await.ok_or(ApiError::VisitorNotFound)?,
+    };
+    let proxy_url = entry_url(&app, &session, &session.reissue_entry());
+    app.save_proxy_session_now(&session).await;
+    tracing::info!(session = %session.id, visitor = %short_id, "fresh entry link issued");
+    Ok(Json(ProxyUrlResponse { status: "ok", proxy_url }))
+}
+
+/// The entry link with `token`, on the label of the session's initial page.
+fn entry_url(app: &AppState, session: &ProxySession, token: &str) -> String {
+    let label = UpstreamOrigin::from_url(&session.initial_url).map(|origin| session.label_for(&origin));
+    format!("{}{}", app.zone.origin_of(&label.unwrap_or_default()), entry_path(token))
 }
 
 fn invalid_url(message: &str) -> ApiError {

@@ -23,8 +23,9 @@ const MAX_RESULTS: usize = 10;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Terms that must all match: free text, an email, `id:UNIQUE`, a 4-digit lookup
-    /// code, `online`, `-online`, `ip:ADDR`, `#tag`. Empty: the latest visitors.
+    /// Terms that must all match, at most 32: free text, an email, `id:UNIQUE`, a
+    /// 4-digit lookup code, `online`, `-online`, `ip:ADDR`, `#tag`. Every character of
+    /// a term stands for itself. Empty: the latest visitors.
     search: Option<String>,
     /// 1 to 10; default 10.
     #[param(minimum = 1, maximum = 10)]
@@ -62,7 +63,7 @@ pub struct DeleteAllParams {
 #[utoipa::path(get, path = "/list", operation_id = "list_visitors", tag = "visitors", params(ListParams),
     responses(
         (status = 200, description = "Matching visitors with their last 50 sessions", body = VisitorListResponse),
-        (status = 400, description = "max_results out of 1..=10, or a malformed parameter", body = ErrorBody),
+        (status = 400, description = "max_results out of 1..=10 (invalid_max_results), a search of more than 32 terms (invalid_search), or a malformed parameter", body = ErrorBody),
         (status = 401, description = "Missing or wrong X-Api-Key", body = ErrorBody),
     ))]
 pub async fn list(
@@ -76,7 +77,8 @@ pub async fn list(
             message: format!("max_results must be between 1 and {MAX_RESULTS}"),
         });
     }
-    let query = search::parse(params.search.as_deref().unwrap_or_default());
+    let query = search::parse(params.search.as_deref().unwrap_or_default())
+        .map_err(|e| ApiError::InvalidField { code: "invalid_search", message: e.to_string() })?;
     app.live.flush().await;
     let found = app
         .records(move |s| {

@@ -4,6 +4,11 @@
 //! leaves and comes back, and when the session ends, and may end it. The visitor's live
 //! mirror comes on it as binary frames, and the agent's control actions go out on it,
 //! checked against the link's permissions here ([`super::control`]).
+//!
+//! Only the viewer page itself may open it: the credential cookie goes along with
+//! cross-site requests over https (`SameSite=None`, so integrators can frame the
+//! viewer), so a page of any other site, a proxied page in the content zone above all,
+//! could otherwise open the socket in the agent's browser and act as the agent.
 
 use std::sync::Arc;
 
@@ -12,6 +17,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use http::HeaderMap;
 
+use super::heartbeat::{self, Heartbeat};
 use super::sessions::END_AGENT;
 use super::{AgentConnection, AgentFeed, AgentInfo, MAX_SOCKET_MESSAGE, MirrorWatch, SOCKET_READ_BUFFER, control};
 use crate::api::views::VisitorView;
@@ -30,6 +36,9 @@ pub async fn agent_socket(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, WatchError> {
+    if !from_control_origin(&app, &headers) {
+        return Err(WatchError::ForeignOrigin);
+    }
     let link = authorized_link(&app, &link_id, &headers).await?;
     let visitor = visitor_view(&app, &link).await?;
     let connection = app.live.agent_joined(&link).map_err(|_| WatchError::SessionEnded)?;
@@ -50,6 +59,19 @@ pub async fn agent_socket(
         .max_message_size(MAX_SOCKET_MESSAGE)
         .read_buffer_size(SOCKET_READ_BUFFER)
         .on_upgrade(move |socket| serve(app, link, connection, (hello, last_shown), socket)))
+}
+
+/// Whether the handshake comes from a page of the control origin. Browsers send
+/// `Origin` with every WebSocket handshake and page script cannot change it; a
+/// handshake without one comes from no browser page, and is refused too: a client
+/// outside a browser that holds the credential could write any `Origin` anyway, so
+/// admitting it would protect nothing and make two rules of one.
+fn from_control_origin(app: &AppState, headers: &HeaderMap) -> bool {
+    let own = app.config.control_origin.origin().ascii_serialization();
+    headers
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|origin| origin.eq_ignore_ascii_case(&own))
 }
 
 /// The visitor as the agent of `link` may see it now: the record with what live state
@@ -98,8 +120,12 @@ async fn serve(
     // The visitor may have changed between the hello and the join.
     connection.visitor.mark_changed();
     let mut watching = true;
+    let mut heartbeat = Heartbeat::new(app.config.live_settings().socket_silence);
     loop {
         tokio::select! {
+            beat = heartbeat.beat() => if !heartbeat::answer(beat, &mut socket).await {
+                return;
+            },
             changed = connection.visitor.changed(), if watching => {
                 // This ends with the session, and the `ended` branch says so.
                 watching = changed.is_ok();
@@ -138,6 +164,7 @@ async fn serve(
             }
             message = socket.recv() => match message {
                 Some(Ok(Message::Text(text))) => {
+                    heartbeat.heard();
                     let said: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
                     if let Some(answer) = heard(&app, &link, &watch, &said)
                         && socket.send(Message::text(answer.to_string())).await.is_err()
@@ -145,7 +172,7 @@ async fn serve(
                         return;
                     }
                 }
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => heartbeat.heard(),
                 Some(Err(_)) | None => return,
             },
         }

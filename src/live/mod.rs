@@ -10,6 +10,7 @@
 mod agent_socket;
 mod consent;
 mod control;
+mod heartbeat;
 mod mirror;
 mod sessions;
 mod visitor_socket;
@@ -23,7 +24,10 @@ use dashmap::DashMap;
 use tokio::sync::broadcast;
 
 pub use agent_socket::agent_socket;
-pub use mirror::{AgentFeed, AgentInfo, AgentTapHandle, FLAG_SNAPSHOT, Mirror, MirrorWatch, STAMP_LEN};
+pub use mirror::{
+    AgentFeed, AgentInfo, AgentTapHandle, FLAG_SNAPSHOT, MAX_INFLATED_FRAME, MAX_MIRROR_FRAME, Mirror, MirrorWatch,
+    STAMP_LEN,
+};
 pub use sessions::{AgentConnection, END_API, JoinRefused};
 pub use visitor_socket::{VISITOR_SOCKET_PATH, visitor_socket};
 pub use writer::StoreWriter;
@@ -58,6 +62,8 @@ pub struct LiveSettings {
     pub visitor_grace: Duration,
     /// A session whose agents all left ends when none is back within this time.
     pub session_grace: Duration,
+    /// A live socket that says nothing (not even a pong) for this long is closed.
+    pub socket_silence: Duration,
 }
 
 /// One online visitor.

@@ -16,7 +16,11 @@ fn live(dir: &std::path::Path) -> Arc<Live> {
         response_timeout: config.response_timeout(),
     })
     .expect("client");
-    let settings = LiveSettings { visitor_grace: Duration::from_millis(10), session_grace: Duration::from_secs(1) };
+    let settings = LiveSettings {
+        visitor_grace: Duration::from_millis(10),
+        session_grace: Duration::from_secs(1),
+        socket_silence: Duration::from_secs(60),
+    };
     Live::new(store, WebhookSender::new(upstream, &config), settings).expect("live")
 }
 

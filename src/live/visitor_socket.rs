@@ -12,8 +12,9 @@ use axum::response::IntoResponse;
 use http::{Request, Response, header};
 use hyper::body::Incoming;
 
+use super::heartbeat::{self, Heartbeat};
 use super::sessions::END_VISITOR;
-use super::{Live, MAX_SOCKET_MESSAGE, SOCKET_READ_BUFFER, VisitorConnection, now_millis};
+use super::{Live, MAX_MIRROR_FRAME, MAX_SOCKET_MESSAGE, SOCKET_READ_BUFFER, VisitorConnection, now_millis};
 use crate::error::ProxyError;
 use crate::proxy::context::{find_session, is_bound};
 use crate::rewrite::Mapping;
@@ -24,8 +25,6 @@ use crate::store::Presence;
 pub const VISITOR_SOCKET_PATH: &str = "/__tandem/live";
 /// Longest page URL recorded.
 const MAX_URL_LEN: usize = 4096;
-/// Largest mirror frame a page may send (gzipped, a full snapshot of a big page).
-const MAX_MIRROR_FRAME: usize = 8 * 1024 * 1024;
 
 /// Accepts the presence socket of a bound browser's page on one of its session's labels.
 pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
@@ -86,6 +85,7 @@ async fn serve(
         "capture": false,
         "ask_consent": false,
         "mask": mask,
+        "mask_params": mapping.session.masked_params(),
     });
     if let Some(sharing) = sharing {
         sharing.fill(&mut hello);
@@ -93,8 +93,12 @@ async fn serve(
     if socket.send(Message::text(hello.to_string())).await.is_err() {
         return;
     }
+    let mut heartbeat = Heartbeat::new(live.settings.socket_silence);
     loop {
         tokio::select! {
+            beat = heartbeat.beat() => if !heartbeat::answer(beat, &mut socket).await {
+                return;
+            },
             event = connection.events.recv() => match event {
                 Ok(text) => {
                     if socket.send(Message::text(text.to_string())).await.is_err() {
@@ -110,10 +114,10 @@ async fn serve(
                     return;
                 }
             }
-            message = socket.recv() => match message {
+            message = socket.recv() => match message.inspect(|_| heartbeat.heard()) {
                 // Without the visitor's consent nothing reaches an agent, whatever the page sends.
                 Some(Ok(Message::Binary(frame))) => if live.may_mirror(&connection.short_id, requires_consent) {
-                    connection.mirror.publish(connection.page_id, &frame);
+                    connection.mirror.receive(connection.page_id, frame).await;
                 },
                 Some(Ok(Message::Text(text))) if text.len() <= MAX_SOCKET_MESSAGE => heard(&live, &mapping, &connection, &text),
                 Some(Ok(_)) => {}
@@ -134,6 +138,11 @@ fn heard(live: &Live, mapping: &Mapping, connection: &VisitorConnection, text: &
             if let Some(url) = url {
                 live.visitor_navigated(short_id, url.into());
             }
+        }
+        // Names of masked fields only, never values: every page of the session gets them.
+        Some("mask_params") => {
+            let names = said["names"].as_array().into_iter().flatten().filter_map(|n| n.as_str());
+            mapping.session.learn_masked_params(names);
         }
         // Heeded only while a question is asked (see `Live::consent_answered`).
         Some("consent") => {

@@ -2,8 +2,11 @@
 //! session. A proxy URL is only an entry link; without the cookie a session's labels
 //! answer 403, so a leaked URL grants nothing once it has been used.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::HeaderMap;
 use rand::{Rng, RngCore};
 use subtle::ConstantTimeEq;
 
@@ -37,9 +40,21 @@ pub fn cookie_name(session: &SessionId) -> String {
 /// The `Set-Cookie` value that binds a browser to `session`, shared by all of the
 /// session's labels through `Domain=<zone>`. Over https it is a third-party-capable
 /// cookie so that an integrator may frame the proxy URL.
+///
+/// `Priority=High`: when a page floods the zone past the browser's per-site cap,
+/// Chromium evicts low- and medium-priority cookies first and keeps the most recent 70
+/// high-priority ones, so a flood of ordinary cookies no longer evicts the binding (a
+/// flood of high-priority ones still can: see [`super::sweep`] and the fresh entry link).
 pub fn set_cookie_value(session: &SessionId, token: &str, zone: &ContentOrigin) -> String {
     let attributes = if zone.is_secure() { "; Secure; SameSite=None; Partitioned" } else { "; SameSite=Lax" };
-    format!("{}={token}; Path=/; Domain={}; HttpOnly{attributes}", cookie_name(session), zone.zone())
+    format!("{}={token}; Path=/; Domain={}; HttpOnly; Priority=High{attributes}", cookie_name(session), zone.zone())
+}
+
+/// The `Cookie` header values of a request, as text. A page can write a cookie whose
+/// value is not ASCII (browsers send its UTF-8 bytes as they are); read strictly, one
+/// such cookie would hide every other one in the header, the binding too.
+pub fn cookie_headers(headers: &HeaderMap) -> Vec<Cow<'_, str>> {
+    headers.get_all(http::header::COOKIE).iter().map(|v| String::from_utf8_lossy(v.as_bytes())).collect()
 }
 
 /// The `name=value` pairs of `Cookie` header values.
@@ -79,5 +94,16 @@ mod tests {
         let value = set_cookie_value(&sid, "t", &zone);
         assert!(value.contains("HttpOnly") && value.contains("Domain=proxy.example.com"));
         assert!(value.contains("SameSite=None") && value.contains("Partitioned"));
+        assert!(value.contains("; Priority=High"), "{value}");
+    }
+
+    #[test]
+    fn a_cookie_that_is_not_ascii_hides_no_other() {
+        let mut headers = HeaderMap::new();
+        let raw = "junk=\u{e9}t\u{e9}; tandem_abcd2345=tok".as_bytes();
+        headers.append(http::header::COOKIE, http::HeaderValue::from_bytes(raw).expect("header"));
+        let texts = cookie_headers(&headers);
+        let sid = SessionId::parse("abcd2345").expect("id");
+        assert!(is_bound(texts.iter().map(|t| t.as_ref()), &sid, "tok"));
     }
 }

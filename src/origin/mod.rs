@@ -3,6 +3,7 @@
 
 pub mod binding;
 pub mod label;
+pub mod sweep;
 
 use url::Url;
 

@@ -35,11 +35,12 @@ pub struct RequestContext {
 
 /// The request's host, from `Host` or, for HTTP/2, the URI's authority.
 pub fn request_host(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+    host_of(&parts.headers, &parts.uri)
+}
+
+/// [`request_host`] of a request not yet taken apart.
+pub fn host_of<'a>(headers: &'a http::HeaderMap, uri: &'a http::Uri) -> Option<&'a str> {
+    headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()))
 }
 
 /// Finds the session and origin behind the request's label, without checking binding
@@ -69,8 +70,8 @@ pub fn query_param(parts: &Parts, name: &str) -> Option<String> {
 
 /// Whether the request carries the session's binding cookie.
 pub fn is_bound(parts: &Parts, session: &ProxySession) -> bool {
-    let cookies = parts.headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok());
-    binding::is_bound(cookies, &session.id, session.binding_token())
+    let cookies = binding::cookie_headers(&parts.headers);
+    binding::is_bound(cookies.iter().map(|c| c.as_ref()), &session.id, session.binding_token())
 }
 
 /// Builds the context of a bound request to be proxied to its label's origin.

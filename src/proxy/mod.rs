@@ -22,15 +22,19 @@ pub mod response;
 pub mod websocket;
 
 use axum::body::Body;
+use http::header::{COOKIE, SET_COOKIE};
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use crate::error::ProxyError;
+use crate::origin::{SessionId, strip_port, sweep};
 use crate::server::AppState;
 
-/// Serves one request for the content zone.
+/// Serves one request for the content zone. Every answer but a protocol switch also
+/// deletes the browser cookies on the zone that Tandem did not set ([`sweep`]).
 pub async fn handle(app: &AppState, request: Request<Incoming>) -> Response<Body> {
-    match pipeline(app, request).await {
+    let deletions = foreign_cookies(app, &request);
+    let mut response = match pipeline(app, request).await {
         Ok(response) => response,
         Err(error) => {
             if let ProxyError::Upstream(e) = &error {
@@ -38,7 +42,33 @@ pub async fn handle(app: &AppState, request: Request<Incoming>) -> Response<Body
             }
             error_page::render(&error)
         }
+    };
+    if response.status() != StatusCode::SWITCHING_PROTOCOLS && !deletions.is_empty() {
+        let headers = response.headers_mut();
+        // What the answer sets itself (the binding, at the entry link) is not undone.
+        let set: Vec<Vec<u8>> = headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.as_bytes().split(|b| *b == b'=').next().map(|n| n.trim_ascii().to_vec()))
+            .collect();
+        for deletion in deletions.into_iter().filter(|d| !set.contains(&d.name)) {
+            headers.append(SET_COOKIE, deletion.value);
+        }
     }
+    response
+}
+
+/// The deletions of the cookies on the zone that `request` carries and Tandem did not set.
+fn foreign_cookies(app: &AppState, request: &Request<Incoming>) -> Vec<sweep::Deletion> {
+    let headers = request.headers();
+    if !headers.contains_key(COOKIE) {
+        return Vec::new();
+    }
+    let host = strip_port(context::host_of(headers, request.uri()).unwrap_or_default()).to_ascii_lowercase();
+    let sent = sweep::Sent { host: &host, path: request.uri().path() };
+    let binding_of = |id: &SessionId| app.sessions.get(id).map(|s| s.binding_token().to_owned());
+    let cookies: Vec<&[u8]> = headers.get_all(COOKIE).iter().map(|v| v.as_bytes()).collect();
+    sweep::deletions(&app.zone, &sent, cookies.into_iter(), binding_of)
 }
 
 async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {

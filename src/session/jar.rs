@@ -2,21 +2,37 @@
 //! the visitor's browser; `Domain=` cookies shared by `www.` and `api.` of a site keep
 //! working although each is served on a label of its own. Page scripts see and set the
 //! non-HttpOnly ones through Tandem's cookie endpoint, as `document.cookie` would.
+//! The jar keeps within a browser's bounds ([`super::jar_bounds`]).
 
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use std::cmp::Reverse;
 
 use cookie::SameSite;
-use cookie_store::{CookieDomain, CookieError, CookieStore, RawCookie};
+use cookie_store::{CookieDomain, CookieError, RawCookie};
 use publicsuffix::{List, Psl};
 use url::Url;
 
+use super::jar_bounds::{BoundedStore, bounded};
+
 /// The public suffix list, parsed once and shared by every jar.
 pub fn public_suffix_list() -> Arc<List> {
+    static LIST: OnceLock<Arc<List>> = OnceLock::new();
     static TEXT: &str = include_str!("../../data/public_suffix_list.dat");
-    Arc::new(TEXT.parse().unwrap_or_else(|_| List::new()))
+    LIST.get_or_init(|| Arc::new(TEXT.parse().unwrap_or_else(|_| List::new()))).clone()
+}
+
+/// The site of `host`: its registrable domain by the public suffix list, or the host
+/// itself when it has none (a public suffix, `localhost`, an IP address).
+pub fn registrable_domain<'h>(suffixes: &List, host: &'h str) -> &'h str {
+    // The list would read 10.0.0.1 as the name `0.1` under the TLD `1`.
+    if host.starts_with('[') || host.parse::<IpAddr>().is_ok() {
+        return host;
+    }
+    let site = suffixes.domain(host.as_bytes()).map_or(host.len(), |d| d.as_bytes().len());
+    host.get(host.len() - site..).unwrap_or(host)
 }
 
 /// How a request relates to the site it goes to, as the real web would see it: labels
@@ -52,11 +68,14 @@ pub enum ScriptCookieRefused {
     /// `Secure` from a page that is not a secure context, or `SameSite=None` without it.
     #[error("secure")]
     Secure,
+    /// Its name and value are longer than a browser keeps.
+    #[error("too-large")]
+    TooLarge,
 }
 
 /// One session's cookies.
 pub struct CookieJar {
-    store: Mutex<CookieStore>,
+    store: Mutex<BoundedStore>,
     suffixes: Arc<List>,
     /// Whether a cookie changed since the jar was last saved to the records.
     unsaved: AtomicBool,
@@ -67,42 +86,31 @@ impl CookieJar {
     pub fn new(suffixes: Arc<List>) -> Self {
         // The list is checked here rather than handed to cookie_store, which would keep
         // a copy of it in every session.
-        CookieJar::with_store(CookieStore::new(), suffixes)
+        CookieJar::with_store(BoundedStore::default(), suffixes)
     }
 
-    fn with_store(store: CookieStore, suffixes: Arc<List>) -> Self {
+    fn with_store(store: BoundedStore, suffixes: Arc<List>) -> Self {
         CookieJar { store: Mutex::new(store), suffixes, unsaved: AtomicBool::new(false) }
     }
 
-    /// A jar as [`CookieJar::to_json`] saved it; an unreadable save gives an empty jar
-    /// (the visitor is logged out of the sites, nothing worse).
+    /// A jar as [`CookieJar::to_json`] saved it, within the bounds; an unreadable save
+    /// gives an empty jar (the visitor is logged out of the sites, nothing worse).
     pub fn from_json(json: &str, suffixes: Arc<List>) -> Self {
-        let store = cookie_store::serde::load_all(json.as_bytes(), |text: &str| {
-            serde_json::from_str::<Vec<cookie_store::Cookie<'static>>>(text)
-        })
-        .unwrap_or_else(|e| {
+        let saved = serde_json::from_str::<Vec<cookie_store::Cookie<'static>>>(json.trim()).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "a saved cookie jar could not be read; starting empty");
-            CookieStore::new()
+            Vec::new()
         });
+        let store = BoundedStore::from_saved(saved, &suffixes);
         CookieJar::with_store(store, suffixes)
     }
 
     /// Every cookie, session cookies included (the visitor's browser session goes on
-    /// across a restart of Tandem), as JSON.
+    /// across a restart of Tandem), least recently used first, as JSON.
     pub fn to_json(&self) -> String {
-        let mut out = Vec::new();
-        let saved = cookie_store::serde::save_incl_expired_and_nonpersistent(
-            &self.store(),
-            &mut out,
-            |cookies: &Vec<cookie_store::Cookie<'static>>| serde_json::to_string(cookies),
-        );
-        match saved {
-            Ok(()) => String::from_utf8(out).unwrap_or_default(),
-            Err(e) => {
-                tracing::error!(error = %e, "a cookie jar could not be saved");
-                String::new()
-            }
-        }
+        serde_json::to_string(&self.store().saved()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a cookie jar could not be saved");
+            String::new()
+        })
     }
 
     /// Whether a cookie changed since the last call.
@@ -110,7 +118,7 @@ impl CookieJar {
         self.unsaved.swap(false, Ordering::AcqRel)
     }
 
-    fn store(&self) -> MutexGuard<'_, CookieStore> {
+    fn store(&self) -> MutexGuard<'_, BoundedStore> {
         // A panic while holding the lock cannot leave a cookie store half-written in a
         // way that matters more than losing the session's cookies would.
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -118,9 +126,9 @@ impl CookieJar {
 
     /// Stores the cookies of one `Set-Cookie` header received for `url`.
     pub fn absorb(&self, url: &Url, set_cookie: &str) {
-        let Some(raw) = parse_cookie(set_cookie) else { return };
+        let Some(raw) = parse_cookie(set_cookie).and_then(|raw| bounded(&raw)) else { return };
         let Ok(cookie) = self.admit(url, &raw) else { return };
-        if self.store().insert(cookie, url).is_ok() {
+        if self.store().insert(cookie, url, &self.suffixes).is_ok() {
             self.unsaved.store(true, Ordering::Release);
         }
     }
@@ -153,17 +161,18 @@ impl CookieJar {
     /// so is replacing an HttpOnly cookie. A refused cookie is ignored, as browsers do.
     pub fn set_from_script(&self, url: &Url, text: &str) -> Result<(), ScriptCookieRefused> {
         let raw = parse_cookie(text).ok_or(ScriptCookieRefused::Unparsable)?;
+        let raw = bounded(&raw).ok_or(ScriptCookieRefused::TooLarge)?;
         if raw.http_only() == Some(true) {
             return Err(ScriptCookieRefused::HttpOnly);
         }
         let cookie = self.admit(url, &raw)?;
         let domain = cookie.domain.as_cow().ok_or(ScriptCookieRefused::Domain)?.into_owned();
         let mut store = self.store();
-        let old = store.get_any(&domain, &String::from(&cookie.path), cookie.name());
+        let old = store.cookies().get_any(&domain, &String::from(&cookie.path), cookie.name());
         if old.is_some_and(|old| old.http_only() == Some(true)) {
             return Err(ScriptCookieRefused::ReplacesHttpOnly);
         }
-        match store.insert(cookie, url) {
+        match store.insert(cookie, url, &self.suffixes) {
             // An expired cookie deletes one that may not exist: nothing to store either way.
             Ok(_) | Err(CookieError::Expired) => {
                 self.unsaved.store(true, Ordering::Release);
@@ -176,8 +185,8 @@ impl CookieJar {
     /// What `document.cookie` reads on the page at `url`: its non-HttpOnly cookies,
     /// longer paths first as browsers list them.
     pub fn script_cookies(&self, url: &Url) -> String {
-        let store = self.store();
-        let cookies = matching(&store, url).into_iter().filter(|c| c.http_only() != Some(true));
+        let mut store = self.store();
+        let cookies = matching(&mut store, url).into_iter().filter(|c| c.http_only() != Some(true));
         let pairs: Vec<String> = cookies
             .map(|c| match c.name_value() {
                 ("", value) => value.to_owned(),
@@ -192,9 +201,9 @@ impl CookieJar {
     /// `Lax`, as in current browsers). Longer paths come first, as browsers send them:
     /// of two cookies of one name, servers read the first.
     pub fn cookie_header(&self, url: &Url, site: RequestSite) -> Option<String> {
-        let store = self.store();
+        let mut store = self.store();
         let mut header = String::new();
-        let allowed = matching(&store, url).into_iter().filter(|c| match c.same_site() {
+        let allowed = matching(&mut store, url).into_iter().filter(|c| match c.same_site() {
             Some(SameSite::None) => true,
             Some(SameSite::Strict) => site.same_site,
             Some(SameSite::Lax) | None => site.same_site || site.lax_navigation,
@@ -212,9 +221,7 @@ impl CookieJar {
 
     /// The site (registrable domain) of `url`'s host; the host itself when it has none.
     pub fn site_of<'u>(&self, url: &'u Url) -> Option<&'u str> {
-        let host = url.host_str()?;
-        let site = self.suffixes.domain(host.as_bytes()).map_or(host.len(), |d| d.as_bytes().len());
-        host.get(host.len() - site..)
+        Some(registrable_domain(&self.suffixes, url.host_str()?))
     }
 
     /// Forgets every cookie of the site (registrable domain) of `url`, as
@@ -223,6 +230,7 @@ impl CookieJar {
         let Some(site) = self.site_of(url) else { return };
         let mut store = self.store();
         let doomed: Vec<(String, String, String)> = store
+            .cookies()
             .iter_any()
             .filter_map(|c| {
                 let domain = c.domain.as_cow()?.into_owned();
@@ -237,10 +245,10 @@ impl CookieJar {
     }
 }
 
-/// The cookies of `store` that match `url`, longer paths first (the store's own order is
-/// that of a hash map).
-fn matching<'s>(store: &'s CookieStore, url: &Url) -> Vec<&'s cookie_store::Cookie<'static>> {
-    let mut cookies = store.matches(url);
+/// The cookies of `store` that match `url`, marked as used, longer paths first (the
+/// store's own order is that of a hash map).
+fn matching<'s>(store: &'s mut BoundedStore, url: &Url) -> Vec<&'s cookie_store::Cookie<'static>> {
+    let mut cookies = store.use_matching(url);
     cookies.sort_by_key(|c| Reverse(String::from(&c.path).len()));
     cookies
 }

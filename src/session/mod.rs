@@ -4,19 +4,22 @@
 //! no visitor out.
 
 pub mod jar;
+pub mod jar_bounds;
+pub mod labels;
+pub mod masked;
 pub mod registry;
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
-use dashmap::DashMap;
 use url::Url;
 
 use crate::origin::binding::{random_token, secrets_match};
 use crate::origin::label::{self, DecodedLabel, SessionId, UpstreamOrigin};
 use crate::store::{Millis, ProxySessionRecord};
 pub use jar::CookieJar;
+use labels::FallbackLabels;
+pub use masked::MaskedParams;
 pub use registry::SessionRegistry;
 
 /// What presenting an entry token achieved.
@@ -55,11 +58,14 @@ pub struct ProxySession {
     /// Whether the visitor is asked before an agent sees the page (the relay's
     /// `ask_consent`).
     pub require_consent: bool,
+    /// Names of masked fields a form may have put into an address.
+    masked_params: MaskedParams,
     binding_token: String,
     entry_token: Mutex<Option<String>>,
-    /// Fallback labels handed out so far, label → origin.
-    fallback_labels: DashMap<String, UpstreamOrigin>,
-    /// Whether the entry token or the labels changed since the record was last saved.
+    /// Fallback labels handed out, label → origin (the most recently used).
+    fallback_labels: FallbackLabels,
+    /// Whether the entry token, the labels or the masked names changed since the record
+    /// was last saved.
     unsaved: AtomicBool,
     /// When a request last found the session.
     last_used: AtomicI64,
@@ -75,9 +81,10 @@ impl ProxySession {
             created_at,
             jar,
             require_consent: settings.require_consent,
+            masked_params: MaskedParams::default(),
             binding_token: random_token(),
             entry_token: Mutex::new(Some(random_token())),
-            fallback_labels: DashMap::new(),
+            fallback_labels: FallbackLabels::default(),
             unsaved: AtomicBool::new(false),
             last_used: AtomicI64::new(created_at),
         }
@@ -103,26 +110,18 @@ impl ProxySession {
             initial_url: self.initial_url.to_string(),
             created_at: self.created_at,
             jar: Some(self.jar.to_json()),
-            fallback_labels: Some(self.fallback_labels_json()),
+            fallback_labels: Some(self.fallback_labels.to_json()),
             require_consent: self.require_consent,
+            masked_params: Some(self.masked_params.to_json()),
         }
-    }
-
-    /// The fallback labels as the records keep them (label → origin).
-    fn fallback_labels_json(&self) -> String {
-        let labels: BTreeMap<String, String> =
-            self.fallback_labels.iter().map(|e| (e.key().clone(), e.value().serialize())).collect();
-        serde_json::to_string(&labels).unwrap_or_default()
     }
 
     /// A session read back from the records; `None` if the record is not one Tandem wrote.
     pub fn restore(record: ProxySessionRecord, jar: CookieJar) -> Option<Self> {
-        let labels: BTreeMap<String, String> =
-            record.fallback_labels.as_deref().map(serde_json::from_str).transpose().ok()?.unwrap_or_default();
-        let fallback_labels = labels
-            .into_iter()
-            .filter_map(|(label, origin)| Some((label, UpstreamOrigin::from_url(&Url::parse(&origin).ok()?)?)))
-            .collect();
+        let fallback_labels = match record.fallback_labels.as_deref() {
+            Some(json) => FallbackLabels::from_json(json)?,
+            None => FallbackLabels::default(),
+        };
         Some(ProxySession {
             id: SessionId::parse(&record.id)?,
             visitor_id: record.visitor_id,
@@ -130,6 +129,7 @@ impl ProxySession {
             created_at: record.created_at,
             jar,
             require_consent: record.require_consent,
+            masked_params: MaskedParams::from_json(record.masked_params.as_deref()),
             binding_token: record.binding_token,
             entry_token: Mutex::new(record.entry_token),
             fallback_labels,
@@ -148,10 +148,9 @@ impl ProxySession {
     pub fn label_for(&self, origin: &UpstreamOrigin) -> String {
         label::encode_direct(&self.id, origin).unwrap_or_else(|| {
             let label = label::fallback_label(&self.id, origin);
-            self.fallback_labels.entry(label.clone()).or_insert_with(|| {
+            if self.fallback_labels.remember(&label, origin) {
                 self.unsaved.store(true, Ordering::Release);
-                origin.clone()
-            });
+            }
             label
         })
     }
@@ -160,7 +159,20 @@ impl ProxySession {
     pub fn origin_of(&self, label: &str, decoded: DecodedLabel) -> Option<UpstreamOrigin> {
         match decoded {
             DecodedLabel::Direct { origin, .. } => Some(origin),
-            DecodedLabel::Fallback { .. } => self.fallback_labels.get(label).map(|o| o.clone()),
+            DecodedLabel::Fallback { .. } => self.fallback_labels.origin_of(label),
+        }
+    }
+
+    /// Names of masked fields whose values the session's pages mask in addresses.
+    pub fn masked_params(&self) -> Vec<String> {
+        self.masked_params.names()
+    }
+
+    /// Learns names of masked fields a page's form sent (`mask_params`); a new one is
+    /// saved with the session, so that a restart of Tandem forgets none.
+    pub fn learn_masked_params<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        if self.masked_params.learn(names) {
+            self.unsaved.store(true, Ordering::Release);
         }
     }
 
@@ -172,6 +184,16 @@ impl ProxySession {
     /// The one-time entry token, while it is unused (for building the proxy URL).
     pub fn entry_token(&self) -> Option<String> {
         self.entry_token.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A fresh one-time entry token, replacing any unused one: the way back for a
+    /// browser that lost its binding (the integrator asks for a new link). The binding
+    /// token stays: every browser bound before stays bound.
+    pub fn reissue_entry(&self) -> String {
+        let token = random_token();
+        *self.entry_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        self.unsaved.store(true, Ordering::Release);
+        token
     }
 
     /// Spends the entry token if `given` is it.

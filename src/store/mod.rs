@@ -67,14 +67,12 @@ pub trait Store: Send + Sync + 'static {
     fn insert_proxy_session(&self, session: &ProxySessionRecord) -> Result<(), StoreError>;
     /// A proxy session by id.
     fn proxy_session(&self, id: &str) -> Result<Option<ProxySessionRecord>, StoreError>;
-    /// Saves the parts of a proxy session that change as the visitor browses.
-    fn save_proxy_session_state(
-        &self,
-        id: &str,
-        entry_token: Option<&str>,
-        jar: &str,
-        fallback_labels: &str,
-    ) -> Result<(), StoreError>;
+    /// The id of a visitor's proxy session (the latest, should there be more).
+    fn proxy_session_of_visitor(&self, short_id: &str) -> Result<Option<String>, StoreError>;
+    /// Saves the parts of the proxy session `state.id` that change as the visitor
+    /// browses: entry token, jar, fallback labels, masked parameter names (a part that
+    /// is `None` is saved as empty).
+    fn save_proxy_session_state(&self, state: &ProxySessionRecord) -> Result<(), StoreError>;
 
     /// Adds a watch link.
     fn insert_watch_link(&self, link: &WatchLinkRecord) -> Result<(), StoreError>;

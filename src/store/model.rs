@@ -98,6 +98,8 @@ pub struct ProxySessionRecord {
     pub fallback_labels: Option<String>,
     /// Whether the visitor is asked before an agent sees the page.
     pub require_consent: bool,
+    /// Names of masked fields whose values pages mask in addresses, as a JSON array.
+    pub masked_params: Option<String>,
 }
 
 /// Who an agent (or a viewer watching in an agent's place) is, as the integrator named them.

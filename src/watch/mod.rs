@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ProxyError, WatchError};
 use crate::live::now_millis;
-use crate::origin::binding::{cookie_pairs, random_token, secrets_match};
+use crate::origin::binding::{cookie_headers, cookie_pairs, random_token, secrets_match};
 use crate::proxy::error_page::render_page;
 use crate::server::AppState;
 use crate::store::WatchLinkRecord;
@@ -120,8 +120,9 @@ pub async fn authorized_link(
 fn credential_matches(headers: &HeaderMap, link: &WatchLinkRecord) -> bool {
     let Some(expected) = &link.credential_hash else { return false };
     let name = format!("{AGENT_COOKIE_PREFIX}{}", link.id);
-    let values = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
-    cookie_pairs(values).any(|(n, value)| n == name && secrets_match(&credential_hash(value), expected))
+    let values = cookie_headers(headers);
+    cookie_pairs(values.iter().map(|v| v.as_ref()))
+        .any(|(n, value)| n == name && secrets_match(&credential_hash(value), expected))
 }
 
 /// Only a hash of the credential is kept: the records alone let no one act as the agent.

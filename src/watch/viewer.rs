@@ -31,6 +31,7 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
         .replace("{{viewer.css}}", &bundle::url("viewer.css"))
         .replace("{{replay.js}}", &bundle::url("replay.js"))
         .replace("{{viewer.js}}", &bundle::url("viewer.js"))
+        .replace("{{max_frame}}", &crate::live::MAX_INFLATED_FRAME.to_string())
 });
 
 /// `GET /watch/s/<link id>`.

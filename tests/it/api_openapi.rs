@@ -14,8 +14,9 @@ use crate::support::webhook_receiver::Receiver;
 use crate::support::{Session, Tandem, World};
 
 /// The REST contract's operations, as (method, path below `/v1.3`).
-const CONTRACT: [(&str, &str); 10] = [
+const CONTRACT: [(&str, &str); 11] = [
     ("post", "/proxy_sessions"),
+    ("post", "/visitors/{short_id}/proxy_url"),
     ("get", "/list"),
     ("get", "/visitors/{short_id}"),
     ("delete", "/visitors/{short_id}"),
@@ -89,6 +90,7 @@ async fn every_documented_status_is_answered_as_documented() {
         (Method::DELETE, "/v1.3/visitors/%FF"),
         (Method::DELETE, "/v1.3/visitors/%FF/session"),
         (Method::POST, "/v1.3/visitors/%FF/watch_url"),
+        (Method::POST, "/v1.3/visitors/%FF/proxy_url"),
     ] {
         let reply = call(method.clone(), path.into(), r#"{"agent":{"id":"a"}}"#.into()).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{method} {path}");
@@ -138,6 +140,10 @@ async fn every_documented_status_is_answered_as_documented() {
     }
     call(Method::GET, visitor_path.clone(), String::new()).await;
     let reply = call(Method::GET, "/v1.3/visitors/nosuchvisitor".into(), String::new()).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // A fresh entry link to the visitor's session.
+    call(Method::POST, format!("{visitor_path}/proxy_url"), String::new()).await;
+    let reply = call(Method::POST, "/v1.3/visitors/nosuchvisitor/proxy_url".into(), String::new()).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 
     // An agent joins through a watch link: the one session the limit allows goes on.

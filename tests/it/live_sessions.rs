@@ -75,7 +75,7 @@ async fn the_visitor_can_end_the_session_and_its_links_cannot_start_another() {
     // The link's credential belonged to that session: it opens no new one.
     let page = tandem.send(get_with_cookie(&agent.viewer_url, &agent.credential)).await;
     assert_eq!(page.status, StatusCode::GONE, "{}", page.text());
-    let refused = tandem.websocket(&agent.live_url(), None, Some(&agent.credential)).await;
+    let refused = tandem.websocket(&agent.live_url(), Some(agent.origin()), Some(&agent.credential)).await;
     assert_eq!(refused.err().map(|r| r.status), Some(StatusCode::GONE));
     assert_eq!(tandem.api_ok("/v1.3/usage").await["usage"]["session_counts"]["now"], 0);
 }
@@ -148,7 +148,7 @@ async fn watch_links_are_signed_single_use_and_short_lived() {
             None => get(&agent.viewer_url),
         };
         assert_eq!(tandem.send(request).await.status, StatusCode::FORBIDDEN, "viewer with {cookie:?}");
-        let socket = tandem.websocket(&agent.live_url(), None, cookie).await;
+        let socket = tandem.websocket(&agent.live_url(), Some(agent.origin()), cookie).await;
         assert_eq!(socket.err().map(|r| r.status), Some(StatusCode::FORBIDDEN), "socket with {cookie:?}");
     }
 

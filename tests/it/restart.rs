@@ -9,7 +9,7 @@ use std::process::Stdio;
 use http::StatusCode;
 use tokio::process::Child;
 
-use crate::support::api::{DELETE, eventually, next_json};
+use crate::support::api::{DELETE, eventually, next_json, send_json};
 use crate::support::fixtures::Upstream;
 use crate::support::tls::TestPki;
 use crate::support::{API_KEY, Endpoint, bounded};
@@ -63,7 +63,14 @@ async fn records_bindings_and_cookies_survive_a_restart_and_live_state_comes_bac
     let session = tandem.create_session("http://shop.test/set-cookies?___upscope_unique_id=cust-9").await;
     let visitor = tandem.enter(&session).await;
     assert_eq!(visitor.get(&visitor.landing).await.status, StatusCode::OK);
-    let (_presence, hello) = visitor.presence(&visitor.landing).await;
+    let (mut presence, hello) = visitor.presence(&visitor.landing).await;
+    // A GET form sent a masked field: its name is to be masked in every address.
+    send_json(&mut presence, &serde_json::json!({"type": "mask_params", "names": ["pw"]})).await;
+    eventually("the page's masked field to be known", || async {
+        let (_other_page, hello) = visitor.presence(&visitor.landing).await;
+        (hello["mask_params"] == serde_json::json!(["pw"])).then_some(())
+    })
+    .await;
     let agent = tandem.agent_for(&session.short_id, r#"{"agent":{"id":"agent-1"}}"#).await;
     let (_agent_socket, agent_hello) = agent.join().await;
     let session_id = agent_hello["session_id"].clone();
@@ -93,6 +100,8 @@ async fn records_bindings_and_cookies_survive_a_restart_and_live_state_comes_bac
     // Live state comes back as the page and the agent reconnect.
     let (_presence, hello_again) = visitor.presence(&visitor.landing).await;
     assert_eq!(hello_again["lookup_code"], hello["lookup_code"], "the code is kept while free");
+    // Forgotten, a page reloaded after the restart would report the password in its address.
+    assert_eq!(hello_again["mask_params"], serde_json::json!(["pw"]), "masked field names survive the restart");
     eventually("the visitor to be online again", || async {
         let record = tandem.api_ok(&format!("/v1.3/visitors/{}", session.short_id)).await;
         (record["visitor"]["is_online"] == true).then_some(())

@@ -6,7 +6,8 @@
 //! Publishing never waits for an agent: each agent has a bounded queue, and an agent
 //! whose queue is full is marked lagging and skipped until it catches up from the
 //! chain. The chain is bounded too: when it grows long the page is asked for a fresh
-//! snapshot, and past a hard limit it is dropped until that snapshot comes.
+//! snapshot, and past a hard limit it is dropped until that snapshot comes. Each frame
+//! is bounded before any of this, inflated size included ([`frame`]).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -14,9 +15,11 @@ use bytes::{BufMut, Bytes, BytesMut};
 use tokio::sync::{Notify, mpsc};
 
 mod agents;
+mod frame;
 mod watch;
 
 pub use agents::AgentInfo;
+pub use frame::{MAX_INFLATED_FRAME, MAX_MIRROR_FRAME};
 pub use watch::MirrorWatch;
 
 use super::now_millis;
@@ -63,6 +66,8 @@ struct State {
     chain_bytes: usize,
     snapshot_bytes: usize,
     snapshot_asked: bool,
+    /// Agents were told of a refused frame since the last snapshot ([`Mirror::refuse`]).
+    refusal_told: bool,
     pages: Vec<PageTap>,
     agents: Vec<AgentTap>,
 }
@@ -137,6 +142,7 @@ impl Mirror {
             state.chain_bytes = 0;
             state.snapshot_bytes = frame.len();
             state.snapshot_asked = false;
+            state.refusal_told = false;
         } else if state.source != Some(page) || state.chain.is_empty() {
             // Not the mirrored page, or a chain dropped for its size: useless until a snapshot.
             return;

@@ -160,3 +160,45 @@ fn pages_and_agents_hear_who_watches_and_each_agent_keeps_one_colour() {
     let last = std::iter::from_fn(|| page.try_recv().ok()).last().expect("told");
     assert!(!last.contains("BOB"), "{last}");
 }
+
+/// The text messages in an agent's queue.
+fn texts(tap: &mut AgentTapHandle) -> Vec<String> {
+    std::iter::from_fn(|| tap.queue.try_recv().ok())
+        .filter_map(|feed| match feed {
+            AgentFeed::Text(text) if !text.contains(r#""agents""#) => Some(text.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_refused_frame_drops_the_chain_asks_for_a_snapshot_and_tells_the_agents_once() {
+    let mirror = Mirror::default();
+    let mut page = mirror.add_page(1);
+    let (mut tap, _) = join(&mirror, 7);
+    mirror.publish(1, &frame(FLAG_SNAPSHOT, "snapshot"));
+    mirror.publish(1, &frame(0, "change"));
+    assert_eq!(drain(&mut tap).len(), 2);
+    let _ = asked(&mut page);
+    for _ in 0..3 {
+        mirror.refuse(1, &frame(0, "bomb"), frame::FrameRefused::TooLarge);
+    }
+    assert_eq!(asked(&mut page), [r#"{"type":"snapshot"}"#], "a fresh snapshot is asked for, once");
+    assert_eq!(texts(&mut tap), [r#"{"reason":"too_large","type":"frame_dropped"}"#], "told once");
+    // What the refused frame changed is lost: later changes wait for the snapshot.
+    mirror.publish(1, &frame(0, "a change after the lost one"));
+    assert!(drain(&mut tap).is_empty());
+    assert!(join(&mirror, 8).1.is_empty(), "a late joiner is not shown the broken chain");
+    mirror.publish(1, &frame(FLAG_SNAPSHOT, "fresh"));
+    assert_eq!(drain(&mut tap), [(2, "fresh".to_owned())]);
+
+    // A refused snapshot is told, and the page is not asked for the same one again.
+    let _ = asked(&mut page);
+    mirror.refuse(1, &frame(FLAG_SNAPSHOT, "bomb"), frame::FrameRefused::Corrupt);
+    assert_eq!(texts(&mut tap), [r#"{"reason":"corrupt","type":"frame_dropped"}"#]);
+    assert!(asked(&mut page).is_empty());
+    assert_eq!(join(&mirror, 9).1, [(2, "fresh".to_owned())], "the last good snapshot stays");
+    // Another page's frames would not have been mirrored: nothing to tell.
+    mirror.refuse(2, &frame(0, "bomb"), frame::FrameRefused::TooLarge);
+    assert!(texts(&mut tap).is_empty());
+}

@@ -7,8 +7,8 @@ use super::{collect, first, json_column};
 use crate::store::{Millis, ProxySessionRecord, StoreError, WatchLinkRecord};
 
 /// The columns [`read_proxy_session`] expects.
-const PROXY_SESSION_COLUMNS: &str =
-    "id, visitor_id, binding_token, entry_token, initial_url, created_at, jar, fallback_labels, require_consent";
+const PROXY_SESSION_COLUMNS: &str = "id, visitor_id, binding_token, entry_token, initial_url, created_at, jar, fallback_labels, require_consent, \
+     masked_params";
 
 /// The columns [`read_watch_link`] expects (`grant` is quoted: SQL reserves the word).
 const WATCH_LINK_COLUMNS: &str =
@@ -25,6 +25,7 @@ fn read_proxy_session(row: &Row) -> Result<ProxySessionRecord, StoreError> {
         jar: row.get("jar")?,
         fallback_labels: row.get("fallback_labels")?,
         require_consent: row.get("require_consent")?,
+        masked_params: row.get("masked_params")?,
     })
 }
 
@@ -42,18 +43,19 @@ fn read_watch_link(row: &Row) -> Result<WatchLinkRecord, StoreError> {
 }
 
 pub(super) fn insert_proxy_session(conn: &Connection, s: &ProxySessionRecord) -> Result<(), StoreError> {
-    conn.prepare_cached(&format!("INSERT INTO proxy_sessions ({PROXY_SESSION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"))?
+    conn.prepare_cached(&format!("INSERT INTO proxy_sessions ({PROXY_SESSION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"))?
         .execute(params![
-        s.id,
-        s.visitor_id,
-        s.binding_token,
-        s.entry_token,
-        s.initial_url,
-        s.created_at,
-        s.jar,
-        s.fallback_labels,
-        s.require_consent
-    ])?;
+            s.id,
+            s.visitor_id,
+            s.binding_token,
+            s.entry_token,
+            s.initial_url,
+            s.created_at,
+            s.jar,
+            s.fallback_labels,
+            s.require_consent,
+            s.masked_params
+        ])?;
     Ok(())
 }
 
@@ -61,15 +63,21 @@ pub(super) fn proxy_session(conn: &Connection, id: &str) -> Result<Option<ProxyS
     first(conn, &format!("SELECT {PROXY_SESSION_COLUMNS} FROM proxy_sessions WHERE id = ?"), [id], read_proxy_session)
 }
 
-pub(super) fn save_proxy_session_state(
-    conn: &Connection,
-    id: &str,
-    entry_token: Option<&str>,
-    jar: &str,
-    fallback_labels: &str,
-) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE proxy_sessions SET entry_token = ?, jar = ?, fallback_labels = ? WHERE id = ?")?
-        .execute(params![entry_token, jar, fallback_labels, id])?;
+pub(super) fn proxy_session_of_visitor(conn: &Connection, short_id: &str) -> Result<Option<String>, StoreError> {
+    let sql = "SELECT id FROM proxy_sessions WHERE visitor_id = ? ORDER BY created_at DESC LIMIT 1";
+    first(conn, sql, [short_id], |row| Ok(row.get("id")?))
+}
+
+pub(super) fn save_proxy_session_state(conn: &Connection, s: &ProxySessionRecord) -> Result<(), StoreError> {
+    let sql = "UPDATE proxy_sessions SET entry_token = ?, jar = ?, fallback_labels = ?, masked_params = ? WHERE id = ?";
+    let or_empty = |part: &Option<String>| part.clone().unwrap_or_default();
+    conn.prepare_cached(sql)?.execute(params![
+        s.entry_token,
+        or_empty(&s.jar),
+        or_empty(&s.fallback_labels),
+        or_empty(&s.masked_params),
+        s.id
+    ])?;
     Ok(())
 }
 

@@ -26,6 +26,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_records.sql")),
         M::up(include_str!("../migrations/0002_require_consent.sql")),
+        M::up(include_str!("../migrations/0003_masked_params.sql")),
     ])
 }
 
@@ -138,14 +139,11 @@ impl Store for SqliteStore {
     fn proxy_session(&self, id: &str) -> Result<Option<ProxySessionRecord>, StoreError> {
         links::proxy_session(&self.lock(), id)
     }
-    fn save_proxy_session_state(
-        &self,
-        id: &str,
-        entry_token: Option<&str>,
-        jar: &str,
-        fallback_labels: &str,
-    ) -> Result<(), StoreError> {
-        links::save_proxy_session_state(&self.lock(), id, entry_token, jar, fallback_labels)
+    fn proxy_session_of_visitor(&self, short_id: &str) -> Result<Option<String>, StoreError> {
+        links::proxy_session_of_visitor(&self.lock(), short_id)
+    }
+    fn save_proxy_session_state(&self, state: &ProxySessionRecord) -> Result<(), StoreError> {
+        links::save_proxy_session_state(&self.lock(), state)
     }
     fn insert_watch_link(&self, link: &WatchLinkRecord) -> Result<(), StoreError> {
         links::insert_watch_link(&self.lock(), link)

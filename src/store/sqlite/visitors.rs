@@ -125,11 +125,13 @@ pub(super) fn search(conn: &Connection, query: &VisitorQuery, limit: usize) -> R
         conditions.push(condition);
         values.push(value);
     };
+    // `instr`, not `LIKE`: a word is plain text, and `LIKE` reads its pattern as a C
+    // string, so a word with a NUL in it became `%`, which matches everyone.
     for word in &query.words {
         term(
-            "(folded_url LIKE ?1 ESCAPE '\\' \
-             OR EXISTS (SELECT 1 FROM json_tree(folded) WHERE type = 'text' AND value LIKE ?1 ESCAPE '\\'))",
-            Value::Text(contains_pattern(word)),
+            "(instr(folded_url, ?1) > 0 \
+             OR EXISTS (SELECT 1 FROM json_tree(folded) WHERE type = 'text' AND instr(value, ?1) > 0))",
+            Value::Text(word.clone()),
         );
     }
     for email in &query.emails {
@@ -159,20 +161,6 @@ pub(super) fn search(conn: &Connection, query: &VisitorQuery, limit: usize) -> R
     sql.push_str(&format!(" {ORDER} LIMIT ?{}", values.len() + 1));
     values.push(Value::Integer(limit_param(limit)));
     collect(conn, &sql, params_from_iter(values), read)
-}
-
-/// A `LIKE` pattern matching `word` anywhere, its own `%`, `_` and `\` taken literally.
-fn contains_pattern(word: &str) -> String {
-    let mut pattern = String::with_capacity(word.len() + 2);
-    pattern.push('%');
-    for c in word.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 pub(super) fn delete(conn: &Connection, short_id: &str) -> Result<bool, StoreError> {

@@ -75,6 +75,9 @@ pub struct Agent {
     pub credential: String,
     /// The viewer page.
     pub viewer_url: String,
+    /// The control origin the link named, which the viewer's browser sends as `Origin`
+    /// (a test may reach Tandem by another port than the one its origins name).
+    origin: String,
     addr: SocketAddr,
 }
 
@@ -85,7 +88,8 @@ impl Endpoint {
         assert_eq!(opened.status, StatusCode::SEE_OTHER, "watch link refused: {}", opened.text());
         let cookie = opened.header(header::SET_COOKIE).expect("the watch link sets the credential");
         let credential = cookie.split(';').next().expect("cookie pair").to_owned();
-        Agent { credential, viewer_url: self.control_url(opened.location()), addr: self.addr }
+        let origin = url::Url::parse(watch_url).expect("watch URL").origin().ascii_serialization();
+        Agent { credential, viewer_url: self.control_url(opened.location()), origin, addr: self.addr }
     }
 
     /// Asks for a watch link for `short_id` with `body` (JSON) and opens it.
@@ -102,9 +106,14 @@ impl Agent {
         format!("{}/live", self.viewer_url.replacen("http://", "ws://", 1))
     }
 
+    /// The viewer page's origin (the control origin), as its browser sends it.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
     /// Opens the viewer's live socket (joining the session) and reads the hello.
     pub async fn join(&self) -> (Socket, serde_json::Value) {
-        let mut socket = websocket_at(self.addr, &self.live_url(), None, Some(&self.credential))
+        let mut socket = websocket_at(self.addr, &self.live_url(), Some(self.origin()), Some(&self.credential))
             .await
             .unwrap_or_else(|reply| panic!("agent socket refused: {} {}", reply.status, reply.text()));
         let hello = next_json(&mut socket).await;

@@ -42,7 +42,7 @@ use tower::ServiceExt;
 use super::runtime_sites::{self, Record};
 use super::tls::TestPki;
 use super::worker_sites;
-use super::{control_sites, frame_sites, mirror_sites};
+use super::{bomb_site, control_sites, frame_sites, mirror_sites};
 
 #[path = "../../shared/noise_png.rs"]
 mod noise_png;
@@ -51,8 +51,16 @@ use noise_png::noise_png;
 
 /// Every host the fixture server answers for.
 /// (`app.test` and `api.test` are the runtime's sites, in `runtime_sites`.)
-pub const FIXTURE_HOSTS: &[&str] =
-    &["shop.test", "account.shop.test", "accounts.test", "cdn.test", "app.test", "api.test", "under_score.test"];
+pub const FIXTURE_HOSTS: &[&str] = &[
+    "shop.test",
+    "account.shop.test",
+    "accounts.test",
+    "cdn.test",
+    "app.test",
+    "api.test",
+    "under_score.test",
+    "evil.test",
+];
 /// The password the shop's login form accepts.
 pub const PASSWORD: &str = "correct horse";
 /// The windows-1251 page served at `shop.test/cp1251`.
@@ -217,7 +225,8 @@ impl Sites {
                     .merge(worker_sites::routes())
                     .merge(frame_sites::app())
                     .merge(control_sites::routes())
-                    .merge(mirror_sites::app()),
+                    .merge(mirror_sites::app())
+                    .merge(bomb_site::routes()),
             ),
             (
                 "api.test",
@@ -225,6 +234,8 @@ impl Sites {
             ),
             // A host without a direct label (hashed fallback): the same routes as api.test.
             ("under_score.test", runtime_sites::api(shared.clone()).merge(frame_sites::fallback_api())),
+            // A hostile site (eviction_sites).
+            ("evil.test", super::eviction_sites::evil()),
         ]);
         Sites { shared, by_host }
     }

@@ -4,11 +4,18 @@
 //! following redirects, so that tests can assert each hop.
 
 pub mod api;
+pub mod attack;
+pub mod bomb_site;
 pub mod browser;
 pub mod control_sites;
 pub mod cookie_sites;
+pub mod eviction_sites;
 pub mod fixtures;
 pub mod frame_sites;
+pub mod hostile_sites;
+pub mod masking_attributes;
+pub mod masking_run;
+pub mod masking_sites;
 pub mod message_sites;
 pub mod mirror_sites;
 pub mod openapi;
@@ -17,6 +24,8 @@ pub mod runtime_sites;
 pub mod tls;
 pub mod viewer_sites;
 pub mod webhook_receiver;
+pub mod wire_decode;
+pub mod wire_tap;
 pub mod worker_sites;
 
 use std::future::Future;

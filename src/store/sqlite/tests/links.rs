@@ -10,12 +10,11 @@ fn a_proxy_session_round_trips_and_saves_its_state() {
     p.require_consent = true;
     store.insert_proxy_session(&p).expect("insert");
     assert_eq!(store.proxy_session("p1").expect("read"), Some(p.clone()));
-    store
-        .save_proxy_session_state("p1", None, "[{\"name\":\"sid\"}]", "{\"abc\":\"https://a.localhost\"}")
-        .expect("save");
     p.entry_token = None;
     p.jar = Some("[{\"name\":\"sid\"}]".into());
     p.fallback_labels = Some("{\"abc\":\"https://a.localhost\"}".into());
+    p.masked_params = Some("[\"pw\"]".into());
+    store.save_proxy_session_state(&p).expect("save");
     assert_eq!(store.proxy_session("p1").expect("read"), Some(p));
     assert_eq!(store.proxy_session("p2").expect("read"), None);
 }

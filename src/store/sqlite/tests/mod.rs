@@ -77,6 +77,7 @@ fn proxy_session(id: &str, visitor_id: &str) -> ProxySessionRecord {
         jar: None,
         fallback_labels: None,
         require_consent: false,
+        masked_params: None,
     }
 }
 

@@ -23,7 +23,7 @@ fn records_survive_closing_and_reopening_the_file() {
     let raw = rusqlite::Connection::open(db_path(&dir)).expect("raw");
     let version: i64 = raw.pragma_query_value(None, "user_version", |row| row.get(0)).expect("version");
     let journal: String = raw.pragma_query_value(None, "journal_mode", |row| row.get(0)).expect("journal");
-    assert_eq!((version, journal.as_str()), (2, "wal"));
+    assert_eq!((version, journal.as_str()), (3, "wal"));
     super::super::migrations().validate().expect("the migrations apply to an empty database");
 }
 

@@ -5,7 +5,12 @@ use crate::store::search::parse;
 
 /// The short ids `search` finds, in order.
 fn found(store: &SqliteStore, search: &str) -> Vec<String> {
-    store.search_visitors(&parse(search), 10).expect("search").into_iter().map(|v| v.short_id).collect()
+    store
+        .search_visitors(&parse(search).expect("a valid search"), 10)
+        .expect("search")
+        .into_iter()
+        .map(|v| v.short_id)
+        .collect()
 }
 
 #[test]
@@ -145,6 +150,24 @@ fn like_wildcards_in_a_word_are_literal() {
     assert_eq!(found(&store, "%"), ["pct"]);
     assert_eq!(found(&store, "a_b"), ["under"]);
     assert_eq!(found(&store, "c\\d"), ["bs"]);
+}
+
+/// `LIKE` read a NUL in the word as the end of its pattern: `%00` matched everyone.
+#[test]
+fn a_nul_in_a_word_is_text_and_matches_only_text_with_it() {
+    let (_dir, store) = store();
+    for (id, identity) in [("plain", "ab"), ("nul", "a\0b"), ("other", "xyz")] {
+        let mut v = visitor(id, 1_000);
+        v.identities = vec![identity.into()];
+        store.insert_visitor(&v).expect("insert");
+    }
+    let presence = Presence { url: Some("https://shop.localhost/?q=%00".into()), ..Presence::default() };
+    store.update_presence("other", &presence, false, "0000").expect("presence");
+    assert_eq!(found(&store, "\0"), ["nul"]);
+    assert_eq!(found(&store, "a\0b"), ["nul"]);
+    assert_eq!(found(&store, "\0b"), ["nul"]);
+    assert!(found(&store, "\0\0").is_empty());
+    assert_eq!(found(&store, "%00"), ["other"], "the URL's own percent-escape is text too");
 }
 
 #[test]
