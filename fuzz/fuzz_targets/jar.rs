@@ -12,10 +12,12 @@
 //! - `document.cookie` shows only cookies the header would carry that were set without
 //!   `HttpOnly`;
 //! - the `Cookie` header is always a valid header value (or the request could not be made);
-//! - a jar saved to the records and read back sends the same cookies.
+//! - a jar saved to the records and read back sends the same cookies;
+//! - the jar keeps within its bounds (cookies per site and in all, bytes per cookie and
+//!   in all), also after a `document.cookie` loop or a huge cookie.
 #![no_main]
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use cookie::{Cookie, SameSite};
 use http::HeaderValue;
@@ -24,7 +26,8 @@ use publicsuffix::Psl;
 use tandem::origin::label::{self, SessionId, UpstreamOrigin};
 use tandem::proxy::cookie::real_domain;
 use tandem::session::CookieJar;
-use tandem::session::jar::RequestSite;
+use tandem::session::jar::{RequestSite, registrable_domain};
+use tandem::session::jar_bounds::{MAX_COOKIES, MAX_COOKIES_PER_SITE, MAX_JAR_BYTES, MAX_NAME_VALUE};
 use tandem_fuzz::{SESSION_ID, suffixes};
 use url::{Host, Url};
 
@@ -49,55 +52,83 @@ const HOSTS: [&str; 16] = [
 const PATHS: [&str; 4] = ["/", "/a/", "/a/b", "/b"];
 const ZONE_HOST: &str = "proxy.localhost";
 /// Most operations one input runs.
-const MAX_OPS: usize = 48;
+const MAX_OPS: usize = 64;
 /// Most checks one input asks for along the way (each reads 128 URLs), besides the last.
 const MAX_CHECKS: usize = 4;
+/// Most bulk operations (a `document.cookie` loop, one huge cookie) one input runs.
+const MAX_BULK: usize = 2;
 
-/// One cookie string that went into the jar, as the host that wrote it.
+/// Where a cookie may go, by the browser's rules for the host that set it.
+enum Reach {
+    /// That host only.
+    Host(&'static str),
+    /// This domain and the hosts below it.
+    Below(String),
+    /// Nowhere: a browser refuses the cookie.
+    Nowhere,
+}
+
+/// One cookie string that went into the jar.
 struct Write {
-    host: &'static str,
-    secure_origin: bool,
-    cookie: Cookie<'static>,
+    reach: Reach,
+    secure: bool,
+    http_only: bool,
+    same_site: Option<SameSite>,
+    /// `name=value` as the `Cookie` header lists it.
+    pair: String,
+    /// As `document.cookie` lists it (a cookie without a name shows its value only).
+    script_pair: String,
 }
 
 impl Write {
+    /// A browser's reading of `text`, set by the page at `url` on `host`.
+    fn new(host: &'static str, url: &Url, text: &str) -> Option<Write> {
+        let cookie = Cookie::parse(text).ok()?;
+        let secure = cookie.secure() == Some(true);
+        let refused = (secure && !secure_context(url)) || (!secure && cookie.same_site() == Some(SameSite::None));
+        let reach = if refused { Reach::Nowhere } else { reach(host, cookie.domain()) };
+        let pair = format!("{}={}", cookie.name(), cookie.value());
+        let script_pair = if cookie.name().is_empty() { cookie.value().to_owned() } else { pair.clone() };
+        let http_only = cookie.http_only() == Some(true);
+        Some(Write { reach, secure, http_only, same_site: cookie.same_site(), pair, script_pair })
+    }
+
     /// Whether a browser would send this cookie to `host` over a secure scheme or not.
     fn reaches(&self, host: &str, secure: bool) -> bool {
-        let attribute_secure = self.cookie.secure() == Some(true);
-        if attribute_secure && (!self.secure_origin || !secure) {
+        if self.secure && !secure {
             return false;
         }
-        if !attribute_secure && self.cookie.same_site() == Some(SameSite::None) {
-            return false;
+        match &self.reach {
+            Reach::Host(own) => *own == host,
+            Reach::Below(domain) => !is_ip(host) && below(host, domain),
+            Reach::Nowhere => false,
         }
-        let Some(domain) = self.cookie.domain().map(|d| d.trim().trim_start_matches('.')).filter(|d| !d.is_empty())
-        else {
-            return host == self.host;
-        };
-        let Ok(Host::Domain(domain)) = Host::parse(domain) else {
-            // An IP address as `Domain=` is its own host only; anything else is no host.
-            return Host::parse(domain).is_ok_and(|d| d.to_string() == self.host) && host == self.host;
-        };
-        let below = |h: &str| h == domain || h.strip_suffix(domain.as_str()).is_some_and(|r| r.ends_with('.'));
-        if is_ip(self.host) || !below(self.host) {
-            return false;
-        }
-        if suffixes().domain(domain.as_bytes()).is_none() {
-            // A public suffix: only as the writer's own host, which makes it host-only.
-            return domain == self.host && host == self.host;
-        }
-        !is_ip(host) && below(host)
     }
+}
 
-    /// `name=value` as the `Cookie` header lists it.
-    fn pair(&self) -> String {
-        format!("{}={}", self.cookie.name(), self.cookie.value())
+/// Where a cookie with `Domain=domain` set on `host` may go.
+fn reach(host: &'static str, domain: Option<&str>) -> Reach {
+    let Some(domain) = domain.map(|d| d.trim().trim_start_matches('.')).filter(|d| !d.is_empty()) else {
+        return Reach::Host(host);
+    };
+    let Ok(Host::Domain(domain)) = Host::parse(domain) else {
+        // An IP address as `Domain=` is its own host only; anything else is no host.
+        let own = Host::parse(domain).is_ok_and(|d| d.to_string() == host);
+        return if own { Reach::Host(host) } else { Reach::Nowhere };
+    };
+    if is_ip(host) || !below(host, &domain) {
+        return Reach::Nowhere;
     }
+    if suffixes().domain(domain.as_bytes()).is_none() {
+        // A public suffix: only as the writer's own host, which makes it host-only.
+        return if domain == host { Reach::Host(host) } else { Reach::Nowhere };
+    }
+    Reach::Below(domain)
+}
 
-    /// As `document.cookie` lists it (a cookie without a name shows its value only).
-    fn script_pair(&self) -> String {
-        if self.cookie.name().is_empty() { self.cookie.value().to_owned() } else { self.pair() }
-    }
+/// Whether `host` is `domain` or below it.
+fn below(host: &str, domain: &str) -> bool {
+    host == domain || host.strip_suffix(domain).is_some_and(|rest| rest.ends_with('.'))
 }
 
 fn is_ip(host: &str) -> bool {
@@ -150,7 +181,7 @@ fuzz_target!(|data: &[u8]| {
     let mut input = Reader(data);
     let mut jar = CookieJar::new(suffixes());
     let mut writes: Vec<Write> = Vec::new();
-    let mut checks = 0;
+    let (mut checks, mut bulk) = (0, 0);
     for _ in 0..MAX_OPS {
         let Some(op) = input.byte() else { break };
         let host = HOSTS[usize::from(input.byte().unwrap_or(0)) % HOSTS.len()];
@@ -161,7 +192,7 @@ fuzz_target!(|data: &[u8]| {
                 // Only what `HeaderValue::to_str` lets through reaches the jar.
                 if HeaderValue::from_str(&text).is_ok_and(|v| v.to_str().is_ok()) {
                     jar.absorb(&url, &text);
-                    record(&mut writes, host, &url, &text);
+                    writes.extend(Write::new(host, &url, &text));
                 }
             }
             2 | 3 => {
@@ -170,9 +201,27 @@ fuzz_target!(|data: &[u8]| {
                 if let Ok(cookie) = Cookie::parse(text.as_str()) {
                     assert!(cookie.http_only() != Some(true) || stored.is_err(), "a script set HttpOnly: {text:?}");
                 }
-                record(&mut writes, host, &url, &text);
+                writes.extend(Write::new(host, &url, &text));
             }
             4 => jar.clear_site(&url),
+            6 if bulk < MAX_BULK => {
+                bulk += 1;
+                let count = usize::from(input.byte().unwrap_or(0));
+                let text = input.text();
+                if op & 0x40 != 0 {
+                    // One cookie of up to 16 KiB, as a header would bring it.
+                    let big = format!("{}={}{text}", "big", "x".repeat(count * 64));
+                    jar.absorb(&url, &big);
+                    writes.extend(Write::new(host, &url, &big));
+                } else {
+                    // A `document.cookie` loop.
+                    for i in 0..count * 2 {
+                        let cookie = format!("k{i}{text}");
+                        let _ = jar.set_from_script(&url, &cookie);
+                        writes.extend(Write::new(host, &url, &cookie));
+                    }
+                }
+            }
             5 => {
                 let saved = CookieJar::from_json(&jar.to_json(), suffixes());
                 let before = headers(&jar);
@@ -190,12 +239,6 @@ fuzz_target!(|data: &[u8]| {
     }
     check(&jar, &writes);
 });
-
-fn record(writes: &mut Vec<Write>, host: &'static str, url: &Url, text: &str) {
-    if let Ok(cookie) = Cookie::parse(text.to_owned()) {
-        writes.push(Write { host, secure_origin: secure_context(url), cookie });
-    }
-}
 
 /// The cookies of every header the jar would send, by host, path and scheme (sorted:
 /// cookies of one path length come in the store's hash order).
@@ -215,14 +258,15 @@ fn urls() -> impl Iterator<Item = Url> {
 }
 
 fn check(jar: &CookieJar, writes: &[Write]) {
+    within_bounds(jar);
     for url in urls() {
         let host = url.host_str().expect("host");
         let secure = secure_context(&url);
         let allowed: Vec<&Write> = writes.iter().filter(|w| w.reaches(host, secure)).collect();
-        let pairs = |keep: &dyn Fn(&Write) -> bool| -> HashSet<String> {
-            allowed.iter().filter(|w| keep(w)).map(|w| w.pair()).collect()
+        let pairs = |keep: &dyn Fn(&Write) -> bool| -> HashSet<&str> {
+            allowed.iter().filter(|w| keep(w)).map(|w| w.pair.as_str()).collect()
         };
-        let sent = |site: RequestSite, may: HashSet<String>, what: &str| {
+        let sent = |site: RequestSite, may: HashSet<&str>, what: &str| {
             let Some(header) = jar.cookie_header(&url, site) else { return };
             assert!(HeaderValue::from_str(&header).is_ok(), "{url}: the Cookie header {header:?} is no header value");
             for pair in header.split("; ") {
@@ -231,14 +275,35 @@ fn check(jar: &CookieJar, writes: &[Write]) {
         };
         sent(RequestSite::FIRST_PARTY, pairs(&|_| true), "first party");
         let cross = RequestSite { same_site: false, lax_navigation: false };
-        sent(cross, pairs(&|w| w.cookie.same_site() == Some(SameSite::None)), "cross-site");
+        sent(cross, pairs(&|w| w.same_site == Some(SameSite::None)), "cross-site");
         let navigation = RequestSite { same_site: false, lax_navigation: true };
-        sent(navigation, pairs(&|w| w.cookie.same_site() != Some(SameSite::Strict)), "cross-site navigation");
-        let scripts: HashSet<String> =
-            allowed.iter().filter(|w| w.cookie.http_only() != Some(true)).map(|w| w.script_pair()).collect();
+        sent(navigation, pairs(&|w| w.same_site != Some(SameSite::Strict)), "cross-site navigation");
+        let scripts: HashSet<&str> = allowed.iter().filter(|w| !w.http_only).map(|w| w.script_pair.as_str()).collect();
         let shown = jar.script_cookies(&url);
         for pair in shown.split("; ").filter(|p| !p.is_empty()) {
             assert!(scripts.contains(pair), "{url}: document.cookie shows {pair:?}, which no script may see");
         }
+    }
+}
+
+/// The jar keeps within its bounds (`session/jar_bounds.rs`), as its save shows it.
+fn within_bounds(jar: &CookieJar) {
+    let saved: Vec<serde_json::Value> = serde_json::from_str(&jar.to_json()).expect("the jar saves as JSON");
+    assert!(saved.len() <= MAX_COOKIES, "{} cookies", saved.len());
+    let (mut bytes, mut per_site) = (0, HashMap::<String, usize>::new());
+    for entry in &saved {
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+        let domain = ["HostOnly", "Suffix"].iter().find_map(|k| text(&entry["domain"][k])).expect("a domain");
+        let path = text(&entry["path"][0]).expect("a path");
+        let raw = text(&entry["raw_cookie"]).expect("the cookie");
+        let cookie = Cookie::parse(raw.as_str()).expect("a saved cookie parses");
+        let name_value = cookie.name().len() + cookie.value().len();
+        assert!(name_value <= MAX_NAME_VALUE, "a cookie of {name_value} bytes");
+        bytes += name_value + domain.len() + path.len();
+        *per_site.entry(registrable_domain(&suffixes(), &domain).to_owned()).or_default() += 1;
+    }
+    assert!(bytes <= MAX_JAR_BYTES, "{bytes} bytes");
+    if let Some((site, count)) = per_site.iter().find(|(_, count)| **count > MAX_COOKIES_PER_SITE) {
+        panic!("{count} cookies for {site}");
     }
 }

@@ -1,7 +1,7 @@
 //! The search syntax of `GET /v1.3/list` (`store/search.rs`) and the query it becomes
 //! in SQLite (`store/sqlite/visitors.rs`). Invariants:
-//! - any text parses (totality), and every term lands in exactly one kind of condition,
-//!   taken from that term;
+//! - any text parses (totality) or, past the bound on terms, is refused as too long, and
+//!   every term lands in exactly one kind of condition, taken from that term;
 //! - the query runs (a failure is a 500 to the integrator);
 //! - it returns exactly the visitors that a plain reading of the syntax says match
 //!   every term, among a few visitors with awkward text in them.
@@ -10,7 +10,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use tandem::store::search::{is_lookup_code, parse};
+use tandem::store::search::{MAX_SEARCH_TERMS, SearchError, is_lookup_code, parse};
 use tandem::store::{Presence, SqliteStore, Store, VisitorQuery, VisitorRecord};
 
 /// More than the visitors below: the limit never hides a match.
@@ -66,7 +66,15 @@ static STORE: LazyLock<(SqliteStore, Vec<VisitorRecord>)> = LazyLock::new(|| {
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let query = parse(&text);
+    let terms = text.split_whitespace().count();
+    let query = match parse(&text) {
+        Ok(query) => query,
+        Err(SearchError::TooManyTerms(counted)) => {
+            assert!(counted == terms && terms > MAX_SEARCH_TERMS, "{text:?} refused with {counted} terms");
+            return;
+        }
+    };
+    assert!(terms <= MAX_SEARCH_TERMS, "{text:?} has {terms} terms but was taken");
     every_term_lands_once(&text, &query);
     let (store, visitors) = &*STORE;
     let found = match store.search_visitors(&query, LIMIT) {

@@ -6,7 +6,8 @@ use rand::{Rng, SeedableRng};
 
 use super::*;
 use crate::rewrite::filter::run_split;
-use crate::rewrite::url::test_rewriter;
+use crate::rewrite::html_attrs::decode_entities;
+use crate::rewrite::url::{UrlMap, test_rewriter};
 
 const RANDOM_SPLITTINGS: usize = 16;
 
