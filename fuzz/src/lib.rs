@@ -98,6 +98,7 @@ pub fn session(initial: &str) -> Arc<ProxySession> {
         jar: None,
         fallback_labels: None,
         require_consent: false,
+        masked_params: None,
     };
     let jar = CookieJar::new(suffixes());
     Arc::new(ProxySession::restore(record, jar).unwrap_or_else(|| panic!("session record for {initial:?}")))
