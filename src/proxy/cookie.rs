@@ -98,10 +98,12 @@ async fn read_text(body: Incoming) -> Result<String, ProxyError> {
     String::from_utf8(bytes.to_bytes().to_vec()).map_err(|_| ProxyError::BadRequest("the cookie is not UTF-8".into()))
 }
 
-/// Pages that build `Domain=` from `location.hostname` name the label's host, or a
-/// parent of it (the zone); they meant the real host, or its site. Any other domain is
-/// left for the jar to judge against the real host.
-fn real_domain(text: &str, label_host: &str, zone: &str, page: &Url, site: Option<&str>) -> String {
+/// What a page's `document.cookie = text` means on the real web: pages that build
+/// `Domain=` from `location.hostname` name the label's host (`label_host`), or a parent
+/// of it (the `zone`); they meant the real host of `page`, or its `site`. Any other
+/// domain is left for the jar to judge against the real host. Public for the fuzz
+/// target of the script-cookie path (`fuzz/fuzz_targets/jar.rs`).
+pub fn real_domain(text: &str, label_host: &str, zone: &str, page: &Url, site: Option<&str>) -> String {
     let real_of = |value: &str| {
         let domain = value.trim().trim_start_matches('.').to_ascii_lowercase();
         if domain == label_host {

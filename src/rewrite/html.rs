@@ -1,8 +1,9 @@
 //! The HTML rewriter: a lol_html pass that maps every URL-bearing attribute, rewrites
 //! inline CSS and import maps, removes what would break the page under its label (`integrity`, CSP in
 //! `<meta>`), and puts the runtime script first in the document, before any page script.
-//! An `<iframe srcdoc>` holds a document of its own: it goes through a rewriter of the
-//! same kind (see `html_handlers.rs`).
+//! The element handler is in `html_element.rs`. An `<iframe srcdoc>` holds a document
+//! of its own: it goes through a rewriter of the same kind (see `html_handlers.rs`). A document without elements gets the runtime at
+//! its end, if it ends in text (see `html_end.rs`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,38 +15,9 @@ use lol_html::html_content::ContentType;
 use lol_html::send::{DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, Settings};
 use lol_html::{AsciiCompatibleEncoding, MemorySettings, OutputSink, Selector};
 
-use super::css::rewrite_css;
 use super::filter::{BodyFilter, FilterError};
-use super::html_attrs::{decode_entities, escape_attribute, rewrite_srcset, rewrite_url_list};
-use super::url::{UrlMap, UrlRewriter};
+use super::url::UrlRewriter;
 use crate::injector::page_script_tag;
-
-/// How an attribute's value carries URLs.
-#[derive(Clone, Copy)]
-enum AttrKind {
-    Url,
-    SrcSet,
-    UrlList,
-    Style,
-}
-
-/// Attributes that carry URLs, on any element (`data` only on `<object>`).
-const URL_ATTRIBUTES: &[(&str, AttrKind)] = &[
-    ("href", AttrKind::Url),
-    ("src", AttrKind::Url),
-    ("srcset", AttrKind::SrcSet),
-    ("imagesrcset", AttrKind::SrcSet),
-    ("action", AttrKind::Url),
-    ("formaction", AttrKind::Url),
-    ("poster", AttrKind::Url),
-    ("data", AttrKind::Url),
-    ("background", AttrKind::Url),
-    ("cite", AttrKind::Url),
-    ("ping", AttrKind::UrlList),
-    ("manifest", AttrKind::Url),
-    ("xlink:href", AttrKind::Url),
-    ("style", AttrKind::Style),
-];
 
 /// What all handlers of one document share.
 struct PageState {
@@ -54,8 +26,8 @@ struct PageState {
     /// Text of the `<style>` or import map being held.
     held_text: String,
     held_passthrough: bool,
-    /// Whether the open `<script>` is an import map.
-    in_import_map: bool,
+    /// The open elements whose text is held (see `html_text.rs`), innermost last.
+    holders: Vec<text::Holder>,
     /// The bounds this document was given, also for the documents its `srcdoc`s hold.
     options: HtmlOptions,
     /// How many `srcdoc` documents this one is nested in.
@@ -93,6 +65,11 @@ pub struct HtmlOptions {
 pub struct HtmlFilter {
     rewriter: Option<HtmlRewriter<'static, SharedSink>>,
     sink: SharedSink,
+    /// Whether the runtime went before an element.
+    injected: Arc<AtomicBool>,
+    /// Until it has, where the tokenizer is, told to the end handler in `ends_in_text`.
+    tail: TextEnd,
+    ends_in_text: Arc<AtomicBool>,
 }
 
 impl HtmlFilter {
@@ -113,11 +90,13 @@ impl HtmlFilter {
             base_seen: false,
             held_text: String::new(),
             held_passthrough: false,
-            in_import_map: false,
+            holders: Vec::new(),
             options: *options,
             nesting,
         }));
         let injected = Arc::new(AtomicBool::new(false));
+        let ends_in_text = Arc::new(AtomicBool::new(true));
+        let at_end = (injected.clone(), ends_in_text.clone());
         let settings = Settings::new_send()
             .with_encoding(encoding)
             // The header's charset wins over <meta>, as in browsers.
@@ -131,7 +110,9 @@ impl HtmlFilter {
             .append_element_content_handler(selector("*", element_handler(state.clone(), injected.clone())))
             .append_document_content_handler(DocumentContentHandlers::default().end(
                 move |end: &mut lol_html::html_content::DocumentEnd| {
-                    if !injected.load(Ordering::Relaxed) {
+                    let (injected, ends_in_text) = &at_end;
+                    // Appended inside an unfinished tag or comment it would never run (see `html_end.rs`).
+                    if !injected.load(Ordering::Relaxed) && ends_in_text.load(Ordering::Relaxed) {
                         end.append(page_script_tag(), ContentType::Html);
                     }
                     Ok(())
@@ -140,7 +121,8 @@ impl HtmlFilter {
             .append_element_content_handler(selector("style", text::style_handler(state.clone())))
             .append_element_content_handler(selector(IMPORT_MAP_SELECTOR, text::script_handler(state.clone())));
         let sink = SharedSink::default();
-        Some(HtmlFilter { rewriter: Some(HtmlRewriter::new(settings, sink.clone())), sink })
+        let rewriter = Some(HtmlRewriter::new(settings, sink.clone()));
+        Some(HtmlFilter { rewriter, sink, injected, tail: TextEnd::default(), ends_in_text })
     }
 
     fn drain(&self, out: &mut Vec<u8>) {
@@ -154,6 +136,10 @@ impl BodyFilter for HtmlFilter {
             out.extend_from_slice(input);
             return Ok(());
         };
+        if !self.injected.load(Ordering::Relaxed) {
+            self.tail.feed(input);
+            self.ends_in_text.store(self.tail.in_text(), Ordering::Relaxed);
+        }
         let result = rewriter.write(input);
         self.drain(out);
         self.after(result)
@@ -208,96 +194,19 @@ fn selector(
     (Cow::Borrowed(parsed), handlers)
 }
 
-/// The one handler every element goes through: it puts the runtime before the first
-/// element that can hold or run anything (inside `<head>`, or before whatever comes first
-/// in documents without one), drops `integrity`, and maps each URL-bearing attribute.
-/// It also reads `<base href>` and `<meta http-equiv>`: one pass over the attributes costs
-/// less than a selector per attribute name, and each selector costs every element ~3% more
-/// instructions (see BENCHMARKS.md), while the tag name is asked for only when one of
-/// these attributes is there.
-fn element_handler(state: Shared, injected: Arc<AtomicBool>) -> ElementContentHandlers<'static> {
-    ElementContentHandlers::default().element(move |el: &mut lol_html::send::Element| {
-        if !injected.load(Ordering::Relaxed) {
-            match el.tag_name().as_str() {
-                "html" => {}
-                "head" => {
-                    el.prepend(page_script_tag(), ContentType::Html);
-                    injected.store(true, Ordering::Relaxed);
-                }
-                _ => {
-                    el.before(page_script_tag(), ContentType::Html);
-                    injected.store(true, Ordering::Relaxed);
-                }
-            }
-        }
-        let mut mapped: Vec<(&'static str, String)> = Vec::new();
-        let mut has_integrity = false;
-        let mut has_http_equiv = false;
-        for attribute in el.attributes() {
-            let name = attribute.name();
-            if name == "integrity" {
-                has_integrity = true;
-                continue;
-            }
-            if name == "srcdoc" && el.tag_name() == "iframe" {
-                if let Some(document) = handlers::rewrite_srcdoc(&lock(&state), &decode_entities(&attribute.value())) {
-                    mapped.push(("srcdoc", document));
-                }
-                continue;
-            }
-            let Some(&(name, kind)) = URL_ATTRIBUTES.iter().find(|(n, _)| *n == name) else {
-                has_http_equiv |= name == "http-equiv";
-                continue;
-            };
-            let raw = attribute.value();
-            let value = decode_entities(&raw);
-            let mut state = lock(&state);
-            // Only the first <base href> counts; it is read before any href is mapped. A
-            // <base> is void: asking for that first spares an owned tag name for each <a>.
-            if name == "href" && !state.base_seen && !el.can_have_content() && el.tag_name() == "base" {
-                state.base_seen = true;
-                state.urls.set_base(&value);
-            }
-            let map: &dyn UrlMap = &state.urls;
-            let new = match kind {
-                AttrKind::Url => map.map_url(&value),
-                AttrKind::SrcSet => rewrite_srcset(&value, map),
-                AttrKind::UrlList => rewrite_url_list(&value, map),
-                AttrKind::Style => {
-                    let mut css = String::new();
-                    rewrite_css(&value, map, &mut css).then_some(css)
-                }
-            };
-            if let Some(new) = new {
-                mapped.push((name, new));
-            }
-        }
-        if has_integrity {
-            el.remove_attribute("integrity");
-        }
-        for (name, value) in mapped {
-            if name == "data" && el.tag_name() != "object" {
-                continue;
-            }
-            set_mapped(el, name, &value);
-        }
-        if has_http_equiv && el.tag_name() == "meta" {
-            handlers::meta_http_equiv(el, &state);
-        }
-        Ok(())
-    })
-}
-
-fn set_mapped(el: &mut lol_html::send::Element, name: &str, value: &str) {
-    // Names come from our own table, so they are always valid.
-    let _ = el.set_attribute(name, &escape_attribute(value));
-}
+#[path = "html_element.rs"]
+mod element;
+use element::{element_handler, set_mapped};
 
 #[path = "html_handlers.rs"]
 mod handlers;
 
 #[path = "html_text.rs"]
 mod text;
+
+#[path = "html_end.rs"]
+mod end;
+use end::TextEnd;
 
 #[cfg(test)]
 #[path = "html_tests.rs"]

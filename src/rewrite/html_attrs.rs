@@ -6,12 +6,15 @@ use std::borrow::Cow;
 
 use super::url::UrlMap;
 
-/// Longest named or numeric character reference looked at (`&CounterClockwiseContourIntegral;` is 33).
+/// Longest named character reference looked at (`&CounterClockwiseContourIntegral;` is 33).
 const MAX_REFERENCE_LEN: usize = 40;
 
-/// Decodes character references that end in `;`. References without one are left as
-/// they are: in attribute values browsers do so too before `=` or alphanumerics (so
-/// `?a=1&copy=2` stays a query string), and URLs virtually never rely on the rest.
+/// Decodes character references as browsers do in attribute values: numeric ones with
+/// or without their `;` (`https&#58//elsewhere/` is an absolute URL to a browser), named
+/// ones when they end in `;`. Named references without one are left as they are: in
+/// attribute values browsers do so too before `=` or alphanumerics (so `?a=1&copy=2`
+/// stays a query string), and the few they read elsewhere make no character that
+/// matters to a URL's origin.
 pub fn decode_entities(value: &str) -> Cow<'_, str> {
     if !value.contains('&') {
         return Cow::Borrowed(value);
@@ -21,28 +24,65 @@ pub fn decode_entities(value: &str) -> Cow<'_, str> {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         let candidate = &rest[amp..];
-        let end = candidate
-            .char_indices()
-            .take(MAX_REFERENCE_LEN)
-            .skip(1)
-            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '#'))
-            .filter(|&(_, c)| c == ';')
-            .map(|(i, _)| i + 1);
-        match end {
-            Some(end) => {
-                let reference = &candidate[..end];
-                let decoded = html_escape::decode_html_entities(reference);
-                out.push_str(&decoded);
-                rest = &candidate[end..];
-            }
-            None => {
-                out.push('&');
-                rest = &candidate[1..];
-            }
-        }
+        let used = if let Some((c, used)) = numeric_reference(candidate) {
+            out.push(c);
+            used
+        } else if let Some(end) = named_reference_end(candidate) {
+            out.push_str(&html_escape::decode_html_entities(&candidate[..end]));
+            end
+        } else {
+            out.push('&');
+            1
+        };
+        rest = &candidate[used..];
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+/// `&#58`, `&#x3a;`, `&#0000058`: the character and the length of the reference that
+/// `candidate` starts with, if it is a numeric one.
+fn numeric_reference(candidate: &str) -> Option<(char, usize)> {
+    let body = candidate.strip_prefix("&#")?;
+    let (radix, start) = match body.as_bytes().first() {
+        Some(b'x' | b'X') => (16, 1),
+        _ => (10, 0),
+    };
+    let digits: &str = &body[start..];
+    let count = digits.bytes().take_while(|b| (*b as char).is_digit(radix)).count();
+    if count == 0 {
+        return None;
+    }
+    let code = digits[..count]
+        .chars()
+        .fold(0u32, |code, d| code.saturating_mul(radix).saturating_add(d.to_digit(radix).unwrap_or(0)));
+    let end = 2 + start + count;
+    let used = if candidate.as_bytes().get(end) == Some(&b';') { end + 1 } else { end };
+    Some((reference_char(code), used))
+}
+
+/// The character a numeric reference stands for, as browsers read it: C1 codes as in
+/// windows-1252, and U+FFFD for NUL, surrogates and codes past Unicode.
+fn reference_char(code: u32) -> char {
+    match code {
+        0x80..=0x9f => {
+            let byte = [u8::try_from(code).unwrap_or(0)];
+            encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte).0.chars().next().unwrap_or('\u{fffd}')
+        }
+        0 => '\u{fffd}',
+        _ => char::from_u32(code).unwrap_or('\u{fffd}'),
+    }
+}
+
+/// The length of the named reference ending in `;` that `candidate` starts with, if any.
+fn named_reference_end(candidate: &str) -> Option<usize> {
+    candidate
+        .char_indices()
+        .take(MAX_REFERENCE_LEN)
+        .skip(1)
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '#'))
+        .filter(|&(_, c)| c == ';')
+        .map(|(i, _)| i + 1)
 }
 
 /// Escapes a value for a double-quoted attribute: `&` and `"`.
@@ -146,7 +186,8 @@ pub fn rewrite_refresh(value: &str, map: &dyn UrlMap) -> Option<String> {
     while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
         pos += 1;
     }
-    if value.len() >= pos + 3 && value[pos..pos + 3].eq_ignore_ascii_case("url") {
+    // Bytes, not `str` slices: `pos + 3` may fall inside a character.
+    if bytes.get(pos..pos + 3).is_some_and(|word| word.eq_ignore_ascii_case(b"url")) {
         let mut after = pos + 3;
         while after < bytes.len() && bytes[after].is_ascii_whitespace() {
             after += 1;
@@ -193,6 +234,33 @@ mod tests {
         assert_eq!(decode_entities("?a=1&copy=2&amp"), "?a=1&copy=2&amp");
         assert_eq!(decode_entities("&notanentity;"), "&notanentity;");
         assert_eq!(escape_attribute("a?b=1&c=\"2\""), "a?b=1&amp;c=&quot;2&quot;");
+    }
+
+    /// Found by `fuzz/fuzz_targets/html.rs`: a character of two or more bytes where
+    /// `url` could start (`<meta http-equiv=refresh content="0;é">`) made the rewriter
+    /// slice a `str` inside it and panic, which dropped the page.
+    #[test]
+    fn refresh_content_with_a_wide_character_where_url_may_start_does_not_panic() {
+        assert_eq!(rewrite_refresh("0;é", &Marker), None);
+        assert_eq!(rewrite_refresh("0; u\u{20ac}", &Marker), None);
+        assert_eq!(rewrite_refresh("0; ur\u{20ac}=https://a/", &Marker), None);
+        assert_eq!(rewrite_refresh("0;€https://a/", &Marker), None);
+        assert_eq!(rewrite_refresh("0; URL=https://a/é", &Marker).as_deref(), Some("0; URL=http://P/a/é"));
+    }
+
+    /// Found by `fuzz/fuzz_targets/html.rs`: `href="https&#58//elsewhere.test/"` is an
+    /// absolute URL to a browser, which reads numeric references without their `;` (and
+    /// with any number of digits), but the rewriter left it as a relative one, unmapped.
+    #[test]
+    fn numeric_references_without_a_semicolon_are_read_as_browsers_read_them() {
+        assert_eq!(decode_entities("https&#58//elsewhere.test/"), "https://elsewhere.test/");
+        assert_eq!(decode_entities("https&#x3A&#X2f/e"), "https://e");
+        assert_eq!(decode_entities(&format!("https&#{}58;//e", "0".repeat(64))), "https://e");
+        assert_eq!(
+            decode_entities("&#128;&#x9d;&#0;&#xD800;&#x110000;&#99999999999999"),
+            "\u{20ac}\u{9d}\u{fffd}\u{fffd}\u{fffd}\u{fffd}"
+        );
+        assert_eq!(decode_entities("a&#b&#x;&#;c"), "a&#b&#x;&#;c");
     }
 
     #[test]

@@ -34,7 +34,10 @@ pub(super) fn meta_http_equiv(el: &mut Element, state: &Shared) {
     let Some(equiv) = el.get_attribute("http-equiv") else { return };
     let equiv = equiv.trim();
     if equiv.eq_ignore_ascii_case("content-security-policy") {
-        el.remove();
+        // The element stays, emptied: a `<meta>` takes the parser out of `<svg>` or
+        // `<math>`, so removing it would change how the rest of the page parses.
+        el.remove_attribute("http-equiv");
+        el.remove_attribute("content");
     } else if equiv.eq_ignore_ascii_case("refresh")
         && let Some(content) = el.get_attribute("content")
     {

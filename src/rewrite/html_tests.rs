@@ -6,7 +6,8 @@ use rand::{Rng, SeedableRng};
 
 use super::*;
 use crate::rewrite::filter::run_split;
-use crate::rewrite::url::test_rewriter;
+use crate::rewrite::html_attrs::decode_entities;
+use crate::rewrite::url::{UrlMap, test_rewriter};
 
 const RANDOM_SPLITTINGS: usize = 16;
 
@@ -66,6 +67,27 @@ fn runtime_comes_first_in_head_whatever_the_document_starts_with() {
     }
 }
 
+/// Found by `fuzz/fuzz_targets/html.rs` (in a `srcdoc`): a document with no element
+/// got the runtime appended at its end even when it ended inside a tag or comment. The
+/// runtime then never ran, and it closed a half-written `<a href="https://...` that the
+/// browser drops, so an unmapped link came to life. Such documents are left as they are.
+#[test]
+fn a_document_ending_inside_a_tag_or_comment_is_not_completed_by_the_runtime() {
+    for unfinished in [
+        "text</p><a href=\"https://elsewhere.test/'>x</a>",
+        "text <!-- never closed",
+        "<!doctype html><html lang=en><a href='https://elsewhere.test/",
+        "<!doctype html",
+    ] {
+        assert_eq!(rewrite(unfinished).0, unfinished);
+    }
+    let tag = page_script_tag();
+    let srcdoc = r#"<iframe srcdoc="text</p><a href=&quot;https://elsewhere.test/'>x"></iframe>"#;
+    assert_eq!(rewrite(srcdoc).0, format!("{tag}{srcdoc}"));
+    // Finished ones still get it at the end.
+    assert_eq!(rewrite("text <!-- closed -->").0, format!("text <!-- closed -->{tag}"));
+}
+
 #[test]
 fn url_attributes_are_mapped_and_others_kept() {
     let html = r##"<head><base href="https://cdn.test/assets/"><link rel=stylesheet href="https://shop.test/a.css" integrity="sha384-x">
@@ -111,11 +133,29 @@ fn url_attributes_are_mapped_and_others_kept() {
     assert!(!out.contains("integrity"), "{out}");
 }
 
+/// Found by `fuzz/fuzz_targets/html.rs`: of `<a href="rel" href="https://b.test/">` a
+/// browser keeps the first `href`; the rewriter mapped the second and wrote it into the
+/// first, so the link went elsewhere than on the real site. The first of each attribute
+/// (srcdoc included) is the one read and rewritten; the ignored rest stays as written.
+#[test]
+fn only_the_first_of_a_repeated_attribute_is_read_as_browsers_do() {
+    let (out, urls) = rewrite(
+        r#"<a href="rel" href="https://b.test/">a</a><img src="https://c.test/i.png" src="https://d.test/j.png"><iframe srcdoc="<p>1" srcdoc="<p>2"></iframe>"#,
+    );
+    let c = origin(&urls, "https://c.test");
+    assert!(out.contains(r#"<a href="rel" href="https://b.test/">"#), "{out}");
+    assert!(out.contains(&format!(r#"<img src="{c}/i.png" src="https://d.test/j.png">"#)), "{out}");
+    assert!(out.contains(r#"srcdoc="<p>2""#) && out.contains(r#"srcdoc="<script"#), "{out}");
+}
+
 #[test]
 fn entities_are_decoded_before_mapping_and_escaped_after() {
     let (out, urls) = rewrite(r#"<a href="https&#x3a;//shop.test/?q=&quot;x&quot;&amp;y=1">a</a>"#);
     let shop = origin(&urls, "https://shop.test");
     assert!(out.contains(&format!(r#"href="{shop}/?q=&quot;x&quot;&amp;y=1""#)), "{out}");
+    // Numeric references need no `;` (see html_attrs' numeric_references_without_a_semicolon_...).
+    let (out, urls) = rewrite(r#"<a href="https&#58//elsewhere.test/x">a</a>"#);
+    assert!(out.contains(&format!(r#"href="{}/x""#, origin(&urls, "https://elsewhere.test"))), "{out}");
 }
 
 #[test]
@@ -133,6 +173,36 @@ fn meta_refresh_is_mapped_and_meta_csp_removed() {
     );
     assert!(out.contains(&format!(r#"content="0; url={}/next""#, origin(&urls, "https://shop.test"))), "{out}");
     assert!(!out.contains("default-src"), "{out}");
+}
+
+/// Found by `fuzz/fuzz_targets/html.rs`: the rewriter removed a CSP `<meta>` element,
+/// but inside `<svg>` that element ends the SVG, so without it what follows parsed
+/// otherwise: text of a `<style>` (never rewritten) became a live link, unmapped. The
+/// element now stays, without its policy.
+#[test]
+fn a_csp_meta_is_emptied_not_removed_so_the_page_parses_the_same() {
+    let html = r#"<svg><meta http-equiv="Content-Security-Policy" content="default-src 'self'"><style><a href="https://b.test/">x</a></style>"#;
+    let (out, _) = rewrite(html);
+    assert!(out.ends_with(r#"<svg><meta><style><a href="https://b.test/">x</a></style>"#), "{out}");
+}
+
+/// Found by `fuzz/fuzz_targets/html.rs`: inside `<svg>` an import map can sit in a
+/// `<style>`, and both handlers put its text into the one buffer, so it came out twice
+/// or not, depending on how the body was chunked. The innermost element takes its text.
+#[test]
+fn text_of_an_import_map_inside_an_svg_style_is_held_once_at_any_chunking() {
+    let urls = test_rewriter("https://shop.test/dir/page.html");
+    let html =
+        br#"<svg><style>a{}<script type="importmap">{"imports":{"x":"https://m.test/x.js"}}</script>b{}</style></svg>"#;
+    let m = origin(&urls, "https://m.test");
+    for opts in [options(None), HtmlOptions { css_buffer_limit: 16, ..options(None) }] {
+        let out = String::from_utf8(rewrite_everywhere(&urls, html, &opts)).expect("utf-8");
+        assert_eq!(out.matches(r#"{"imports""#).count(), 1, "{out}");
+        assert!(out.contains("a{}<script") && out.contains("</script>b{}</style>"), "{out}");
+        if opts.css_buffer_limit > 16 {
+            assert!(out.contains(&format!("{m}/x.js")), "{out}");
+        }
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! own path and query under its label. `data:`, `blob:`, `javascript:`, `mailto:` and
 //! fragment-only references are not web origins and stay as they are.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use url::{Position, Url};
@@ -91,29 +92,50 @@ impl UrlRewriter {
 
 impl UrlMap for UrlRewriter {
     fn map_url(&self, raw: &str) -> Option<String> {
-        let trimmed = raw.trim_matches(|c: char| c.is_ascii_whitespace());
-        let (scheme, after_slashes) = split_absolute_web_reference(trimmed, self.base.scheme())?;
-        // Only the scheme and authority change; the rest is kept as written, so that a
-        // query in the page's own encoding or an odd path reaches the browser unchanged.
-        let authority_end = after_slashes.find(['/', '?', '#', '\\']).unwrap_or(after_slashes.len());
-        let (authority, rest) = after_slashes.split_at(authority_end);
+        let reference = as_browsers_read(raw);
+        let (scheme, after_slashes) = split_absolute_web_reference(&reference, self.base.scheme())?;
+        let authority_and_rest = after_slashes.and_then(|after| {
+            let end = after.find(['/', '?', '#', '\\']).unwrap_or(after.len());
+            let (authority, rest) = after.split_at(end);
+            (!authority.is_empty()).then_some((authority, rest))
+        });
         let joined;
-        let (origin_url, rest) = if authority.is_empty() {
-            // `https:///host` is `https://host/` to browsers: let the URL parser say so.
-            joined = self.base.join(trimmed).ok()?;
-            (joined.clone(), &joined[Position::BeforePath..])
-        } else {
-            (Url::parse(&format!("{scheme}://{authority}/")).ok()?, rest)
+        let (origin_url, rest) = match authority_and_rest {
+            // Only the scheme and authority change; the rest is kept as written, so that a
+            // query in the page's own encoding or an odd path reaches the browser unchanged.
+            Some((authority, rest)) => (Url::parse(&format!("{scheme}://{authority}/")).ok()?, rest),
+            // `https:///host` is `https://host/`, and `https:x` or `https:/x` is relative to
+            // a base of the same scheme but names host `x` otherwise: the browser compares
+            // with the label's scheme, not the upstream's, so what the page meant is
+            // written out in full. The URL parser says what that is.
+            None => {
+                joined = self.base.join(&reference).ok()?;
+                (joined.clone(), &joined[Position::BeforePath..])
+            }
         };
         let origin = UpstreamOrigin::from_url(&origin_url)?;
-        self.mapping.proxied(&origin, matches!(scheme, "ws" | "wss"), rest)
+        self.mapping.proxied(&origin, matches!(origin_url.scheme(), "ws" | "wss"), rest)
+    }
+}
+
+/// A reference as the URL parser reads it: leading and trailing C0 controls and spaces
+/// stripped, tabs and newlines removed wherever they are. Anything less lets
+/// `\0https://elsewhere/` or `ht\ttps://elsewhere/` past the mapper, to a browser
+/// that reads them as absolute URLs.
+fn as_browsers_read(raw: &str) -> Cow<'_, str> {
+    let trimmed = raw.trim_matches(|c: char| c <= ' ');
+    if trimmed.contains(['\t', '\n', '\r']) {
+        Cow::Owned(trimmed.replace(['\t', '\n', '\r'], ""))
+    } else {
+        Cow::Borrowed(trimmed)
     }
 }
 
 /// Splits a reference that names an origin of its own into its (lower-case) scheme and
-/// what follows the `//`: a network-scheme URL, or a scheme-relative `//host` (which
-/// browsers also accept with backslashes) that takes the base's scheme.
-fn split_absolute_web_reference<'r>(reference: &'r str, base_scheme: &str) -> Option<(&'static str, &'r str)> {
+/// what follows the `//` (`None` when the scheme is not followed by two slashes): a
+/// web-scheme URL, or a scheme-relative `//host` (which browsers also accept with
+/// backslashes) that takes the base's scheme.
+fn split_absolute_web_reference<'r>(reference: &'r str, base_scheme: &str) -> Option<(&'static str, Option<&'r str>)> {
     const WEB_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
     let is_slash = |b: u8| b == b'/' || b == b'\\';
     let slashes_at = |at: usize| {
@@ -122,12 +144,11 @@ fn split_absolute_web_reference<'r>(reference: &'r str, base_scheme: &str) -> Op
     };
     if slashes_at(0) {
         let scheme = WEB_SCHEMES.into_iter().find(|s| *s == base_scheme)?;
-        return Some((scheme, &reference[2..]));
+        return Some((scheme, Some(&reference[2..])));
     }
     let colon = reference.find(':')?;
     let scheme = WEB_SCHEMES.into_iter().find(|s| reference[..colon].eq_ignore_ascii_case(s))?;
-    // `http:path` without slashes is relative to a base of the same scheme: it stays.
-    slashes_at(colon + 1).then(|| (scheme, &reference[colon + 3..]))
+    Some((scheme, slashes_at(colon + 1).then(|| &reference[colon + 3..])))
 }
 
 /// A rewriter for a fresh session on `http://proxy.localhost:8080`, for unit tests.
@@ -187,9 +208,44 @@ mod tests {
             "tel:1",
             "about:blank",
             "ftp://x/",
-            "http:rel",
+            " \x01\tjava\nscript:alert(1)",
         ] {
             assert_eq!(r.map_url(kept), None, "{kept}");
+        }
+    }
+
+    /// Found by `fuzz/fuzz_targets/html.rs`: `<script src="https:/x/a.js">` on an https
+    /// page is `/x/a.js` of the page's own origin, but a browser on an http label reads
+    /// it as `https://x/a.js` and left the proxy (and `http:x` on an https page names
+    /// host `x`, which the mapper left for the browser to read as a relative path).
+    #[test]
+    fn a_web_scheme_without_two_slashes_names_what_the_upstream_page_meant() {
+        let r = test_rewriter("https://shop.test/a/b.html");
+        let sid = r.mapping().session.id.to_string();
+        let own = format!("http://{sid}s-shop-test.proxy.localhost:8080");
+        assert_eq!(r.map_url("https:/x/a.js"), Some(format!("{own}/x/a.js")));
+        assert_eq!(r.map_url("HTTPS:c.js?q#f"), Some(format!("{own}/a/c.js?q#f")));
+        assert_eq!(r.map_url("https:\\\\evil.test/x"), Some(format!("http://{sid}s-evil-test.proxy.localhost:8080/x")));
+        assert_eq!(r.map_url("http:evil.test/x"), Some(format!("http://{sid}h-evil-test.proxy.localhost:8080/x")));
+        assert_eq!(r.map_url("wss:/evil.test"), Some(format!("ws://{sid}s-evil-test.proxy.localhost:8080/")));
+    }
+
+    /// Found by `fuzz/fuzz_targets/label.rs`: browsers strip leading C0 controls and drop
+    /// tabs and newlines anywhere in a URL, so these are absolute URLs to another origin
+    /// that the mapper took for relative ones and left pointing out of the proxy.
+    #[test]
+    fn control_characters_and_tabs_do_not_hide_an_absolute_url() {
+        let r = test_rewriter("https://shop.test/a/b.html");
+        let sid = r.mapping().session.id.to_string();
+        let evil = format!("http://{sid}s-evil-test.proxy.localhost:8080/x");
+        for hidden in [
+            "\0\0https://evil.test/x",
+            "\x01//evil.test/x\x1f",
+            "ht\ttps://evil.test/x",
+            "https:/\n/evil.test/x",
+            "https://ev\ril.test/x",
+        ] {
+            assert_eq!(r.map_url(hidden).as_deref(), Some(evil.as_str()), "{hidden:?}");
         }
     }
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::cmp::Reverse;
 
 use cookie::SameSite;
-use cookie_store::{CookieError, RawCookie};
+use cookie_store::{CookieDomain, CookieError, RawCookie};
 use publicsuffix::{List, Psl};
 use url::Url;
 
@@ -65,6 +65,9 @@ pub enum ScriptCookieRefused {
     /// An HttpOnly cookie of that name, domain and path exists.
     #[error("replaces-httponly")]
     ReplacesHttpOnly,
+    /// `Secure` from a page that is not a secure context, or `SameSite=None` without it.
+    #[error("secure")]
+    Secure,
     /// Its name and value are longer than a browser keeps.
     #[error("too-large")]
     TooLarge,
@@ -123,44 +126,53 @@ impl CookieJar {
 
     /// Stores the cookies of one `Set-Cookie` header received for `url`.
     pub fn absorb(&self, url: &Url, set_cookie: &str) {
-        let Some(raw) = RawCookie::parse(set_cookie).ok().and_then(|raw| bounded(&raw)) else { return };
-        if !self.domain_allowed(url, &raw) {
-            return;
-        }
-        let Ok(cookie) = cookie_store::Cookie::try_from_raw_cookie(&raw, url) else { return };
+        let Some(raw) = parse_cookie(set_cookie).and_then(|raw| bounded(&raw)) else { return };
+        let Ok(cookie) = self.admit(url, &raw) else { return };
         if self.store().insert(cookie, url, &self.suffixes).is_ok() {
             self.unsaved.store(true, Ordering::Release);
         }
     }
 
-    /// Browsers refuse `Domain=<public suffix>` unless it is the host itself.
-    fn domain_allowed(&self, url: &Url, cookie: &RawCookie<'_>) -> bool {
-        let Some(domain) = cookie.domain() else { return true };
-        let domain = domain.trim_start_matches('.').to_ascii_lowercase();
-        let is_suffix = self.suffixes.suffix(domain.as_bytes()).is_some_and(|s| s.as_bytes() == domain.as_bytes());
-        !is_suffix || url.host_str() == Some(domain.as_str())
+    /// The cookie `url` sent, as the store is to keep it, if a browser would take it:
+    /// `Secure` only from a secure context, `SameSite=None` only with `Secure`, and
+    /// `Domain=<public suffix>` only when it is
+    /// the host itself, which then keeps the cookie host-only. The suffix is looked for in
+    /// the domain as stored (IDNA applied), so that no other spelling of it gets past.
+    fn admit(&self, url: &Url, raw: &RawCookie<'_>) -> Result<cookie_store::Cookie<'static>, ScriptCookieRefused> {
+        if !secure_allowed(url, raw) {
+            return Err(ScriptCookieRefused::Secure);
+        }
+        let mut cookie =
+            cookie_store::Cookie::try_from_raw_cookie(raw, url).map_err(|_| ScriptCookieRefused::Domain)?.into_owned();
+        if let CookieDomain::Suffix(domain) = &cookie.domain {
+            let is_suffix = self.suffixes.suffix(domain.as_bytes()).is_some_and(|s| s.as_bytes() == domain.as_bytes());
+            if is_suffix {
+                if url.host_str() != Some(domain.as_str()) {
+                    return Err(ScriptCookieRefused::Domain);
+                }
+                cookie.domain = CookieDomain::host_only(url).map_err(|_| ScriptCookieRefused::Domain)?;
+            }
+        }
+        Ok(cookie)
     }
 
     /// Stores a cookie a script of the page at `url` wrote (`document.cookie = text`),
     /// with the rules a browser applies to the non-HTTP API: `HttpOnly` is refused, and
     /// so is replacing an HttpOnly cookie. A refused cookie is ignored, as browsers do.
     pub fn set_from_script(&self, url: &Url, text: &str) -> Result<(), ScriptCookieRefused> {
-        let raw = RawCookie::parse(text).map_err(|_| ScriptCookieRefused::Unparsable)?;
+        let raw = parse_cookie(text).ok_or(ScriptCookieRefused::Unparsable)?;
         let raw = bounded(&raw).ok_or(ScriptCookieRefused::TooLarge)?;
         if raw.http_only() == Some(true) {
             return Err(ScriptCookieRefused::HttpOnly);
         }
-        if !self.domain_allowed(url, &raw) {
-            return Err(ScriptCookieRefused::Domain);
-        }
-        let cookie = cookie_store::Cookie::try_from_raw_cookie(&raw, url).map_err(|_| ScriptCookieRefused::Domain)?;
+        let cookie = self.admit(url, &raw)?;
         let domain = cookie.domain.as_cow().ok_or(ScriptCookieRefused::Domain)?.into_owned();
         let mut store = self.store();
         let old = store.cookies().get_any(&domain, &String::from(&cookie.path), cookie.name());
         if old.is_some_and(|old| old.http_only() == Some(true)) {
             return Err(ScriptCookieRefused::ReplacesHttpOnly);
         }
-        match store.insert(cookie.into_owned(), url, &self.suffixes) {
+        match store.insert(cookie, url, &self.suffixes) {
             // An expired cookie deletes one that may not exist: nothing to store either way.
             Ok(_) | Err(CookieError::Expired) => {
                 self.unsaved.store(true, Ordering::Release);
@@ -174,10 +186,8 @@ impl CookieJar {
     /// longer paths first as browsers list them.
     pub fn script_cookies(&self, url: &Url) -> String {
         let mut store = self.store();
-        let mut cookies: Vec<_> = store.use_matching(url).into_iter().filter(|c| c.http_only() != Some(true)).collect();
-        cookies.sort_by_key(|c| Reverse(String::from(&c.path).len()));
+        let cookies = matching(&mut store, url).into_iter().filter(|c| c.http_only() != Some(true));
         let pairs: Vec<String> = cookies
-            .iter()
             .map(|c| match c.name_value() {
                 ("", value) => value.to_owned(),
                 (name, value) => format!("{name}={value}"),
@@ -188,11 +198,12 @@ impl CookieJar {
 
     /// The `Cookie` header to send with a request for `url`, if any cookie matches and
     /// its `SameSite` attribute lets it go with a request of this kind (unset counts as
-    /// `Lax`, as in current browsers).
+    /// `Lax`, as in current browsers). Longer paths come first, as browsers send them:
+    /// of two cookies of one name, servers read the first.
     pub fn cookie_header(&self, url: &Url, site: RequestSite) -> Option<String> {
         let mut store = self.store();
         let mut header = String::new();
-        let allowed = store.use_matching(url).into_iter().filter(|c| match c.same_site() {
+        let allowed = matching(&mut store, url).into_iter().filter(|c| match c.same_site() {
             Some(SameSite::None) => true,
             Some(SameSite::Strict) => site.same_site,
             Some(SameSite::Lax) | None => site.same_site || site.lax_navigation,
@@ -234,104 +245,42 @@ impl CookieJar {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_saved_jar_reads_back_with_session_cookies_and_marks_changes() {
-        let jar = CookieJar::new(public_suffix_list());
-        assert!(!jar.take_unsaved());
-        jar.absorb(&url("https://shop.test/"), "sid=1; Domain=shop.test; HttpOnly");
-        jar.absorb(&url("https://shop.test/"), "pref=dark; Max-Age=3600");
-        assert!(jar.take_unsaved() && !jar.take_unsaved());
-        let back = CookieJar::from_json(&jar.to_json(), public_suffix_list());
-        let header = back.cookie_header(&url("https://www.shop.test/"), RequestSite::FIRST_PARTY);
-        assert_eq!(header.as_deref(), Some("sid=1"));
-        let header = back.cookie_header(&url("https://shop.test/"), RequestSite::FIRST_PARTY).unwrap_or_default();
-        assert!(header.contains("sid=1") && header.contains("pref=dark"), "{header}");
-        let empty = CookieJar::from_json("not json", public_suffix_list());
-        assert_eq!(empty.cookie_header(&url("https://shop.test/"), RequestSite::FIRST_PARTY), None);
-    }
-
-    fn url(s: &str) -> Url {
-        Url::parse(s).expect("url")
-    }
-
-    #[test]
-    fn domain_cookies_are_shared_between_subdomains_but_not_sites() {
-        let jar = CookieJar::new(public_suffix_list());
-        jar.absorb(&url("https://www.shop.example/login"), "sid=1; Domain=shop.example; Path=/; HttpOnly");
-        jar.absorb(&url("https://www.shop.example/login"), "host_only=2; Path=/");
-        assert_eq!(
-            jar.cookie_header(&url("https://api.shop.example/x"), RequestSite::FIRST_PARTY).as_deref(),
-            Some("sid=1")
-        );
-        let www = jar.cookie_header(&url("https://www.shop.example/"), RequestSite::FIRST_PARTY).expect("cookies");
-        assert!(www.contains("sid=1") && www.contains("host_only=2"), "{www}");
-        assert_eq!(jar.cookie_header(&url("https://other.example/"), RequestSite::FIRST_PARTY), None);
-    }
-
-    #[test]
-    fn same_site_attributes_are_honoured() {
-        let jar = CookieJar::new(public_suffix_list());
-        let bank = url("https://bank.example/transfer");
-        jar.absorb(&bank, "strict=1; SameSite=Strict");
-        jar.absorb(&bank, "lax=1; SameSite=Lax");
-        jar.absorb(&bank, "unset=1");
-        jar.absorb(&bank, "none=1; SameSite=None; Secure");
-        assert_eq!(jar.cookie_header(&bank, RequestSite::FIRST_PARTY).map(|h| h.matches('=').count()), Some(4));
-        let cross_post = RequestSite { same_site: false, lax_navigation: false };
-        assert_eq!(jar.cookie_header(&bank, cross_post).as_deref(), Some("none=1"));
-        let cross_link = RequestSite { same_site: false, lax_navigation: true };
-        let sent = jar.cookie_header(&bank, cross_link).expect("lax cookies");
-        assert!(sent.contains("lax=1") && sent.contains("unset=1") && !sent.contains("strict"), "{sent}");
-        assert_eq!(jar.site_of(&url("https://www.bank.co.uk/")), Some("bank.co.uk"));
-    }
-
-    #[test]
-    fn public_suffix_domains_are_refused() {
-        let jar = CookieJar::new(public_suffix_list());
-        jar.absorb(&url("https://a.co.uk/"), "evil=1; Domain=co.uk");
-        jar.absorb(&url("https://a.github.io/"), "evil=1; Domain=github.io");
-        assert_eq!(jar.cookie_header(&url("https://b.co.uk/"), RequestSite::FIRST_PARTY), None);
-        assert_eq!(jar.cookie_header(&url("https://b.github.io/"), RequestSite::FIRST_PARTY), None);
-    }
-
-    #[test]
-    fn scripts_see_and_set_only_non_http_only_cookies() {
-        let jar = CookieJar::new(public_suffix_list());
-        let page = url("https://www.shop.example/cart/view");
-        jar.absorb(&page, "sid=secret; Path=/; HttpOnly");
-        jar.absorb(&page, "theme=dark; Path=/");
-        assert_eq!(jar.script_cookies(&page), "theme=dark");
-        assert_eq!(jar.set_from_script(&page, "x=1; HttpOnly"), Err(ScriptCookieRefused::HttpOnly));
-        assert_eq!(jar.set_from_script(&page, "sid=stolen; Path=/"), Err(ScriptCookieRefused::ReplacesHttpOnly));
-        assert_eq!(jar.set_from_script(&page, "no pair"), Err(ScriptCookieRefused::Unparsable));
-        assert_eq!(jar.set_from_script(&page, "x=1; Domain=example"), Err(ScriptCookieRefused::Domain));
-        assert_eq!(jar.set_from_script(&page, "x=1; Domain=other.example"), Err(ScriptCookieRefused::Domain));
-        // Default path: the page's directory; a Domain cookie reaches the sibling host.
-        assert_eq!(jar.set_from_script(&page, "here=1"), Ok(()));
-        assert_eq!(jar.set_from_script(&page, "shared=2; Domain=shop.example; Path=/"), Ok(()));
-        assert_eq!(jar.script_cookies(&page).split("; ").next(), Some("here=1"));
-        assert_eq!(jar.script_cookies(&url("https://www.shop.example/")).matches('=').count(), 2);
-        let api = jar.cookie_header(&url("https://api.shop.example/"), RequestSite::FIRST_PARTY);
-        assert_eq!(api.as_deref(), Some("shared=2"));
-        // Expiring deletes; expiring a cookie that does not exist is no error.
-        assert_eq!(jar.set_from_script(&page, "here=; Max-Age=0"), Ok(()));
-        assert_eq!(jar.set_from_script(&page, "never=; Max-Age=0"), Ok(()));
-        assert!(!jar.script_cookies(&page).contains("here="), "{}", jar.script_cookies(&page));
-        assert_eq!(jar.cookie_header(&page, RequestSite::FIRST_PARTY).map(|h| h.contains("sid=secret")), Some(true));
-    }
-
-    #[test]
-    fn clear_site_forgets_only_that_site() {
-        let jar = CookieJar::new(public_suffix_list());
-        jar.absorb(&url("https://www.shop.example/"), "a=1; Domain=shop.example");
-        jar.absorb(&url("https://api.shop.example/"), "b=1");
-        jar.absorb(&url("https://other.example/"), "c=1");
-        jar.clear_site(&url("https://www.shop.example/logout"));
-        assert_eq!(jar.cookie_header(&url("https://api.shop.example/"), RequestSite::FIRST_PARTY), None);
-        assert_eq!(jar.cookie_header(&url("https://other.example/"), RequestSite::FIRST_PARTY).as_deref(), Some("c=1"));
-    }
+/// The cookies of `store` that match `url`, marked as used, longer paths first (the
+/// store's own order is that of a hash map).
+fn matching<'s>(store: &'s mut BoundedStore, url: &Url) -> Vec<&'s cookie_store::Cookie<'static>> {
+    let mut cookies = store.use_matching(url);
+    cookies.sort_by_key(|c| Reverse(String::from(&c.path).len()));
+    cookies
 }
+
+/// Parses one cookie string. One with a control character other than a tab in it is
+/// ignored entirely, as browsers do (RFC 6265bis): kept, it would make a `Cookie`
+/// header that no request to the site can carry.
+fn parse_cookie(text: &str) -> Option<RawCookie<'static>> {
+    let control = |b: u8| (b < 0x20 && b != b'\t') || b == 0x7f;
+    if text.bytes().any(control) {
+        return None;
+    }
+    RawCookie::parse(text.to_owned()).ok()
+}
+
+/// Browsers take a `Secure` cookie only from a secure context, lest a page reached in
+/// clear plant one that the site's https pages then trust; and `SameSite=None` only with
+/// `Secure` (which the store's save writes in anyway, so a restart would change it).
+/// Secure contexts are those the store sends `Secure` cookies to: https, `localhost` and
+/// loopback addresses.
+fn secure_allowed(url: &Url, cookie: &RawCookie<'_>) -> bool {
+    let secure_context = url.scheme() == "https"
+        || match url.host() {
+            Some(url::Host::Domain(host)) => host == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+    let secure = cookie.secure() == Some(true);
+    (secure_context || !secure) && (secure || cookie.same_site() != Some(SameSite::None))
+}
+
+#[cfg(test)]
+#[path = "jar_tests.rs"]
+mod tests;
