@@ -92,8 +92,8 @@ async fn reused_initial_windows_watch_their_new_document() {
     assert!(!images.is_empty() && images.iter().all(|r| r.host == "api.test"), "{images:#?}");
 }
 
-/// `new WebSocket('ws://under_score.test/...')`: the runtime sends it to `/__tandem/ws`
-/// on the page's label, which connects it to under_score.test with the app's real
+/// `new WebSocket('wss://<a host too long for a label>/...')`: the runtime sends it to
+/// `/__tandem/ws` on the page's label, which connects it to that host with the app's real
 /// Origin; the cookies the first handshake set come back with the second, judged
 /// cross-site (only the `SameSite=None` one), as a browser would send them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

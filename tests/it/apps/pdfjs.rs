@@ -105,12 +105,15 @@ async fn pdfjs_viewer_renders_every_page_of_a_pdf_read_by_range_requests_in_its_
     );
 
     // What reached the upstream through Tandem: the 206s, all under the real host name,
-    // and no request the page made failed there.
+    // and no request the page made failed there. (The browser's own `/favicon.ico`,
+    // which the site does not have, is a 404 directly too; whether it is asked before
+    // the scenario ends is up to Chromium.)
     let through_tandem = &server.served()[direct_served.len()..];
     assert!(upstream_ranges(through_tandem) >= 1, "no 206 reached the upstream through Tandem: {through_tandem:#?}");
+    let failed = |s: &Served| s.status.is_client_error() || s.status.is_server_error();
     let strays: Vec<&Served> = through_tandem
         .iter()
-        .filter(|s| s.host != HOST || s.status.is_client_error() || s.status.is_server_error())
+        .filter(|s| s.host != HOST || (failed(s) && s.target != "/favicon.ico"))
         .collect();
     assert!(
         strays.is_empty(),

@@ -59,6 +59,7 @@ pub const FIXTURE_HOSTS: &[&str] = &[
     "app.test",
     "api.test",
     "under_score.test",
+    frame_sites::LONG_HOST,
     "evil.test",
 ];
 /// The password the shop's login form accepts.
@@ -238,6 +239,8 @@ impl Sites {
             ),
             // A host without a direct label (hashed fallback): the same routes as api.test.
             ("under_score.test", runtime_sites::api(shared.clone()).merge(frame_sites::fallback_api())),
+            // A host too long for a direct label, served over https too.
+            (frame_sites::LONG_HOST, frame_sites::fallback_api()),
             // A hostile site (eviction_sites).
             ("evil.test", super::eviction_sites::evil()),
         ]);

@@ -3,8 +3,10 @@
 //!
 //! - `app.test`: a `srcdoc` frame written in the server's HTML, frames inserted every
 //!   way a page can and used at once through `frames[i]`/`window[name]`, a frame whose
-//!   initial window loads a page of the same origin, and WebSockets to `under_score.test`;
-//! - `under_score.test` (no direct label): a WebSocket echo that sets cookies in its
+//!   initial window loads a page of the same origin, and secure WebSockets to
+//!   [`LONG_HOST`];
+//! - `under_score.test` and [`LONG_HOST`] (no direct label; the first served over http
+//!   only, as a certificate cannot name it): a WebSocket echo that sets cookies in its
 //!   handshake and says which ones it got.
 //!
 //! The pages report what they saw in `#out`; the tests assert what reached `api.test`.
@@ -163,14 +165,14 @@ window.addEventListener('load', () => {{
     ))
 }
 
-/// Two WebSockets, one after the other, to `under_score.test` (no direct label): the
+/// Two secure WebSockets, one after the other, to [`LONG_HOST`] (no direct label): the
 /// second carries the cookies the first handshake set. Reports both greetings.
 async fn socket_page() -> Response {
     html(
         r#"<!doctype html><html><head><title>Socket</title></head><body><pre id="out"></pre>
 <script>
 const talk = () => new Promise((resolve) => {
-  const socket = new WebSocket('ws://under_score.test/socket-jar');
+  const socket = new WebSocket('wss://LONG_HOST/socket-jar');
   socket.onopen = () => socket.send('ping');
   socket.onmessage = (e) => { resolve(e.data); socket.close(); };
   socket.onerror = () => resolve('error');
@@ -180,17 +182,22 @@ talk().then(async (first) => {
   document.getElementById('out').textContent = JSON.stringify({ first, second });
 });
 </script></body></html>"#
-            .to_owned(),
+            .replace("LONG_HOST", LONG_HOST),
     )
 }
 
-/// The routes `under_score.test` adds to `api.test`'s.
+/// A host whose label would be longer than a DNS label may be: its pages reach it
+/// through the hashed fallback label, its WebSockets through the page's own label.
+pub const LONG_HOST: &str = "a-websocket-echo-whose-name-is-too-long.for-a-label.test";
+
+/// The routes `under_score.test` adds to `api.test`'s, and [`LONG_HOST`]'s.
 pub fn fallback_api() -> Router {
     Router::new().route("/socket-jar", get(socket_jar))
 }
 
-/// A WebSocket echo for `https://app.test` only, whose handshake sets a `SameSite=None`
-/// cookie and a default (`Lax`) one, and whose echo says which cookies it was sent.
+/// A WebSocket echo for `https://app.test` only, whose handshake sets a `SameSite=None;
+/// Secure` cookie (browsers refuse `SameSite=None` without `Secure`, and so does the jar)
+/// and a default (`Lax`) one, and whose echo says which cookies it was sent.
 async fn socket_jar(headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("(none)").to_owned();
     if origin != "https://app.test" {
@@ -206,7 +213,7 @@ async fn socket_jar(headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
         }
     });
     let set = response.headers_mut();
-    set.append(header::SET_COOKIE, HeaderValue::from_static("open=1; SameSite=None; Path=/"));
+    set.append(header::SET_COOKIE, HeaderValue::from_static("open=1; SameSite=None; Secure; Path=/"));
     set.append(header::SET_COOKIE, HeaderValue::from_static("lax=1; Path=/"));
     response
 }
