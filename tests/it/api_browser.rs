@@ -7,12 +7,11 @@
 //! here.
 
 use axum::response::Html;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 use crate::api_flow::quick_live;
 use crate::support::browser::run_scenario;
 use crate::support::fixtures::PASSWORD;
+use crate::support::local_site::LocalSite;
 use crate::support::relay::Relay;
 use crate::support::{API_KEY, World, ZONE};
 
@@ -94,28 +93,12 @@ async fn frames_of_a_session_page_open_no_presence_socket() {
 }
 
 /// A loopback page for `branding.on_end_url`, stopped when dropped.
-struct EndPage {
-    url: String,
-    task: JoinHandle<()>,
-}
-
-impl EndPage {
-    async fn start() -> EndPage {
-        let page = Html("<!doctype html><title>Thanks from the integrator</title><p>Session over</p>");
-        let app = axum::Router::new().route("/ended", axum::routing::get(move || async move { page }));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the end page");
-        let url = format!("http://127.0.0.1:{}/ended", listener.local_addr().expect("address").port());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        EndPage { url, task }
-    }
-}
-
-impl Drop for EndPage {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+async fn end_page() -> LocalSite {
+    let page = Html("<!doctype html><title>Thanks from the integrator</title><p>Session over</p>");
+    LocalSite::start("the end page", |_| {
+        axum::Router::new().route("/ended", axum::routing::get(move || async move { page }))
+    })
+    .await
 }
 
 /// The agent's Chromium opens the watch URL of the REST API: the viewer connects and
@@ -127,10 +110,11 @@ impl Drop for EndPage {
 async fn an_agents_browser_watches_through_its_link_and_ends_the_session() {
     let world = World::start_with(presence_config).await;
     let session = world.tandem.create_session("https://shop.test/login").await;
-    let end_page = EndPage::start().await;
+    let end_page = end_page().await;
+    let end_url = format!("{}/ended", end_page.url());
     let mut args = api_args(&world, &session.short_id);
     args["proxy_url"] = session.proxy_url.clone().into();
-    args["on_end_url"] = end_page.url.clone().into();
+    args["on_end_url"] = end_url.clone().into();
     let result = run_scenario("api_viewer", &args).await;
 
     for (viewer, url) in [("first", "https://shop.test/login"), ("second", "https://shop.test/login?agent=watching")] {
@@ -179,7 +163,7 @@ async fn an_agents_browser_watches_through_its_link_and_ends_the_session() {
     assert_eq!(reused["status"], 410, "{reused:#}");
     assert!(reused["text"].as_str().is_some_and(|t| t.contains("already been used")), "{reused:#}");
 
-    assert_eq!(result["after_end"]["url"], end_page.url.as_str(), "{result:#}");
+    assert_eq!(result["after_end"]["url"], end_url.as_str(), "{result:#}");
     assert_eq!(result["after_end"]["title"], "Thanks from the integrator", "{result:#}");
     let again = result["ended_again"].as_array().expect("sessions");
     assert_eq!(again.len(), 2, "{result:#}");

@@ -11,7 +11,8 @@ use tokio::time::Instant;
 
 use crate::support::api::{Socket, eventually, next_json, next_message};
 use crate::support::attack::{Attack, Attacker};
-use crate::support::hostile_sites::{FLOOD_BATCH, FLOOD_VALUE_LEN, HOSTILE_HOST, HostileSite};
+use crate::support::hostile_sites::{self, FLOOD_BATCH, FLOOD_VALUE_LEN, HOSTILE_HOST};
+use crate::support::local_site::LocalSite;
 use crate::support::{Tandem, Visitor, World, bounded};
 
 /// SQLite refuses a query nested deeper than 1000: a search of a thousand terms
@@ -90,8 +91,8 @@ async fn metadata_addresses_in_any_form_stay_unreachable_with_private_upstreams_
 /// per site, the least recently used going first, each within 4096 bytes.
 /// A visitor in a session on the hostile site (kept running with the returned handle),
 /// and that site's page.
-async fn hostile_visitor() -> (HostileSite, World, String, Visitor) {
-    let site = HostileSite::start().await;
+async fn hostile_visitor() -> (LocalSite, World, String, Visitor) {
+    let site = hostile_sites::start().await;
     let world = World::start_with(|config| {
         config.resolve.insert(HOSTILE_HOST.to_owned(), site.addr);
     })

@@ -132,7 +132,7 @@ async fn urls_that_can_never_be_delivered_to_are_given_up_at_once() {
     // The SSRF guard refuses loopback unless told otherwise, as for any upstream.
     let tandem = Tandem::start(|config| config.webhook_first_retry_ms = 20).await;
     let receiver = Receiver::start(&[Answer::Status(StatusCode::OK)]).await;
-    let ftp = Url::parse(&format!("ftp://127.0.0.1:{}/hooks", receiver.addr.port())).expect("url");
+    let ftp = Url::parse(&format!("ftp://127.0.0.1:{}/hooks", receiver.site.addr.port())).expect("url");
     for url in [receiver.url(), ftp, Url::parse("mailto:ops@hooks.test").expect("url")] {
         let delivery = webhooks(&tandem).deliver(url.clone(), record());
         assert_eq!(outcome(delivery).await, Delivery::GaveUp { attempts: 1 }, "{url}");

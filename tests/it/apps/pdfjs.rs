@@ -111,10 +111,8 @@ async fn pdfjs_viewer_renders_every_page_of_a_pdf_read_by_range_requests_in_its_
     let through_tandem = &server.served()[direct_served.len()..];
     assert!(upstream_ranges(through_tandem) >= 1, "no 206 reached the upstream through Tandem: {through_tandem:#?}");
     let failed = |s: &Served| s.status.is_client_error() || s.status.is_server_error();
-    let strays: Vec<&Served> = through_tandem
-        .iter()
-        .filter(|s| s.host != HOST || (failed(s) && s.target != "/favicon.ico"))
-        .collect();
+    let strays: Vec<&Served> =
+        through_tandem.iter().filter(|s| s.host != HOST || (failed(s) && s.target != "/favicon.ico")).collect();
     assert!(
         strays.is_empty(),
         "requests through Tandem that the upstream refused or saw under another host: {strays:#?}"

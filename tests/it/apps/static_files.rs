@@ -17,8 +17,8 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{Method, StatusCode, header};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+
+use crate::support::local_site::LocalSite;
 
 /// What a trickled answer sends at once, then per step.
 const TRICKLE_PIECE: usize = 32 * 1024;
@@ -49,27 +49,17 @@ pub struct StaticFiles {
     /// Where it listens.
     pub addr: SocketAddr,
     site: Arc<Site>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for StaticFiles {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _server: LocalSite,
 }
 
 impl StaticFiles {
     /// Serves `root` (symbolic links followed; `dir/` serves `dir/index.html`); full
     /// answers for paths ending in `trickled` trickle their body.
     pub async fn start(root: &Path, trickled: Option<&'static str>) -> StaticFiles {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the static server");
-        let addr = listener.local_addr().expect("static server address");
         let site = Arc::new(Site { root: root.to_owned(), trickled, log: Mutex::new(Vec::new()) });
         let app = Router::new().fallback(serve).with_state(site.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("static server");
-        });
-        StaticFiles { addr, site, task }
+        let server = LocalSite::start("the static server", |_| app).await;
+        StaticFiles { addr: server.addr, site, _server: server }
     }
 
     /// `http://127.0.0.1:PORT`.

@@ -2,16 +2,14 @@
 //! it floods the session's cookie jar and reports the `Cookie` header it gets back, and
 //! serves a page naming thousands of hosts that need hashed labels.
 
-use std::net::SocketAddr;
-
 use axum::Router;
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::HeaderMap;
 use http::header::{self, HeaderValue};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+
+use super::local_site::LocalSite;
 
 /// The host name the hostile site answers as.
 pub const HOSTILE_HOST: &str = "evil.test";
@@ -20,35 +18,16 @@ pub const FLOOD_BATCH: usize = 50;
 /// Bytes of each flooding cookie's value.
 pub const FLOOD_VALUE_LEN: usize = 1000;
 
-/// The hostile site on a loopback port, stopped when dropped.
-pub struct HostileSite {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    task: JoinHandle<()>,
-}
-
-impl Drop for HostileSite {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl HostileSite {
-    /// Starts the site.
-    pub async fn start() -> HostileSite {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the hostile site");
-        let addr = listener.local_addr().expect("hostile site address");
-        let port = addr.port();
-        let app = Router::new()
+/// Starts the hostile site on a loopback port.
+pub async fn start() -> LocalSite {
+    LocalSite::start("the hostile site", |port| {
+        Router::new()
             .route("/flood", get(flood))
             .route("/cookies", get(cookies))
             .route("/hosts", get(move |query| hosts(query, port)))
-            .fallback(|| async { "hello from the hostile site" });
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        HostileSite { addr, task }
-    }
+            .fallback(|| async { "hello from the hostile site" })
+    })
+    .await
 }
 
 /// `?batch=N`: [`FLOOD_BATCH`] cookies named `f<N>_<i>` of [`FLOOD_VALUE_LEN`] bytes,

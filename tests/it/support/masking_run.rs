@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::browser::run_scenario;
-use super::masking_sites::{self, MaskingSite};
+use super::masking_sites;
 use super::wire_decode::{Sent, decode_all, find};
 use super::wire_tap::WireTap;
 use super::{World, ZONE};
@@ -39,7 +39,7 @@ pub struct Run {
 /// Runs the scenario on `/matrix` with `parts`, an agent joining when the page is ready;
 /// returns everything the visitor's browser sent.
 pub async fn run(parts: &[&str]) -> Run {
-    let site = MaskingSite::start().await;
+    let site = masking_sites::start().await;
     let mut tap = WireTap::bind().await;
     let rules = tempfile::tempdir().expect("rules dir");
     let hosts = masking_sites::HOSTS.map(|h| format!("\"{h}\"")).join(", ");

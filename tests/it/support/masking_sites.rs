@@ -14,17 +14,16 @@
 //! The page's script (`masking_page.js`) is driven by `tests/browser/scenarios/masking.mjs`.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::Query;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use http::header;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
+use super::local_site::LocalSite;
 use super::masking_attributes::{AttributeSet, attribute_sets};
+use super::runtime_sites::html;
 
 /// The selector the tests' rules file masks.
 pub const RULE_SELECTOR: &str = ".acct";
@@ -109,38 +108,16 @@ pub fn place_public(place: &str) -> [String; 2] {
     [format!("PUB{place}Q"), format!("TXT{place}Q")]
 }
 
-/// The site, stopped when dropped.
-pub struct MaskingSite {
-    /// Where it listens (both names resolve here).
-    pub addr: SocketAddr,
-    task: JoinHandle<()>,
-}
-
-impl Drop for MaskingSite {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl MaskingSite {
-    /// Starts it on an ephemeral loopback port.
-    pub async fn start() -> MaskingSite {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the masking site");
-        let addr = listener.local_addr().expect("site address");
-        let app = Router::new()
+/// Starts the site on a loopback port (both its names resolve there).
+pub async fn start() -> LocalSite {
+    LocalSite::start("the masking site", |_| {
+        Router::new()
             .route("/matrix", get(matrix))
             .route("/matrix-frame", get(frame))
             .route("/welcome", get(welcome).post(posted))
-            .route("/masking.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], PAGE_SCRIPT) }));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        MaskingSite { addr, task }
-    }
-}
-
-fn html(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+            .route("/masking.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], PAGE_SCRIPT) }))
+    })
+    .await
 }
 
 async fn matrix() -> Response {

@@ -13,6 +13,7 @@ pub mod eviction_sites;
 pub mod fixtures;
 pub mod frame_sites;
 pub mod hostile_sites;
+pub mod local_site;
 pub mod masking_attributes;
 pub mod masking_run;
 pub mod masking_sites;

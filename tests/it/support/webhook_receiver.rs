@@ -1,19 +1,16 @@
 //! An integrator's webhook receiver on loopback: it records every request and answers
 //! as the test scripts it (a status, or never), for the webhook and session tests.
 
-use std::net::SocketAddr;
-
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use url::Url;
 
 use super::bounded;
+use super::local_site::LocalSite;
 
 /// What the receiver answers to one attempt.
 #[derive(Clone, Copy, Debug)]
@@ -55,15 +52,8 @@ struct Script {
 /// An integrator's webhook receiver on loopback that records every request.
 pub struct Receiver {
     /// Where it listens.
-    pub addr: SocketAddr,
+    pub site: LocalSite,
     hits: watch::Receiver<Vec<Hit>>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl Receiver {
@@ -81,17 +71,13 @@ impl Receiver {
     pub async fn start(answers: &'static [Answer]) -> Receiver {
         let (hits, watched) = watch::channel(Vec::new());
         let app = Router::new().route("/hooks/tandem", post(receive)).with_state(Script { answers, hits });
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the receiver");
-        let addr = listener.local_addr().expect("receiver address");
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("receiver serves");
-        });
-        Receiver { addr, hits: watched, task }
+        let site = LocalSite::start("the webhook receiver", |_| app).await;
+        Receiver { site, hits: watched }
     }
 
     /// Its URL, with the kind of secret an integrator puts in the query.
     pub fn url(&self) -> Url {
-        Url::parse(&format!("http://127.0.0.1:{}/hooks/tandem?token=s3cret", self.addr.port())).expect("receiver URL")
+        Url::parse(&format!("{}/hooks/tandem?token=s3cret", self.site.url())).expect("receiver URL")
     }
 
     /// Every request so far.
