@@ -14,22 +14,24 @@ use flate2::write::{GzEncoder, ZlibEncoder};
 use super::decode::Coding;
 use super::filter::{BodyFilter, FilterError};
 
-/// gzip's level (1–9).
+/// gzip's level (1–9): what servers usually send, for browsers that take nothing better.
 pub const GZIP_LEVEL: u32 = 6;
-/// Brotli's quality (0–11).
+/// Brotli's quality (0–11): the lowest that is no larger than the upstream's gzip on
+/// any measured body.
 pub const BROTLI_QUALITY: u32 = 5;
 /// Brotli's window: 2^18 bytes.
 pub const BROTLI_WINDOW_LOG: u32 = 18;
-/// zstd's level (1–19).
-pub const ZSTD_LEVEL: i32 = 3;
+/// zstd's level (1–19): level 3 came to 1.15 times the upstream's gzip on a small page;
+/// 6 is within 1.05 on every body and still the fastest of the three.
+pub const ZSTD_LEVEL: i32 = 6;
 /// zstd's window: 2^19 bytes.
 pub const ZSTD_WINDOW_LOG: u32 = 19;
 /// Brotli's own output buffer.
 const BROTLI_BUFFER: usize = 16 * 1024;
 
 /// The codings Tandem encodes rewritten bodies in; a tie in the browser's preference
-/// goes to the earlier.
-pub const RESPONSE_CODINGS: [Coding; 3] = [Coding::Brotli, Coding::Zstd, Coding::Gzip];
+/// goes to the earlier: zstd at its level is smaller than brotli at its, and faster.
+pub const RESPONSE_CODINGS: [Coding; 3] = [Coding::Zstd, Coding::Brotli, Coding::Gzip];
 
 /// Of `offered`, the coding an `Accept-Encoding` value prefers: the highest `q` (`*`
 /// stands for codings it does not name), ties to the earlier in `offered`; `None` when
@@ -91,18 +93,29 @@ pub struct Encoder {
 }
 
 impl Encoder {
-    /// An encoder for `coding` at the levels above.
+    /// An encoder for `coding` at the level above.
     pub fn new(coding: Coding) -> Self {
+        let level = match coding {
+            Coding::Gzip | Coding::Deflate => GZIP_LEVEL,
+            Coding::Brotli => BROTLI_QUALITY,
+            Coding::Zstd => ZSTD_LEVEL.unsigned_abs(),
+        };
+        Encoder::with_level(coding, level)
+    }
+
+    /// An encoder for `coding` at `level` (clamped to the coding's range), for the
+    /// measurements that chose the levels above.
+    pub fn with_level(coding: Coding, level: u32) -> Self {
         let inner = match coding {
-            Coding::Gzip => Inner::Gzip(GzEncoder::new(Vec::new(), Compression::new(GZIP_LEVEL))),
-            Coding::Deflate => Inner::Deflate(ZlibEncoder::new(Vec::new(), Compression::new(GZIP_LEVEL))),
+            Coding::Gzip => Inner::Gzip(GzEncoder::new(Vec::new(), Compression::new(level.clamp(1, 9)))),
+            Coding::Deflate => Inner::Deflate(ZlibEncoder::new(Vec::new(), Compression::new(level.clamp(1, 9)))),
             Coding::Brotli => Inner::Brotli(Box::new(brotli::CompressorWriter::new(
                 Vec::new(),
                 BROTLI_BUFFER,
-                BROTLI_QUALITY,
+                level.min(11),
                 BROTLI_WINDOW_LOG,
             ))),
-            Coding::Zstd => zstd::stream::write::Encoder::new(Vec::new(), ZSTD_LEVEL)
+            Coding::Zstd => zstd::stream::write::Encoder::new(Vec::new(), level.clamp(1, 19) as i32)
                 .and_then(|mut encoder| encoder.window_log(ZSTD_WINDOW_LOG).map(|()| encoder))
                 .map_or_else(|e| Inner::Failed(e.to_string()), Inner::Zstd),
         };

@@ -15,15 +15,16 @@ fn decode(coding: Coding, encoded: &[u8]) -> Vec<u8> {
 fn the_browsers_preferred_coding_is_picked_and_refused_ones_never() {
     let all = &RESPONSE_CODINGS;
     for (accept, expected) in [
-        ("gzip, deflate, br, zstd", Some(Coding::Brotli)),
+        ("gzip, deflate, br, zstd", Some(Coding::Zstd)),
+        ("gzip, deflate, br", Some(Coding::Brotli)),
         ("gzip, deflate", Some(Coding::Gzip)),
         ("GZIP", Some(Coding::Gzip)),
         ("x-gzip", Some(Coding::Gzip)),
         ("gzip;q=0.5, zstd;q=0.8", Some(Coding::Zstd)),
         ("br;q=0, gzip", Some(Coding::Gzip)),
         ("br;q=0, gzip;q=0, zstd;q=0", None),
-        ("*", Some(Coding::Brotli)),
-        ("*;q=0.1, br;q=0", Some(Coding::Zstd)),
+        ("*", Some(Coding::Zstd)),
+        ("*;q=0.1, zstd;q=0", Some(Coding::Brotli)),
         ("*;q=0", None),
         ("identity", None),
         ("", None),

@@ -140,8 +140,8 @@ async fn gzip_and_brotli_pages_are_decoded_and_rewritten() {
         assert_eq!(reply.status, StatusCode::OK, "{coding}: {}", reply.text());
         assert_eq!(
             reply.header(header::CONTENT_ENCODING),
-            Some("br"),
-            "{coding}: encoded again as the browser prefers"
+            Some("zstd"),
+            "{coding}: encoded again, in the coding Tandem prefers of those accepted"
         );
         assert_no_length_after_rewrite(&reply);
         let expected = compressed_page("https", coding)
