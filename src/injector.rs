@@ -16,6 +16,10 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use sha2::{Digest, Sha256};
 
+use crate::rewrite::decode::Coding;
+use crate::rewrite::encode::negotiate;
+use crate::rewrite::headers::header_list;
+
 /// Where every label serves the page runtime.
 pub const PAGE_RUNTIME_PATH: &str = "/__tandem/runtime.js";
 /// Where every label serves the worker part (for `blob:` workers and module workers).
@@ -109,12 +113,11 @@ impl Script {
     /// The response to a request with `headers` and `query`: a versioned URL is cached for
     /// good, any other revalidated each time.
     pub fn respond(&self, headers: &HeaderMap, query: Option<&str>) -> Response<Body> {
-        let header_text =
-            |name| headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+        let header_text = |name| header_list(headers, name);
         let fresh = header_text(header::IF_NONE_MATCH)
             .split(',')
             .any(|tag| tag.trim().trim_start_matches("W/").as_bytes() == self.etag.as_bytes());
-        let gzip = accepts_gzip(&header_text(header::ACCEPT_ENCODING));
+        let gzip = negotiate(&header_text(header::ACCEPT_ENCODING), &[Coding::Gzip]).is_some();
         let mut response = match (fresh, gzip) {
             (true, _) => {
                 let mut response = Response::new(Body::empty());
@@ -137,15 +140,6 @@ impl Script {
         out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         response
     }
-}
-
-/// Whether an `Accept-Encoding` value lists gzip without refusing it (`q=0`).
-fn accepts_gzip(accept_encoding: &str) -> bool {
-    accept_encoding.split(',').any(|entry| {
-        let mut fields = entry.split(';').map(str::trim);
-        fields.next().is_some_and(|coding| coding.eq_ignore_ascii_case("gzip"))
-            && !fields.any(|param| param.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0))
-    })
 }
 
 /// `Content-Type` of Tandem's scripts.

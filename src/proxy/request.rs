@@ -8,11 +8,9 @@ use http::{Request, Uri, Version, request::Parts};
 
 use super::context::{RequestContext, TANDEM_PATH_PREFIX};
 use crate::error::ProxyError;
+use crate::rewrite::decode::ALL_CODINGS;
 use crate::rewrite::headers::remove_hop_by_hop;
 use crate::session::jar::RequestSite;
-
-/// Content codings Tandem can decode, in the order offered upstream.
-const DECODABLE_CODINGS: &[&str] = &["gzip", "deflate", "br", "zstd"];
 
 /// Turns the browser's request into the upstream request; the body streams as it comes.
 pub fn build(ctx: &RequestContext, parts: &Parts, body: Body, websocket: bool) -> Result<Request<Body>, ProxyError> {
@@ -105,7 +103,7 @@ fn restrict_accept_encoding(headers: &mut HeaderMap) {
     let offered: Vec<&str> = accepted
         .split(',')
         .map(|c| c.split(';').next().unwrap_or_default().trim())
-        .filter(|c| DECODABLE_CODINGS.iter().any(|d| c.eq_ignore_ascii_case(d)))
+        .filter(|c| ALL_CODINGS.iter().any(|d| d.is_named(c)))
         .collect();
     match offered.is_empty() {
         true => headers.remove(header::ACCEPT_ENCODING),

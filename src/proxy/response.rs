@@ -11,7 +11,8 @@ use hyper::body::Incoming;
 use super::body::FilteredBody;
 use super::context::RequestContext;
 use crate::injector::{WORKER_RUNTIME_JS, worker_import};
-use crate::rewrite::headers::{ResponseContext, rewrite_response_headers};
+use crate::rewrite::encode::{RESPONSE_CODINGS, encoded, negotiate};
+use crate::rewrite::headers::{ResponseContext, header_list, rewrite_response_headers};
 use crate::rewrite::{BodyKind, RewriteLimits, UrlRewriter, body_filter, body_kind, mime_essence};
 
 /// The browser's response: headers rewritten, body streamed through its filter.
@@ -40,7 +41,7 @@ pub fn rewrite(
     if worker.is_some() || is_javascript(header_str(&parts.headers, header::CONTENT_TYPE)) {
         // The browser's HTTP cache must not hand a worker the script without its prefix
         // (or a page the script with it).
-        parts.headers.append(header::VARY, HeaderValue::from_static("Sec-Fetch-Dest"));
+        add_vary(&mut parts.headers, "Sec-Fetch-Dest");
     }
     // A partial body is a slice of a document, not one: it cannot be rewritten.
     let kind = match worker {
@@ -56,15 +57,22 @@ pub fn rewrite(
         urls,
         limits,
     );
+    let mut coding = None;
     if filter.is_some() {
-        // The body changes: its length, coding and validators no longer hold.
+        // The body changes: its length, coding and validators no longer hold. It goes
+        // out in the coding the browser prefers, so it varies with what it accepts.
         for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::ACCEPT_RANGES] {
             parts.headers.remove(name);
         }
         weaken_etag(&mut parts.headers);
+        add_vary(&mut parts.headers, "Accept-Encoding");
+        coding = negotiate(&header_list(&request.headers, header::ACCEPT_ENCODING), &RESPONSE_CODINGS);
+        if let Some(coding) = coding {
+            parts.headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
+        }
     }
     let body = match filter {
-        Some(filter) if has_body => Body::new(FilteredBody::new(body, filter)),
+        Some(filter) if has_body => Body::new(FilteredBody::new(body, encoded(filter, coding))),
         _ => Body::new(body),
     };
     Response::from_parts(parts, body)
@@ -90,6 +98,14 @@ fn is_javascript(content_type: Option<&str>) -> bool {
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Adds `name` to `Vary` unless it is there already (or `Vary: *` says it all).
+fn add_vary(headers: &mut HeaderMap, name: &'static str) {
+    let vary = header_list(headers, header::VARY);
+    if !vary.split(',').map(str::trim).any(|v| v == "*" || v.eq_ignore_ascii_case(name)) {
+        headers.append(header::VARY, HeaderValue::from_static(name));
+    }
 }
 
 /// A rewritten body is only semantically the upstream's: its validator becomes weak.

@@ -26,7 +26,8 @@ pub enum Coding {
 }
 
 impl Coding {
-    fn name(self) -> &'static str {
+    /// The coding's name in `Content-Encoding` and `Accept-Encoding`.
+    pub fn token(self) -> &'static str {
         match self {
             Coding::Gzip => "gzip",
             Coding::Deflate => "deflate",
@@ -34,7 +35,15 @@ impl Coding {
             Coding::Zstd => "zstd",
         }
     }
+
+    /// Whether `name` (any case) names this coding.
+    pub fn is_named(self, name: &str) -> bool {
+        name.eq_ignore_ascii_case(self.token()) || (self == Coding::Gzip && name.eq_ignore_ascii_case("x-gzip"))
+    }
 }
+
+/// Every coding Tandem decodes.
+pub const ALL_CODINGS: [Coding; 4] = [Coding::Gzip, Coding::Deflate, Coding::Brotli, Coding::Zstd];
 
 /// The codings of a `Content-Encoding` header in the order they were applied, or
 /// `None` if one of them is unknown (the body must then pass through untouched).
@@ -43,13 +52,7 @@ pub fn parse_content_encoding(header: &str) -> Option<Vec<Coding>> {
         .split(',')
         .map(str::trim)
         .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
-        .map(|c| match c.to_ascii_lowercase().as_str() {
-            "gzip" | "x-gzip" => Some(Coding::Gzip),
-            "deflate" => Some(Coding::Deflate),
-            "br" => Some(Coding::Brotli),
-            "zstd" => Some(Coding::Zstd),
-            _ => None,
-        })
+        .map(|c| ALL_CODINGS.into_iter().find(|coding| coding.is_named(c)))
         .collect()
 }
 
@@ -153,12 +156,18 @@ impl Decoder {
                 if zlib { Inner::Zlib(ZlibDecoder::new(sink)) } else { Inner::RawDeflate(DeflateDecoder::new(sink)) };
             return self.feed(&pending);
         }
+        // A decoder keeps what it decoded from the last input until the next write unless
+        // flushed: a head sent before the upstream stalls would wait for the rest.
+        fn push(decoder: &mut impl Write, input: &[u8]) -> std::io::Result<()> {
+            decoder.write_all(input)?;
+            decoder.flush()
+        }
         match &mut self.inner {
-            Inner::Gzip(d) => d.write_all(input),
-            Inner::Zlib(d) => d.write_all(input),
-            Inner::RawDeflate(d) => d.write_all(input),
-            Inner::Brotli(d) => d.write_all(input),
-            Inner::Zstd(d) => d.write_all(input),
+            Inner::Gzip(d) => push(d, input),
+            Inner::Zlib(d) => push(d, input),
+            Inner::RawDeflate(d) => push(d, input),
+            Inner::Brotli(d) => push(d.as_mut(), input),
+            Inner::Zstd(d) => push(d, input),
             Inner::DeflatePending(..) | Inner::Taken => Ok(()),
         }
     }
@@ -173,7 +182,7 @@ impl Decoder {
 }
 
 fn corrupt(coding: Coding, e: &dyn std::fmt::Display) -> FilterError {
-    FilterError::Corrupt { coding: coding.name(), detail: e.to_string() }
+    FilterError::Corrupt { coding: coding.token(), detail: e.to_string() }
 }
 
 impl BodyFilter for Decoder {

@@ -85,3 +85,18 @@ fn content_encoding_lists_parse() {
     assert_eq!(parse_content_encoding("identity"), Some(vec![]));
     assert_eq!(parse_content_encoding("compress"), None);
 }
+
+/// An upstream that flushes its head and then stalls (still computing the page): what
+/// its head decodes to goes on to the rewriter at once, not when the next chunk comes.
+#[test]
+fn a_head_flushed_before_the_upstream_stalls_is_decoded_at_once() {
+    let head = b"<!doctype html><html><head><title>Slow to finish</title>";
+    for coding in ALL_CODINGS {
+        let mut flushed = Vec::new();
+        crate::rewrite::encode::Encoder::new(coding).write(head, &mut flushed).expect("encodes");
+        let mut decoder = Decoder::new(coding, 100).expect("decoder");
+        let mut out = Vec::new();
+        decoder.write(&flushed, &mut out).expect("decodes");
+        assert_eq!(out, head, "{coding:?}: the head waited for more of the body");
+    }
+}

@@ -19,6 +19,14 @@ pub enum FilterError {
         /// The decoder's message.
         detail: String,
     },
+    /// Encoding the rewritten body for the browser failed (Tandem's fault).
+    #[error("{coding} encoding failed: {detail}")]
+    Encode {
+        /// Which content coding.
+        coding: &'static str,
+        /// The encoder's message.
+        detail: String,
+    },
     /// The rewriter failed in a way it could not pass through.
     #[error("rewriting failed: {0}")]
     Rewrite(String),

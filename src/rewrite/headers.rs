@@ -160,6 +160,11 @@ pub fn rewrite_link(value: &str, map: &dyn UrlMap) -> Option<String> {
     changed.then_some(out)
 }
 
+/// Every value of a list header (`Vary`, `Accept-Encoding`...), joined as one.
+pub fn header_list(headers: &HeaderMap, name: header::HeaderName) -> String {
+    headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",")
+}
+
 #[cfg(test)]
 #[path = "headers_tests.rs"]
 mod tests;

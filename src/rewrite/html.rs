@@ -136,11 +136,14 @@ impl BodyFilter for HtmlFilter {
             out.extend_from_slice(input);
             return Ok(());
         };
+        let result = rewriter.write(input);
+        // Only the end handler reads where the tokenizer is, so a chunk can be followed
+        // after lol_html has read it, and not at all once the runtime is in (most
+        // documents put it in at `<head>`, in their first chunk).
         if !self.injected.load(Ordering::Relaxed) {
             self.tail.feed(input);
             self.ends_in_text.store(self.tail.in_text(), Ordering::Relaxed);
         }
-        let result = rewriter.write(input);
         self.drain(out);
         self.after(result)
     }

@@ -3,6 +3,7 @@
 
 pub mod css;
 pub mod decode;
+pub mod encode;
 pub mod filter;
 pub mod headers;
 pub mod html;

@@ -4,9 +4,13 @@
 
 use http::{Method, StatusCode, header};
 
-use crate::support::fixtures::{CP1251_PAGE, REAL_PAGES, compressed_page};
-use crate::support::{Reply, World, cookie_names};
+use http_body_util::BodyExt;
 use tandem::injector::page_script_tag;
+use tandem::rewrite::decode::{Decoder, parse_content_encoding};
+use tandem::rewrite::filter::BodyFilter;
+
+use crate::support::fixtures::{CP1251_PAGE, REAL_PAGES, STALLED_HEAD, compressed_page};
+use crate::support::{Reply, World, bounded, cookie_names};
 
 fn assert_no_length_after_rewrite(reply: &Reply) {
     assert_eq!(reply.header(header::CONTENT_LENGTH), None, "a rewritten body kept the upstream's Content-Length");
@@ -134,13 +138,18 @@ async fn gzip_and_brotli_pages_are_decoded_and_rewritten() {
             .header(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd, sdch");
         let reply = visitor.send(request, axum::body::Body::empty()).await;
         assert_eq!(reply.status, StatusCode::OK, "{coding}: {}", reply.text());
-        assert_eq!(reply.header(header::CONTENT_ENCODING), None, "{coding}: the body is sent decoded");
+        assert_eq!(
+            reply.header(header::CONTENT_ENCODING),
+            Some("zstd"),
+            "{coding}: encoded again, in the coding Tandem prefers of those accepted"
+        );
         assert_no_length_after_rewrite(&reply);
         let expected = compressed_page("https", coding)
             .replace("<head>", &format!("<head>{}", page_script_tag()))
             .replace("https://cdn.test", &session.origin("https://cdn.test/"))
             .replace("https://shop.test", &session.origin("https://shop.test/"));
-        assert!(reply.text() == expected, "{coding}: got\n{}\nexpected\n{expected}", reply.text());
+        let text = String::from_utf8_lossy(&reply.decoded()).into_owned();
+        assert!(text == expected, "{coding}: got\n{text}\nexpected\n{expected}");
 
         let seen = world.upstream.last("shop.test", &format!("/compressed/{coding}"));
         assert_eq!(
@@ -148,6 +157,36 @@ async fn gzip_and_brotli_pages_are_decoded_and_rewritten() {
             Some("gzip, deflate, br, zstd"),
             "only codings Tandem can decode may be offered upstream"
         );
+    }
+}
+
+/// An upstream that sends its head and then stalls: the head, with the runtime's tag,
+/// reaches the browser in the coding it asked for while the rest does not exist yet
+/// (each chunk's output is flushed, not held for a better ratio).
+#[tokio::test]
+async fn a_compressed_head_reaches_the_browser_while_the_upstream_stalls() {
+    let world = World::start().await;
+    let visitor = world.tandem.visitor("https://shop.test/").await;
+    let expected = STALLED_HEAD.replace("<head>", &format!("<head>{}", page_script_tag()));
+    for coding in ["br", "zstd", "gzip"] {
+        let request = visitor
+            .request(Method::GET, &visitor.url("https://shop.test/stalled-head"))
+            .header(header::ACCEPT_ENCODING, coding);
+        let mut response = visitor.open(request).await;
+        assert_eq!(response.headers().get(header::CONTENT_ENCODING).map(|v| v.as_bytes()), Some(coding.as_bytes()));
+        let codings = parse_content_encoding(coding).expect("known coding");
+        let mut decoder = Decoder::new(codings[0], 1000).expect("decoder");
+        let mut decoded = Vec::new();
+        while decoded.len() < expected.len() {
+            let frame = bounded("the head while the upstream stalls", response.body_mut().frame())
+                .await
+                .expect("the body goes on")
+                .expect("a frame");
+            if let Ok(data) = frame.into_data() {
+                decoder.write(&data, &mut decoded).expect("decodes");
+            }
+        }
+        assert_eq!(String::from_utf8_lossy(&decoded), expected, "{coding}");
     }
 }
 
@@ -252,7 +291,9 @@ async fn a_cross_origin_api_call_gets_cors_headers_for_the_calling_label() {
 }
 
 /// Pages of real apps, one of them a megabyte, plain and gzipped: what comes out is
-/// the page byte for byte but for the runtime tag and the absolute links to its app.
+/// the page byte for byte but for the runtime tag and the absolute links to its app,
+/// in the coding the browser asked for (none, br, zstd or gzip), never longer than the
+/// upstream's gzip, and the same bytes once decoded.
 #[tokio::test]
 async fn real_pages_come_through_whole() {
     let world = World::start().await;
@@ -270,10 +311,29 @@ async fn real_pages_come_through_whole() {
                 );
             }
         }
-        for query in ["", "?gzip"] {
-            let reply = visitor.get_upstream(&format!("https://shop.test/pages/{name}{query}")).await;
-            assert_eq!(reply.status, StatusCode::OK, "{name}{query}");
-            assert_eq!(reply.header(header::CONTENT_ENCODING), None, "{name}{query}");
+        for (query, accept) in
+            [("", None), ("?gzip", None), ("", Some("br")), ("?gzip", Some("zstd")), ("", Some("gzip"))]
+        {
+            let url = visitor.url(&format!("https://shop.test/pages/{name}{query}"));
+            let mut request = visitor.request(Method::GET, &url);
+            if let Some(accept) = accept {
+                request = request.header(header::ACCEPT_ENCODING, accept);
+            }
+            let reply = visitor.send(request, axum::body::Body::empty()).await;
+            let name = format!("{name}{query} as {accept:?}");
+            assert_eq!(reply.status, StatusCode::OK, "{name}");
+            assert_eq!(reply.header(header::CONTENT_ENCODING), accept, "{name}");
+            assert!(reply.headers_named(header::VARY).iter().any(|v| v.contains("Accept-Encoding")), "{name}");
+            assert_no_length_after_rewrite(&reply);
+            if accept.is_some() {
+                let upstream_gzip = crate::support::fixtures::gzipped(page).len();
+                assert!(
+                    reply.body.len() <= upstream_gzip * 11 / 10,
+                    "{name}: {} bytes, gzip {upstream_gzip}",
+                    reply.body.len()
+                );
+            }
+            let reply = crate::support::Reply { body: reply.decoded().into(), ..reply };
             if reply.body != expected[..] {
                 let at = reply
                     .body

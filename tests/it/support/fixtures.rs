@@ -314,6 +314,7 @@ fn shop(shared: Arc<Shared>) -> Router {
         .route("/callback", get(callback))
         .route("/compressed/{coding}", get(compressed))
         .route("/cp1251", get(cp1251))
+        .route("/stalled-head", get(stalled_head))
         .route("/pages/{name}", get(real_page))
         .route("/data.json", get(data_json))
         .route("/upload", post(upload))
@@ -440,11 +441,7 @@ pub fn compressed_page(scheme: &str, coding: &str) -> String {
 async fn compressed(Extension(scheme): Extension<Scheme>, Path(coding): Path<String>) -> Response {
     let page = compressed_page(scheme.as_str(), &coding);
     let body = match coding.as_str() {
-        "gzip" => {
-            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            encoder.write_all(page.as_bytes()).expect("gzip");
-            encoder.finish().expect("gzip")
-        }
+        "gzip" => gzipped(page.as_bytes()),
         "br" => {
             let mut out = Vec::new();
             {
@@ -490,9 +487,29 @@ async fn real_page(Path(name): Path<String>, Query(query): Query<HashMap<String,
     if !query.contains_key("gzip") {
         return ([content_type], *page).into_response();
     }
+    ([content_type, (header::CONTENT_ENCODING, "gzip")], gzipped(page)).into_response()
+}
+
+/// `body` gzipped at the default level, as a typical server sends it.
+pub fn gzipped(body: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(page).expect("gzip");
-    ([content_type, (header::CONTENT_ENCODING, "gzip")], encoder.finish().expect("gzip")).into_response()
+    encoder.write_all(body).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+/// What `/stalled-head` sends before it stalls.
+pub const STALLED_HEAD: &str = "<!doctype html><html><head><title>Stalled</title>";
+
+/// [`STALLED_HEAD`], then nothing until the request goes away: an upstream slow to
+/// compute the rest of its page.
+async fn stalled_head() -> Response {
+    let (tx, body) = super::channel_body(1);
+    tokio::spawn(async move {
+        if tx.send(bytes::Bytes::from_static(STALLED_HEAD.as_bytes())).await.is_ok() {
+            tx.closed().await;
+        }
+    });
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 /// JSON that mentions absolute URLs, which Tandem must leave alone.

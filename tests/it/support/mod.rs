@@ -327,6 +327,12 @@ impl Visitor {
         send_to(self.addr, request.body(body.into()).expect("request")).await
     }
 
+    /// Sends a request built with [`Visitor::request`] and returns the response once its
+    /// head arrives, the body still streaming.
+    pub async fn open(&self, request: http::request::Builder) -> http::Response<hyper::body::Incoming> {
+        open_response(self.addr, request.body(Body::empty()).expect("request")).await
+    }
+
     /// `GET` of a browser-side URL.
     pub async fn get(&self, browser_url: &str) -> Reply {
         self.send(self.request(Method::GET, browser_url), Body::empty()).await
@@ -338,8 +344,6 @@ impl Visitor {
     }
 }
 
-/// A request body fed chunk by chunk through the returned sender, ending when the
-/// sender is dropped: an upload whose pace the test controls.
 /// A directory the test command installs things into: `$variable` when set, else
 /// `default_in_repo` below the repository.
 pub fn installed_dir(variable: &str, default_in_repo: &str) -> std::path::PathBuf {
@@ -377,6 +381,8 @@ impl Drop for SilentServer {
     }
 }
 
+/// A body fed chunk by chunk through the returned sender, ending when the sender is
+/// dropped: an upload, or an upstream's answer, whose pace the test controls.
 pub fn channel_body(capacity: usize) -> (tokio::sync::mpsc::Sender<Bytes>, Body) {
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(capacity);
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
@@ -428,6 +434,16 @@ impl Reply {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
     }
 
+    /// The body as sent before its `Content-Encoding` (Tandem's own decoders undo it).
+    pub fn decoded(&self) -> Vec<u8> {
+        let coding = self.header(header::CONTENT_ENCODING).unwrap_or_default();
+        let codings = tandem::rewrite::decode::parse_content_encoding(coding).expect("a coding Tandem knows");
+        codings.iter().rev().fold(self.body.to_vec(), |body, &coding| {
+            let mut decoder = tandem::rewrite::decode::Decoder::new(coding, u64::MAX).expect("decoder");
+            tandem::rewrite::filter::run_split(&mut decoder, &body, &[]).expect("the body decodes")
+        })
+    }
+
     /// The first value of a header.
     pub fn header(&self, name: impl header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).map(|v| v.to_str().expect("header is text"))
@@ -447,6 +463,18 @@ impl Reply {
 /// Sends `request` (absolute URL) to `addr` over a fresh HTTP/1.1 connection, with
 /// `Host` taken from the URL unless the request sets one, and reads the whole response.
 pub async fn send_to(addr: SocketAddr, request: Request<Body>) -> Reply {
+    let description = format!("{} {}", request.method(), request.uri());
+    let (parts, body) = open_response(addr, request).await.into_parts();
+    let body = bounded(&description, body.collect())
+        .await
+        .unwrap_or_else(|e| panic!("{description}: reading the body: {e}"))
+        .to_bytes();
+    Reply { status: parts.status, headers: parts.headers, body }
+}
+
+/// Sends `request` (an absolute URL, sent in origin form) to Tandem at `addr` and
+/// returns the response as soon as its head arrives, the body still streaming.
+pub async fn open_response(addr: SocketAddr, request: Request<Body>) -> http::Response<hyper::body::Incoming> {
     let (mut parts, body) = request.into_parts();
     let authority = parts.uri.authority().expect("absolute URL").to_string();
     parts.headers.entry(header::HOST).or_insert(HeaderValue::from_str(&authority).expect("host header"));
@@ -460,13 +488,7 @@ pub async fn send_to(addr: SocketAddr, request: Request<Body>) -> Reply {
             .await
             .expect("HTTP handshake");
     tokio::spawn(connection);
-    let response = bounded(&description, sender.send_request(Request::from_parts(parts, body)))
+    bounded(&description, sender.send_request(Request::from_parts(parts, body)))
         .await
-        .unwrap_or_else(|e| panic!("{description}: {e}"));
-    let (parts, body) = response.into_parts();
-    let body = bounded(&description, body.collect())
-        .await
-        .unwrap_or_else(|e| panic!("{description}: reading the body: {e}"))
-        .to_bytes();
-    Reply { status: parts.status, headers: parts.headers, body }
+        .unwrap_or_else(|e| panic!("{description}: {e}"))
 }
