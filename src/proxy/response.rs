@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 use super::body::FilteredBody;
 use super::context::RequestContext;
 use crate::injector::{WORKER_RUNTIME_JS, worker_import};
+use crate::rewrite::decode::parse_content_encoding;
 use crate::rewrite::encode::{RESPONSE_CODINGS, encoded, negotiate};
 use crate::rewrite::headers::{ResponseContext, header_list, rewrite_response_headers};
 use crate::rewrite::{BodyKind, RewriteLimits, UrlRewriter, body_filter, body_kind, mime_essence};
@@ -59,14 +60,22 @@ pub fn rewrite(
     );
     let mut coding = None;
     if filter.is_some() {
-        // The body changes: its length, coding and validators no longer hold. It goes
-        // out in the coding the browser prefers, so it varies with what it accepts.
+        // The body changes: its length, coding and validators no longer hold.
+        // A body the upstream compressed goes out compressed again, in the coding the
+        // browser prefers, so it varies with what the browser accepts. One the upstream
+        // sent plain stays plain: a site may keep secrets out of compressed pages on
+        // purpose (BREACH), and Tandem does not undo that choice.
+        let upstream_compressed = header_str(&parts.headers, header::CONTENT_ENCODING)
+            .and_then(parse_content_encoding)
+            .is_some_and(|codings| !codings.is_empty());
         for name in [header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::ACCEPT_RANGES] {
             parts.headers.remove(name);
         }
         weaken_etag(&mut parts.headers);
-        add_vary(&mut parts.headers, "Accept-Encoding");
-        coding = negotiate(&header_list(&request.headers, header::ACCEPT_ENCODING), &RESPONSE_CODINGS);
+        if upstream_compressed {
+            add_vary(&mut parts.headers, "Accept-Encoding");
+            coding = negotiate(&header_list(&request.headers, header::ACCEPT_ENCODING), &RESPONSE_CODINGS);
+        }
         if let Some(coding) = coding {
             parts.headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
         }

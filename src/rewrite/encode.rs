@@ -1,6 +1,6 @@
-//! Compression for the browser of the bodies Tandem rewrote. Such a body was decoded to
-//! be rewritten, so it goes out encoded again, in the coding the browser prefers of
-//! `br`, `zstd` and `gzip`. The output of every input chunk is flushed at once: what the
+//! Compression for the browser of the bodies Tandem decoded to rewrite: what the upstream
+//! sent compressed goes out encoded again, in the coding the browser prefers of `zstd`,
+//! `br` and `gzip` (what it sent plain stays plain: `proxy/response.rs`). The output of every input chunk is flushed at once: what the
 //! rewriter has produced (the head with the runtime's tag first) reaches the browser as
 //! soon as it would uncompressed, for a few bytes per chunk. Each encoder's memory is
 //! bounded by its window (the levels and windows below, chosen by measurement:

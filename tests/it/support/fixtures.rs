@@ -500,16 +500,20 @@ pub fn gzipped(body: &[u8]) -> Vec<u8> {
 /// What `/stalled-head` sends before it stalls.
 pub const STALLED_HEAD: &str = "<!doctype html><html><head><title>Stalled</title>";
 
-/// [`STALLED_HEAD`], then nothing until the request goes away: an upstream slow to
-/// compute the rest of its page.
+/// [`STALLED_HEAD`] gzipped and flushed, then nothing until the request goes away: an
+/// upstream slow to compute the rest of its page.
 async fn stalled_head() -> Response {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(STALLED_HEAD.as_bytes()).expect("gzip");
+    encoder.flush().expect("gzip flush");
+    let head = std::mem::take(encoder.get_mut());
     let (tx, body) = super::channel_body(1);
     tokio::spawn(async move {
-        if tx.send(bytes::Bytes::from_static(STALLED_HEAD.as_bytes())).await.is_ok() {
+        if tx.send(head.into()).await.is_ok() {
             tx.closed().await;
         }
     });
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CONTENT_ENCODING, "gzip")], body).into_response()
 }
 
 /// JSON that mentions absolute URLs, which Tandem must leave alone.
