@@ -12,6 +12,7 @@ mod visitors;
 mod watch_url;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -87,6 +88,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/v1.3", v1)
         .merge(crate::watch::router())
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/readyz", get(readyz))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -98,6 +100,22 @@ async fn require_api_key(State(state): State<Arc<AppState>>, request: Request, n
         return ApiError::InvalidApiKey.into_response();
     }
     next.run(request).await
+}
+
+/// How long `/readyz` waits for the store before it calls Tandem unready.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Ready when the store takes a write now (that this answers at all says the listener
+/// is up); 503 with the reason otherwise, for a load balancer to send visitors elsewhere.
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let reason = match tokio::time::timeout(READY_TIMEOUT, state.records(|s| s.check_writable())).await {
+        Ok(Ok(())) => return axum::Json(serde_json::json!({"status": "ready"})).into_response(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("the store did not answer within {} s", READY_TIMEOUT.as_secs()),
+    };
+    tracing::warn!(%reason, "not ready");
+    let body = serde_json::json!({"status": "unready", "reason": reason});
+    (http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
 
 async fn not_found() -> ApiError {

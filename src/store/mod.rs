@@ -39,6 +39,9 @@ pub enum StoreError {
 
 /// The records Tandem keeps.
 pub trait Store: Send + Sync + 'static {
+    /// Whether a write would go through now (for readiness): takes the write lock and
+    /// lets it go, writing nothing.
+    fn check_writable(&self) -> Result<(), StoreError>;
     /// Adds a new visitor.
     fn insert_visitor(&self, visitor: &VisitorRecord) -> Result<(), StoreError>;
     /// A visitor by short id.

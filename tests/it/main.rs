@@ -15,6 +15,7 @@ mod browser;
 mod cookie_endpoint;
 mod cookies;
 mod frames;
+mod health;
 mod hostile_clients;
 mod live_sessions;
 mod masking;

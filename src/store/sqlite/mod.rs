@@ -103,6 +103,9 @@ fn limit_param(limit: usize) -> i64 {
 }
 
 impl Store for SqliteStore {
+    fn check_writable(&self) -> Result<(), StoreError> {
+        Ok(self.lock().execute_batch("BEGIN IMMEDIATE; ROLLBACK;")?)
+    }
     fn insert_visitor(&self, visitor: &VisitorRecord) -> Result<(), StoreError> {
         visitors::insert(&self.lock(), visitor)
     }
