@@ -113,11 +113,10 @@ impl Script {
     /// The response to a request with `headers` and `query`: a versioned URL is cached for
     /// good, any other revalidated each time.
     pub fn respond(&self, headers: &HeaderMap, query: Option<&str>) -> Response<Body> {
-        let header_text = |name| header_list(headers, name);
-        let fresh = header_text(header::IF_NONE_MATCH)
+        let fresh = header_list(headers, header::IF_NONE_MATCH)
             .split(',')
             .any(|tag| tag.trim().trim_start_matches("W/").as_bytes() == self.etag.as_bytes());
-        let gzip = negotiate(&header_text(header::ACCEPT_ENCODING), &[Coding::Gzip]).is_some();
+        let gzip = negotiate(&header_list(headers, header::ACCEPT_ENCODING), &[Coding::Gzip]).is_some();
         let mut response = match (fresh, gzip) {
             (true, _) => {
                 let mut response = Response::new(Body::empty());
