@@ -24,6 +24,9 @@ pub mod panel;
 pub mod relay;
 pub mod runtime_sites;
 pub mod snapshots;
+/// The `tandem` binary as a child process (the restart and metrics tests).
+#[path = "../../shared/tandem_child.rs"]
+pub mod tandem_child;
 pub mod tls;
 pub mod viewer_sites;
 pub mod voice_sites;
@@ -87,6 +90,8 @@ pub struct Endpoint {
 pub struct Tandem {
     /// Where it listens.
     pub endpoint: Endpoint,
+    /// Where it serves its metrics, when the test set `metrics_listen` (port 0 takes a free one).
+    pub metrics_addr: Option<SocketAddr>,
     /// Its shared state.
     pub state: Arc<AppState>,
     /// Data and rules directories, and the test CA's PEM file; removed on drop.
@@ -129,14 +134,22 @@ impl Tandem {
             ..Config::default()
         };
         configure(&mut config);
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await.expect("bind Tandem's metrics listener")),
+            None => None,
+        };
+        let metrics_addr = metrics_listener.as_ref().map(|l| l.local_addr().expect("metrics address"));
         let app = App::new(config).expect("Tandem starts");
         let state = app.state().clone();
+        if let Some(listener) = metrics_listener {
+            tandem::metrics::endpoint::spawn(listener, state.clone());
+        }
         let task = tokio::spawn(async move {
             if let Err(e) = app.serve(listener).await {
                 panic!("Tandem stopped serving: {e}");
             }
         });
-        Tandem { endpoint: Endpoint { addr }, state, _dir: dir, task }
+        Tandem { endpoint: Endpoint { addr }, metrics_addr, state, _dir: dir, task }
     }
 }
 
