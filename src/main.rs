@@ -55,7 +55,7 @@ fn announce(app: &tandem::server::App) {
         LogFormat::Text => app.print_banner(),
         LogFormat::Json => tracing::info!(
             listen = %config.listen,
-            metrics_listen = ?config.metrics_listen,
+            metrics_listen = config.metrics_listen.map(tracing::field::display),
             control_origin = %config.control_origin,
             content_origin = %config.content_origin,
             "Tandem is listening"

@@ -182,6 +182,7 @@ async fn the_binary_logs_json_lines_and_serves_metrics_on_its_own_address() {
         }
     };
     assert_eq!(started["listen"], format!("127.0.0.1:{port}"), "{started}");
+    assert_eq!(started["metrics_listen"], format!("127.0.0.1:{metrics_port}"), "{started}");
     assert!(!started.to_string().contains(API_KEY), "the API key stays out of the logs: {started}");
 
     let tandem = Endpoint { addr: format!("127.0.0.1:{port}").parse().expect("address") };
