@@ -1,5 +1,6 @@
 //! The `tandem` binary: loads the configuration and serves until interrupted (SIGINT or
-//! SIGTERM), then saves what is not saved yet.
+//! SIGTERM), then stops gracefully and saves what is not saved yet. SIGHUP re-reads the
+//! TLS certificates.
 
 use anyhow::Context;
 
@@ -16,23 +17,49 @@ async fn main() -> anyhow::Result<()> {
         .or_else(|| std::env::args_os().nth(1).map(std::path::PathBuf::from));
     let config =
         tandem::config::Config::load(config_path.as_deref(), std::env::vars()).context("loading the configuration")?;
-    let listener =
-        tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let main = bind(config.listen).await?;
+    let redirect = match config.redirect_listen {
+        Some(address) => Some(bind(address).await?),
+        None => None,
+    };
     let app = tandem::server::App::new(config).context("starting Tandem")?;
     app.print_banner();
+    if let Some(tls) = app.tls() {
+        reload_on_hangup(tls);
+    }
     let state = app.state().clone();
-    tokio::select! {
-        result = app.serve(listener) => result.context("serving"),
-        () = stop_signal() => {
-            state.save_before_exit().await;
-            tracing::info!("stopped");
-            Ok(())
+    app.run(tandem::server::Listeners { main, redirect }, stop_signal()).await.context("serving")?;
+    state.save_before_exit().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn bind(address: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(address).await.with_context(|| format!("binding {address}"))
+}
+
+/// SIGHUP re-reads the certificates (after a renewal, without waiting for the next look).
+fn reload_on_hangup(tls: std::sync::Arc<tandem::server::tls::Tls>) {
+    #[cfg(unix)]
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(mut hangups) => {
+            tokio::spawn(async move {
+                while hangups.recv().await.is_some() {
+                    tls.reload_now();
+                }
+            });
         }
+        Err(e) => tracing::warn!(error = %e, "cannot watch SIGHUP; certificates reload when their files change"),
     }
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM (what service managers send).
 async fn stop_signal() {
+    stop_requested().await;
+    tracing::info!("stopping: finishing requests and live sockets");
+}
+
+async fn stop_requested() {
     #[cfg(unix)]
     {
         let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

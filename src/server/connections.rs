@@ -48,6 +48,8 @@ pub struct Connections {
     next_id: AtomicU64,
     settings: ConnectionSettings,
     epoch: Instant,
+    /// Told when the last open connection closes.
+    none_open: Notify,
 }
 
 impl Connections {
@@ -59,6 +61,7 @@ impl Connections {
             next_id: AtomicU64::new(0),
             settings,
             epoch: Instant::now(),
+            none_open: Notify::new(),
         })
     }
 
@@ -112,6 +115,22 @@ impl Connections {
         }
     }
 
+    /// How many connections are open (live sockets included).
+    pub fn open_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Resolves once no connection is open.
+    pub async fn until_none_open(&self) {
+        loop {
+            let closed = self.none_open.notified();
+            if self.open_count() == 0 {
+                return;
+            }
+            closed.await;
+        }
+    }
+
     fn now(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
     }
@@ -149,7 +168,11 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.connections.lock().remove(&self.id);
+        let mut open = self.connections.lock();
+        open.remove(&self.id);
+        if open.is_empty() {
+            self.connections.none_open.notify_waiters();
+        }
     }
 }
 
@@ -214,9 +237,12 @@ pub struct Busy(Arc<ConnState>);
 impl Busy {
     /// Keeps the connection busy until `response`'s body has been sent. A switch of
     /// protocols keeps it busy for good: the socket goes on as a WebSocket, whose
-    /// silence its own pings find.
-    pub fn until_sent(self, response: Response<Body>) -> Response<Body> {
-        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+    /// silence its own pings find. So does a `tunnel` (an HTTP/2 extended `CONNECT`)
+    /// that succeeds: a WebSocket on one of the connection's streams, which HTTP/2's
+    /// pings watch.
+    pub fn until_sent(self, response: Response<Body>, tunnel: bool) -> Response<Body> {
+        let status = response.status();
+        if status == StatusCode::SWITCHING_PROTOCOLS || (tunnel && status.is_success()) {
             self.0.upgraded.store(true, Ordering::Release);
         }
         response.map(|body| Body::new(SentBody { body, _busy: self }))
@@ -289,9 +315,10 @@ mod tests {
         let _fourth_request = fourth.state().busy();
         assert!(!newer_state.evicted.load(Ordering::Acquire));
         // With the rest busy or upgraded, the next one waits for a slot.
-        let _upgraded = newer_state
-            .busy()
-            .until_sent(Response::builder().status(StatusCode::SWITCHING_PROTOCOLS).body(Body::empty()).expect("101"));
+        let _upgraded = newer_state.busy().until_sent(
+            Response::builder().status(StatusCode::SWITCHING_PROTOCOLS).body(Body::empty()).expect("101"),
+            false,
+        );
         let waiting = tokio::time::timeout(Duration::from_secs(1), connections.admit()).await;
         assert!(waiting.is_err(), "no idle connection: the newcomer waits");
     }

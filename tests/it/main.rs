@@ -35,6 +35,7 @@ mod runtime;
 mod runtime_cookies;
 mod runtime_messages;
 mod sessions;
+mod tls_listener;
 mod upstream;
 mod upstream_failures;
 mod visitor_voice;

@@ -1,0 +1,242 @@
+//! Tandem serving https itself: HTTP/2 and HTTP/1.1 by ALPN, WebSockets over both,
+//! certificates by SNI, renewed certificate files served without a restart and without
+//! dropping open connections, and the plain listener that only redirects to https.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use futures_util::{SinkExt, StreamExt};
+use http::{HeaderValue, Method, Request, StatusCode, Version, header};
+use http_body_util::BodyExt;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::Role;
+
+use crate::support::api::eventually;
+use crate::support::https::{self, TANDEM_NAMES, client_config, serve_tls, tandem_pki, write_pair};
+use crate::support::local_site::LocalSite;
+use crate::support::tls::TestPki;
+use crate::support::{API_KEY, Endpoint, World, bounded, cookie_names, get};
+use axum::Router;
+
+/// The certificate a fresh TLS connection to `url` is served, as DER.
+async fn served_certificate(world: &World, client: &std::sync::Arc<rustls::ClientConfig>, url: &str) -> Vec<u8> {
+    let tls = https::connect(world.tandem.addr, client, &url.parse().expect("URL")).await;
+    let chain = tls.get_ref().1.peer_certificates().expect("a certificate");
+    chain[0].to_vec()
+}
+
+#[tokio::test]
+async fn https_speaks_http2_to_clients_that_offer_it_and_http11_to_the_rest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let world = World::start_with(|config| serve_tls(config, dir.path())).await;
+    let visitor = world.tandem.visitor("http://shop.test/").await;
+    assert!(visitor.landing.starts_with("https://"), "links name the https origin: {}", visitor.landing);
+    let reply = visitor.get(&visitor.landing).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.text().contains("Welcome to the shop"));
+
+    let h2 = visitor.open(visitor.request(Method::GET, &visitor.landing)).await;
+    assert_eq!(h2.version(), Version::HTTP_2, "ALPN h2 was offered");
+    let mut http11_only = (*client_config(&[&tandem_pki().ca_pem])).clone();
+    http11_only.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let request = visitor.request(Method::GET, &visitor.landing).body(Body::empty()).expect("request");
+    let h1 = https::open(world.tandem.addr, &std::sync::Arc::new(http11_only), request).await;
+    assert_eq!(h1.version(), Version::HTTP_11);
+    assert_eq!(h1.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_websocket_through_the_proxy_works_over_http2_extended_connect() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let world = World::start_with(|config| serve_tls(config, dir.path())).await;
+    let visitor = world.tandem.visitor("http://shop.test/").await;
+    assert_eq!(visitor.get(&visitor.landing).await.status, StatusCode::OK, "the home page fills the jar");
+
+    let url = visitor.url("http://shop.test/ws");
+    let client = world.tandem.tls.clone().expect("https");
+    let tls = https::connect(world.tandem.addr, &client, &url.parse().expect("URL")).await;
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (mut sender, connection) =
+        bounded("HTTP/2 handshake", hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls)))
+            .await
+            .expect("HTTP/2 handshake");
+    tokio::spawn(connection);
+    let mut request = Request::builder()
+        .method(Method::CONNECT)
+        .uri(&url)
+        .header(header::SEC_WEBSOCKET_VERSION, "13")
+        .header(header::ORIGIN, visitor.session.origin("http://shop.test/"))
+        .header(header::COOKIE, &visitor.cookie)
+        .body(Body::empty())
+        .expect("request");
+    request.extensions_mut().insert(hyper::ext::Protocol::from_static("websocket"));
+    let mut response = bounded("extended CONNECT", sender.send_request(request)).await.expect("the server takes it");
+    assert_eq!(response.status(), StatusCode::OK, "{:?}", response.headers());
+    assert!(!response.headers().contains_key(header::UPGRADE), "HTTP/2 has no upgrade headers");
+    let stream = bounded("the tunnel", hyper::upgrade::on(&mut response)).await.expect("upgraded");
+    let mut socket = WebSocketStream::from_raw_socket(TokioIo::new(stream), Role::Client, None).await;
+
+    let greeting = bounded("greeting", socket.next()).await.expect("a message").expect("a frame");
+    let greeting = greeting.into_text().expect("text");
+    assert_eq!(cookie_names(greeting.strip_prefix("cookies: ")), ["pref", "visit"], "the jar's cookies: {greeting}");
+    socket.send(Message::text("over h2")).await.expect("send");
+    let echo = bounded("echo", socket.next()).await.expect("a message").expect("a frame");
+    assert_eq!(echo.into_text().expect("text").as_str(), "echo: over h2");
+}
+
+#[tokio::test]
+async fn each_name_gets_the_certificate_that_holds_it_and_others_get_the_default() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let control_pki = TestPki::new(&["localhost"]);
+    let (cert, key) = write_pair(&control_pki, dir.path(), "control");
+    let world = World::start_with(|config| {
+        serve_tls(config, dir.path());
+        config.tls_sni.push(tandem::server::tls::CertificateFiles { cert, key });
+    })
+    .await;
+    let client = client_config(&[&tandem_pki().ca_pem, &control_pki.ca_pem]);
+    let port = world.tandem.addr.port();
+    let control = served_certificate(&world, &client, &format!("https://localhost:{port}/")).await;
+    assert_eq!(control, control_pki.leaf_der.to_vec(), "the control origin's own certificate");
+    let zone = served_certificate(&world, &client, &format!("https://a1.proxy.localhost:{port}/")).await;
+    assert_eq!(zone, tandem_pki().leaf_der.to_vec(), "the wildcard, the default");
+}
+
+#[tokio::test]
+async fn renewed_certificate_files_are_served_without_a_restart_or_a_dropped_connection() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let world = World::start_with(|config| {
+        serve_tls(config, dir.path());
+        config.tls_reload_check_ms = 50;
+    })
+    .await;
+    let renewed = TestPki::new(&TANDEM_NAMES);
+    let client = client_config(&[&tandem_pki().ca_pem, &renewed.ca_pem]);
+    let health = format!("https://localhost:{}/healthz", world.tandem.addr.port());
+
+    // A connection opened before the renewal, kept open across it.
+    let tls = https::connect(world.tandem.addr, &client, &health.parse().expect("URL")).await;
+    let (mut before, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls)).await.expect("HTTP/2");
+    tokio::spawn(connection);
+
+    // A renewal half written (a key of another certificate) is not served.
+    std::fs::write(dir.path().join("tandem.key"), &renewed.leaf_key_pem).expect("write the new key first");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(served_certificate(&world, &client, &health).await, tandem_pki().leaf_der.to_vec());
+
+    std::fs::write(dir.path().join("tandem.pem"), &renewed.leaf_pem).expect("then the certificate");
+    eventually("the renewed certificate to be served", || async {
+        (served_certificate(&world, &client, &health).await == renewed.leaf_der.to_vec()).then_some(())
+    })
+    .await;
+    let response = bounded("the old connection", before.send_request(get(&health))).await.expect("still open");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().collect().await.expect("body").to_bytes();
+    assert!(!body.is_empty());
+}
+
+#[tokio::test]
+async fn the_redirect_listener_sends_tandems_names_to_https_and_nobody_elsewhere() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let redirect = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let redirect_addr = redirect.local_addr().expect("address");
+    let (app, port) = tls_app(dir.path()).await;
+    let main = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
+    let listeners = tandem::server::Listeners { main, redirect: Some(redirect) };
+    let serving = tokio::spawn(app.run(listeners, std::future::pending()));
+
+    let plain = crate::support::Endpoint::plain(redirect_addr);
+    let reply = plain.send(get("http://a1.proxy.localhost/page?q=1")).await;
+    assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(reply.location(), format!("https://a1.proxy.localhost:{port}/page?q=1"));
+    let reply = plain.send(get("http://localhost/v1.3/x")).await;
+    assert_eq!(reply.location(), format!("https://localhost:{port}/v1.3/x"));
+    // `evil.com/x.proxy.localhost` ends like a label, and would redirect to evil.com.
+    for host in ["example.com", "evil.com/x.proxy.localhost"] {
+        let mut request = get("http://placeholder/");
+        request.headers_mut().insert(header::HOST, HeaderValue::from_static(host));
+        let reply = plain.send(request).await;
+        assert_eq!(reply.status, StatusCode::MISDIRECTED_REQUEST, "{host}");
+        assert!(reply.header(header::LOCATION).is_none(), "{host}");
+    }
+    serving.abort();
+}
+
+#[tokio::test]
+async fn a_stopping_tandem_finishes_the_response_in_flight_and_takes_no_new_connection() {
+    let (finish, finished) = tokio::sync::oneshot::channel::<()>();
+    let finished = std::sync::Arc::new(std::sync::Mutex::new(Some(finished)));
+    let site = LocalSite::start("a slow site", move |_| {
+        Router::new().route(
+            "/slow",
+            axum::routing::get(move || async move {
+                let rest = finished.lock().expect("the site's lock").take();
+                let (tx, body) = crate::support::channel_body(1);
+                tokio::spawn(async move {
+                    let _ = tx.send("first, ".into()).await;
+                    if let Some(rest) = rest {
+                        let _ = rest.await;
+                    }
+                    let _ = tx.send("last".into()).await;
+                });
+                ([(header::CONTENT_TYPE, "text/plain")], body)
+            }),
+        )
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = config_on_free_port(dir.path());
+    config.allow_private_upstreams = true;
+    config.resolve.insert("slow.test".into(), site.addr);
+    config.shutdown_grace_ms = 10_000;
+    let addr = config.listen;
+    let main = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    let app = tandem::server::App::new(config).expect("Tandem starts");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let stopping = async move {
+        let _ = stopped.await;
+    };
+    let serving = tokio::spawn(app.run(tandem::server::Listeners { main, redirect: None }, stopping));
+
+    let visitor = Endpoint::plain(addr).visitor("http://slow.test/slow").await;
+    let response = visitor.open(visitor.request(Method::GET, &visitor.landing)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    stop.send(()).expect("Tandem is running");
+    eventually("new connections to be refused", || async {
+        tokio::net::TcpStream::connect(addr).await.is_err().then_some(())
+    })
+    .await;
+    finish.send(()).expect("the site is waiting");
+    let body = bounded("the rest of the response", response.into_body().collect()).await.expect("the whole body");
+    assert_eq!(body.to_bytes(), "first, last", "the response in flight was finished");
+    let started = tokio::time::Instant::now();
+    bounded("Tandem to stop", serving).await.expect("the task").expect("a clean stop");
+    assert!(started.elapsed() < Duration::from_secs(5), "it stopped once nothing was open, not at the grace's end");
+}
+
+/// The configuration of an in-process Tandem on a port picked now, data in `dir`.
+fn config_on_free_port(dir: &std::path::Path) -> tandem::config::Config {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let config = tandem::config::Config {
+        listen: ([127, 0, 0, 1], port).into(),
+        control_origin: format!("http://localhost:{port}").parse().expect("origin"),
+        content_origin: format!("http://proxy.localhost:{port}").parse().expect("origin"),
+        data_dir: dir.join("data"),
+        rules_dir: dir.join("rules"),
+        api_key: Some(API_KEY.to_owned()),
+        ..Default::default()
+    };
+    std::fs::create_dir_all(&config.rules_dir).expect("rules dir");
+    config
+}
+
+/// An App serving https on a port picked now, with its data in `dir`.
+async fn tls_app(dir: &std::path::Path) -> (tandem::server::App, u16) {
+    let mut config = config_on_free_port(dir);
+    let port = config.listen.port();
+    serve_tls(&mut config, dir);
+    (tandem::server::App::new(config).expect("Tandem starts"), port)
+}
