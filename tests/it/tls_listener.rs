@@ -14,7 +14,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::support::api::eventually;
-use crate::support::https::{self, TANDEM_NAMES, client_config, serve_tls, tandem_pki, write_pair};
+use crate::support::https::{
+    self, TANDEM_NAMES, assert_one_http2_connection_per_label, client_config, serve_tls, tandem_pki, write_pair,
+};
 use crate::support::local_site::LocalSite;
 use crate::support::tls::TestPki;
 use crate::support::{API_KEY, Endpoint, World, bounded, cookie_names, get};
@@ -239,4 +241,25 @@ async fn tls_app(dir: &std::path::Path) -> (tandem::server::App, u16) {
     let port = config.listen.port();
     serve_tls(&mut config, dir);
     (tandem::server::App::new(config).expect("Tandem starts"), port)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_trusting_the_test_ca_browses_over_http2_and_opens_a_websocket_through_tandem() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let world = World::start_with(|config| serve_tls(config, dir.path())).await;
+    let session = world.tandem.create_session("http://shop.test/").await;
+    let args = serde_json::json!({
+        "proxy_url": session.proxy_url,
+        "websocket_url": "ws://shop.test/ws",
+        "trust_ca": tandem_pki().write_ca(dir.path()),
+        "record_network": true,
+    });
+    let result = crate::support::browser::run_scenario("https_visit", &args).await;
+    assert_eq!(result["title"], "Shop", "{result:#}");
+    let origin = session.origin("http://shop.test/");
+    assert!(origin.starts_with("https://") && result["location"].as_str().is_some_and(|l| l.starts_with(&origin)));
+    let greeting = result["greeting"].as_str().expect("a greeting");
+    assert_eq!(cookie_names(greeting.strip_prefix("cookies: ")), ["pref", "visit"], "{result:#}");
+    assert_eq!(result["echo"], "echo: hello over https", "{result:#}");
+    assert_one_http2_connection_per_label(&result);
 }

@@ -103,3 +103,22 @@ pub async fn open(addr: SocketAddr, client: &Arc<ClientConfig>, request: Request
     };
     sent.unwrap_or_else(|e| panic!("{description}: {e}"))
 }
+
+/// What Chromium's own connections looked like: each proxied response over HTTP/2, and
+/// the responses of each label over one connection.
+pub fn assert_one_http2_connection_per_label(result: &serde_json::Value) {
+    let mut connections: std::collections::BTreeMap<String, std::collections::BTreeSet<u64>> = Default::default();
+    for entry in result["network"].as_array().expect("the network record") {
+        let url = url::Url::parse(entry["url"].as_str().expect("url")).expect("a URL");
+        let host = url.host_str().expect("host").to_owned();
+        if !host.ends_with(ZONE) {
+            continue;
+        }
+        assert_eq!(entry["protocol"], "h2", "{entry}");
+        connections.entry(host).or_default().insert(entry["connection"].as_u64().expect("connection id"));
+    }
+    assert!(!connections.is_empty(), "{result:#}");
+    for (host, ids) in &connections {
+        assert_eq!(ids.len(), 1, "{host} was served over {} connections: {result:#}", ids.len());
+    }
+}
