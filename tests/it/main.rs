@@ -14,6 +14,7 @@ mod binding_eviction;
 mod browser;
 mod cookie_endpoint;
 mod cookies;
+mod deploy;
 mod frames;
 mod health;
 mod hostile_clients;

@@ -484,7 +484,7 @@ impl Reply {
 }
 
 /// The whole of a response whose head has arrived.
-async fn read_whole(description: &str, response: http::Response<hyper::body::Incoming>) -> Reply {
+pub async fn read_whole(description: &str, response: http::Response<hyper::body::Incoming>) -> Reply {
     let (parts, body) = response.into_parts();
     let body = bounded(description, body.collect())
         .await
