@@ -14,9 +14,6 @@ use crate::support::https::{TANDEM_NAMES, client_config, tandem_pki, write_pair}
 use crate::support::tls::TestPki;
 use crate::support::{API_KEY, Endpoint, bounded, get};
 
-#[path = "../shared/tandem_child.rs"]
-mod tandem_child;
-
 fn deploy_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy").join(name)
 }
@@ -71,7 +68,7 @@ async fn the_units_command_line_serves_https_with_http2_compressed_and_reloads_o
     let (cert, key) = write_pair(tandem_pki(), dir.path(), "tls");
     // The repository's production file stands in for /etc/tandem/tandem.toml; what is
     // this machine's (addresses, names, paths) comes as TANDEM_* overrides.
-    let mut command = tandem_child::tandem_command(
+    let mut command = crate::support::tandem_child::tandem_command(
         env!("CARGO_BIN_EXE_tandem"),
         dir.path(),
         port,

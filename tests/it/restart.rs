@@ -14,10 +14,7 @@ use crate::support::fixtures::Upstream;
 use crate::support::tls::TestPki;
 use crate::support::{API_KEY, Endpoint, bounded};
 
-#[path = "../shared/tandem_child.rs"]
-mod tandem_child;
-
-use tandem_child::tandem_command;
+use crate::support::tandem_child::tandem_command;
 
 /// The `tandem` binary serving on `port` with its records in `dir`.
 struct Binary {

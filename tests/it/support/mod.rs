@@ -25,6 +25,8 @@ pub mod panel;
 pub mod relay;
 pub mod runtime_sites;
 pub mod snapshots;
+#[path = "../../shared/tandem_child.rs"]
+pub mod tandem_child;
 pub mod tls;
 pub mod viewer_sites;
 pub mod voice_sites;
