@@ -30,6 +30,7 @@ use hyper::body::Incoming;
 use crate::error::ProxyError;
 use crate::origin::{SessionId, sweep};
 use crate::server::AppState;
+use crate::server::connections::ConnectionInUse;
 
 /// Serves one request for the content zone. Every answer but a protocol switch also
 /// deletes the browser cookies on the zone that Tandem did not set ([`sweep`]).
@@ -105,7 +106,8 @@ async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Resp
         Some((asked, browser_upgrade)) => {
             let response = app.upstream.send_upgrade(upstream_request).await?;
             if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-                let response = websocket::join(browser_upgrade, response);
+                let in_use = ConnectionInUse::of(&parts.extensions);
+                let response = websocket::join(browser_upgrade, in_use, response);
                 return Ok(websocket::switching_protocols(&ctx, response, asked));
             }
             response

@@ -18,6 +18,7 @@ use super::context::{self, RequestContext, is_bound};
 use crate::error::ProxyError;
 use crate::origin::UpstreamOrigin;
 use crate::server::AppState;
+use crate::server::connections::ConnectionInUse;
 use crate::session::ProxySession;
 
 /// `?url=<ws: or wss: URL>` on a page's own label: the runtime cannot compute hashed
@@ -71,9 +72,13 @@ pub fn handshake<B>(request: &mut Request<B>) -> Option<Handshake> {
 
 /// After a 101 from upstream, joins the browser's connection to the upstream's once
 /// both have switched; the handshake response itself goes back to the browser.
-pub fn join(browser: OnUpgrade, mut upstream: Response<hyper::body::Incoming>) -> Response<hyper::body::Incoming> {
+pub fn join(
+    browser: OnUpgrade,
+    in_use: Option<ConnectionInUse>,
+    mut upstream: Response<hyper::body::Incoming>,
+) -> Response<hyper::body::Incoming> {
     let upstream_upgrade = hyper::upgrade::on(&mut upstream);
-    tokio::spawn(async move {
+    tokio::spawn(ConnectionInUse::during(in_use, async move {
         let (browser, upstream) = match tokio::try_join!(browser, upstream_upgrade) {
             Ok(pair) => pair,
             Err(e) => {
@@ -86,7 +91,7 @@ pub fn join(browser: OnUpgrade, mut upstream: Response<hyper::body::Incoming>) -
         if let Err(e) = tokio::io::copy_bidirectional(&mut browser, &mut upstream).await {
             tracing::debug!(error = %e, "websocket connection ended");
         }
-    });
+    }));
     upstream
 }
 

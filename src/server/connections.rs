@@ -231,18 +231,42 @@ impl ConnState {
     }
 }
 
+/// The connection a request came on (a request extension), for what outlives the
+/// response: a WebSocket over HTTP/2 is one stream of a connection that serves other
+/// requests too, so the socket keeps the connection in use while it lives, and no
+/// longer; after it, the connection may go idle and close like any other.
+#[derive(Clone)]
+pub struct ConnectionInUse(pub(super) Arc<ConnState>);
+
+impl ConnectionInUse {
+    /// The connection of the request whose `extensions` are given.
+    pub fn of(extensions: &http::Extensions) -> Option<ConnectionInUse> {
+        extensions.get().cloned()
+    }
+
+    /// Runs `socket` (a live socket's whole life) with the connection kept in use.
+    pub fn during<F: std::future::Future>(
+        in_use: Option<ConnectionInUse>,
+        socket: F,
+    ) -> impl std::future::Future<Output = F::Output> {
+        let busy = in_use.map(|in_use| in_use.0.busy());
+        async move {
+            let _busy = busy;
+            socket.await
+        }
+    }
+}
+
 /// A request in flight on a connection.
 pub struct Busy(Arc<ConnState>);
 
 impl Busy {
     /// Keeps the connection busy until `response`'s body has been sent. A switch of
     /// protocols keeps it busy for good: the socket goes on as a WebSocket, whose
-    /// silence its own pings find. So does a `tunnel` (an HTTP/2 extended `CONNECT`)
-    /// that succeeds: a WebSocket on one of the connection's streams, which HTTP/2's
-    /// pings watch.
-    pub fn until_sent(self, response: Response<Body>, tunnel: bool) -> Response<Body> {
-        let status = response.status();
-        if status == StatusCode::SWITCHING_PROTOCOLS || (tunnel && status.is_success()) {
+    /// silence its own pings find. (A WebSocket on an HTTP/2 stream keeps its
+    /// connection busy while it lives, by [`ConnectionInUse`].)
+    pub fn until_sent(self, response: Response<Body>) -> Response<Body> {
+        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
             self.0.upgraded.store(true, Ordering::Release);
         }
         response.map(|body| Body::new(SentBody { body, _busy: self }))
@@ -315,10 +339,9 @@ mod tests {
         let _fourth_request = fourth.state().busy();
         assert!(!newer_state.evicted.load(Ordering::Acquire));
         // With the rest busy or upgraded, the next one waits for a slot.
-        let _upgraded = newer_state.busy().until_sent(
-            Response::builder().status(StatusCode::SWITCHING_PROTOCOLS).body(Body::empty()).expect("101"),
-            false,
-        );
+        let _upgraded = newer_state
+            .busy()
+            .until_sent(Response::builder().status(StatusCode::SWITCHING_PROTOCOLS).body(Body::empty()).expect("101"));
         let waiting = tokio::time::timeout(Duration::from_secs(1), connections.admit()).await;
         assert!(waiting.is_err(), "no idle connection: the newcomer waits");
     }

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Method, Request};
+use http::Request;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -19,7 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use super::connections::{Closing, ConnState, ConnectionSettings, Connections, Slot};
+use super::connections::{Closing, ConnState, ConnectionInUse, ConnectionSettings, Connections, Slot};
 use super::tracked_io::TrackedIo;
 use super::{App, ClientAddr, file_limit, redirect};
 use crate::config::MAX_REQUEST_HEAD_BYTES;
@@ -180,15 +180,14 @@ impl App {
         let requests = state.clone();
         let service = service_fn(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(ClientAddr(peer));
-            // An extended CONNECT that succeeds is a WebSocket over HTTP/2.
-            let tunnel = request.method() == Method::CONNECT;
+            request.extensions_mut().insert(ConnectionInUse(requests.clone()));
             let (app, busy) = (app.clone(), requests.busy());
             async move {
                 let response = match role {
                     Role::Serve => app.dispatch(request).await,
                     Role::Redirect => redirect::to_https(&app.state, &request),
                 };
-                Ok::<_, std::convert::Infallible>(busy.until_sent(response, tunnel))
+                Ok::<_, std::convert::Infallible>(busy.until_sent(response))
             }
         });
         let connection = self.http.serve_connection_with_upgrades(TokioIo::new(io), service);

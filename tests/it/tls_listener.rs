@@ -8,6 +8,7 @@ use axum::body::Body;
 use futures_util::{SinkExt, StreamExt};
 use http::{HeaderValue, Method, Request, StatusCode, Version, header};
 use http_body_util::BodyExt;
+use hyper::client::conn::http2::SendRequest;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -49,13 +50,13 @@ async fn https_speaks_http2_to_clients_that_offer_it_and_http11_to_the_rest() {
     assert_eq!(h1.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_websocket_through_the_proxy_works_over_http2_extended_connect() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let world = World::start_with(|config| serve_tls(config, dir.path())).await;
+type H2Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// A WebSocket to the shop's echo through Tandem, on an HTTP/2 connection of its own
+/// (extended CONNECT), and the connection's sender, closed when the connection is.
+async fn websocket_over_http2(world: &World) -> (H2Socket, SendRequest<Body>) {
     let visitor = world.tandem.visitor("http://shop.test/").await;
     assert_eq!(visitor.get(&visitor.landing).await.status, StatusCode::OK, "the home page fills the jar");
-
     let url = visitor.url("http://shop.test/ws");
     let client = world.tandem.tls.clone().expect("https");
     let tls = https::connect(world.tandem.addr, &client, &url.parse().expect("URL")).await;
@@ -78,14 +79,49 @@ async fn a_websocket_through_the_proxy_works_over_http2_extended_connect() {
     assert_eq!(response.status(), StatusCode::OK, "{:?}", response.headers());
     assert!(!response.headers().contains_key(header::UPGRADE), "HTTP/2 has no upgrade headers");
     let stream = bounded("the tunnel", hyper::upgrade::on(&mut response)).await.expect("upgraded");
-    let mut socket = WebSocketStream::from_raw_socket(TokioIo::new(stream), Role::Client, None).await;
+    (WebSocketStream::from_raw_socket(TokioIo::new(stream), Role::Client, None).await, sender)
+}
 
-    let greeting = bounded("greeting", socket.next()).await.expect("a message").expect("a frame");
-    let greeting = greeting.into_text().expect("text");
+async fn next_text(socket: &mut H2Socket) -> String {
+    let message = bounded("a message", socket.next()).await.expect("a message").expect("a frame");
+    message.into_text().expect("text").as_str().to_owned()
+}
+
+#[tokio::test]
+async fn a_websocket_through_the_proxy_works_over_http2_extended_connect() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let world = World::start_with(|config| serve_tls(config, dir.path())).await;
+    let (mut socket, _connection) = websocket_over_http2(&world).await;
+    let greeting = next_text(&mut socket).await;
     assert_eq!(cookie_names(greeting.strip_prefix("cookies: ")), ["pref", "visit"], "the jar's cookies: {greeting}");
     socket.send(Message::text("over h2")).await.expect("send");
-    let echo = bounded("echo", socket.next()).await.expect("a message").expect("a frame");
-    assert_eq!(echo.into_text().expect("text").as_str(), "echo: over h2");
+    assert_eq!(next_text(&mut socket).await, "echo: over h2");
+}
+
+/// A WebSocket over HTTP/2 first counted as a switch of protocols: its connection was
+/// then never idle again, even after the socket ended, and no idle timeout or
+/// eviction could close it.
+#[tokio::test]
+async fn an_http2_connection_stays_open_while_its_websocket_lives_and_idles_out_after() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let idle = Duration::from_millis(400);
+    let world = World::start_with(|config| {
+        serve_tls(config, dir.path());
+        config.idle_timeout_ms = idle.as_millis() as u64;
+    })
+    .await;
+    let (mut socket, connection) = websocket_over_http2(&world).await;
+    next_text(&mut socket).await;
+    // Longer than an idle timeout and the grace of an idle close, with nothing but the
+    // socket on the connection.
+    tokio::time::sleep(idle * 6).await;
+    socket.send(Message::text("still here")).await.expect("send");
+    assert_eq!(next_text(&mut socket).await, "echo: still here");
+    assert!(!connection.is_closed(), "the connection closed under a live socket");
+
+    socket.close(None).await.expect("close");
+    drop(socket);
+    eventually("the connection to idle out after its socket", || async { connection.is_closed().then_some(()) }).await;
 }
 
 #[tokio::test]
