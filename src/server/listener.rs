@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::Request;
+use http::{HeaderValue, Request, header};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -26,6 +26,9 @@ use crate::config::MAX_REQUEST_HEAD_BYTES;
 
 /// How long a connection closed for idling may take to finish what it was writing.
 const IDLE_CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// What every response over TLS tells the browser: come back over https only, for a
+/// year, whatever link it follows (the redirect listener is then for first visits).
+const STRICT_TRANSPORT_SECURITY: HeaderValue = HeaderValue::from_static("max-age=31536000");
 /// Most requests one HTTP/2 connection may have in flight: a page's assets load in
 /// parallel on one connection, and no client holds more of Tandem than this per slot.
 const MAX_CONCURRENT_STREAMS: u32 = 128;
@@ -178,15 +181,19 @@ impl App {
         let bounds = *self.connections.settings();
         let app = self.clone();
         let requests = state.clone();
+        let secure = self.tls.is_some() && role == Role::Serve;
         let service = service_fn(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(ClientAddr(peer));
             request.extensions_mut().insert(ConnectionInUse(requests.clone()));
             let (app, busy) = (app.clone(), requests.busy());
             async move {
-                let response = match role {
+                let mut response = match role {
                     Role::Serve => app.dispatch(request).await,
                     Role::Redirect => redirect::to_https(&app.state, &request),
                 };
+                if secure {
+                    response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, STRICT_TRANSPORT_SECURITY);
+                }
                 Ok::<_, std::convert::Infallible>(busy.until_sent(response))
             }
         });

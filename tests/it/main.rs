@@ -16,6 +16,7 @@ mod cookie_endpoint;
 mod cookies;
 mod deploy;
 mod frames;
+mod graceful_stop;
 mod health;
 mod hostile_clients;
 mod live_sessions;

@@ -18,10 +18,8 @@ use crate::support::api::eventually;
 use crate::support::https::{
     self, TANDEM_NAMES, assert_one_http2_connection_per_label, client_config, serve_tls, tandem_pki, write_pair,
 };
-use crate::support::local_site::LocalSite;
 use crate::support::tls::TestPki;
-use crate::support::{API_KEY, Endpoint, World, bounded, cookie_names, get};
-use axum::Router;
+use crate::support::{Endpoint, World, bounded, cookie_names, get};
 
 /// The certificate a fresh TLS connection to `url` is served, as DER.
 async fn served_certificate(world: &World, client: &std::sync::Arc<rustls::ClientConfig>, url: &str) -> Vec<u8> {
@@ -40,6 +38,7 @@ async fn https_speaks_http2_to_clients_that_offer_it_and_http11_to_the_rest() {
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.text().contains("Welcome to the shop"));
 
+    assert_eq!(reply.header(header::STRICT_TRANSPORT_SECURITY), Some("max-age=31536000"), "browsers stay on https");
     let h2 = visitor.open(visitor.request(Method::GET, &visitor.landing)).await;
     assert_eq!(h2.version(), Version::HTTP_2, "ALPN h2 was offered");
     let mut http11_only = (*client_config(&[&tandem_pki().ca_pem])).clone();
@@ -124,6 +123,22 @@ async fn an_http2_connection_stays_open_while_its_websocket_lives_and_idles_out_
     eventually("the connection to idle out after its socket", || async { connection.is_closed().then_some(()) }).await;
 }
 
+/// A client that opens a connection and never says hello holds it no longer than one
+/// that never sends a request.
+#[tokio::test]
+async fn a_tls_handshake_that_never_comes_is_closed_after_the_header_timeout() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let world = World::start_with(|config| {
+        serve_tls(config, dir.path());
+        config.header_read_timeout_ms = 300;
+    })
+    .await;
+    let mut silent = tokio::net::TcpStream::connect(world.tandem.addr).await.expect("connect");
+    let mut byte = [0u8; 1];
+    let read = bounded("Tandem to close the silent connection", tokio::io::AsyncReadExt::read(&mut silent, &mut byte));
+    assert_eq!(read.await.expect("a clean close"), 0, "closed without a word");
+}
+
 #[tokio::test]
 async fn each_name_gets_the_certificate_that_holds_it_and_others_get_the_default() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -186,7 +201,7 @@ async fn the_redirect_listener_sends_tandems_names_to_https_and_nobody_elsewhere
     let listeners = tandem::server::Listeners { main, redirect: Some(redirect) };
     let serving = tokio::spawn(app.run(listeners, std::future::pending()));
 
-    let plain = crate::support::Endpoint::plain(redirect_addr);
+    let plain = Endpoint::plain(redirect_addr);
     let reply = plain.send(get("http://a1.proxy.localhost/page?q=1")).await;
     assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(reply.location(), format!("https://a1.proxy.localhost:{port}/page?q=1"));
@@ -203,77 +218,9 @@ async fn the_redirect_listener_sends_tandems_names_to_https_and_nobody_elsewhere
     serving.abort();
 }
 
-#[tokio::test]
-async fn a_stopping_tandem_finishes_the_response_in_flight_and_takes_no_new_connection() {
-    let (finish, finished) = tokio::sync::oneshot::channel::<()>();
-    let finished = std::sync::Arc::new(std::sync::Mutex::new(Some(finished)));
-    let site = LocalSite::start("a slow site", move |_| {
-        Router::new().route(
-            "/slow",
-            axum::routing::get(move || async move {
-                let rest = finished.lock().expect("the site's lock").take();
-                let (tx, body) = crate::support::channel_body(1);
-                tokio::spawn(async move {
-                    let _ = tx.send("first, ".into()).await;
-                    if let Some(rest) = rest {
-                        let _ = rest.await;
-                    }
-                    let _ = tx.send("last".into()).await;
-                });
-                ([(header::CONTENT_TYPE, "text/plain")], body)
-            }),
-        )
-    })
-    .await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = config_on_free_port(dir.path());
-    config.allow_private_upstreams = true;
-    config.resolve.insert("slow.test".into(), site.addr);
-    config.shutdown_grace_ms = 10_000;
-    let addr = config.listen;
-    let main = tokio::net::TcpListener::bind(addr).await.expect("bind");
-    let app = tandem::server::App::new(config).expect("Tandem starts");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let stopping = async move {
-        let _ = stopped.await;
-    };
-    let serving = tokio::spawn(app.run(tandem::server::Listeners { main, redirect: None }, stopping));
-
-    let visitor = Endpoint::plain(addr).visitor("http://slow.test/slow").await;
-    let response = visitor.open(visitor.request(Method::GET, &visitor.landing)).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    stop.send(()).expect("Tandem is running");
-    eventually("new connections to be refused", || async {
-        tokio::net::TcpStream::connect(addr).await.is_err().then_some(())
-    })
-    .await;
-    finish.send(()).expect("the site is waiting");
-    let body = bounded("the rest of the response", response.into_body().collect()).await.expect("the whole body");
-    assert_eq!(body.to_bytes(), "first, last", "the response in flight was finished");
-    let started = tokio::time::Instant::now();
-    bounded("Tandem to stop", serving).await.expect("the task").expect("a clean stop");
-    assert!(started.elapsed() < Duration::from_secs(5), "it stopped once nothing was open, not at the grace's end");
-}
-
-/// The configuration of an in-process Tandem on a port picked now, data in `dir`.
-fn config_on_free_port(dir: &std::path::Path) -> tandem::config::Config {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-    let config = tandem::config::Config {
-        listen: ([127, 0, 0, 1], port).into(),
-        control_origin: format!("http://localhost:{port}").parse().expect("origin"),
-        content_origin: format!("http://proxy.localhost:{port}").parse().expect("origin"),
-        data_dir: dir.join("data"),
-        rules_dir: dir.join("rules"),
-        api_key: Some(API_KEY.to_owned()),
-        ..Default::default()
-    };
-    std::fs::create_dir_all(&config.rules_dir).expect("rules dir");
-    config
-}
-
 /// An App serving https on a port picked now, with its data in `dir`.
 async fn tls_app(dir: &std::path::Path) -> (tandem::server::App, u16) {
-    let mut config = config_on_free_port(dir);
+    let mut config = crate::support::config_on_free_port(dir);
     let port = config.listen.port();
     serve_tls(&mut config, dir);
     (tandem::server::App::new(config).expect("Tandem starts"), port)

@@ -515,3 +515,19 @@ pub async fn open_response(addr: SocketAddr, request: Request<Body>) -> http::Re
         .await
         .unwrap_or_else(|e| panic!("{description}: {e}"))
 }
+
+/// The configuration of an in-process Tandem on a port picked now, data in `dir`.
+pub fn config_on_free_port(dir: &std::path::Path) -> Config {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let config = Config {
+        listen: ([127, 0, 0, 1], port).into(),
+        control_origin: format!("http://localhost:{port}").parse().expect("origin"),
+        content_origin: format!("http://proxy.localhost:{port}").parse().expect("origin"),
+        data_dir: dir.join("data"),
+        rules_dir: dir.join("rules"),
+        api_key: Some(API_KEY.to_owned()),
+        ..Default::default()
+    };
+    std::fs::create_dir_all(&config.rules_dir).expect("rules dir");
+    config
+}
