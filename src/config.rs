@@ -78,6 +78,8 @@ pub const MAX_REQUEST_HEAD_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_TLS_RELOAD_CHECK_MS: u64 = 10_000;
 /// How long a stopping Tandem lets requests and live sockets finish, in ms.
 pub const DEFAULT_SHUTDOWN_GRACE_MS: u64 = 10_000;
+/// How log lines are written unless `log_format` says otherwise.
+pub const DEFAULT_LOG_FORMAT: LogFormat = LogFormat::Text;
 /// Environment variables with the `TANDEM_` prefix that are not configuration keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["TANDEM_CONFIG", "TANDEM_LOG"];
 const ENV_PREFIX: &str = "TANDEM_";
@@ -159,6 +161,20 @@ pub struct Config {
     pub redirect_listen: Option<SocketAddr>,
     /// How long a stopping Tandem lets requests and live sockets finish.
     pub shutdown_grace_ms: u64,
+    /// Address serving Prometheus metrics at `/metrics`, apart from `listen`; none when unset.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For people: one readable line per event.
+    Text,
+    /// For log collectors: one JSON object per line, the event's fields at its top level.
+    Json,
 }
 
 impl Default for Config {
@@ -198,6 +214,8 @@ impl Default for Config {
             tls_reload_check_ms: DEFAULT_TLS_RELOAD_CHECK_MS,
             redirect_listen: None,
             shutdown_grace_ms: DEFAULT_SHUTDOWN_GRACE_MS,
+            metrics_listen: None,
+            log_format: DEFAULT_LOG_FORMAT,
         }
     }
 }
@@ -485,6 +503,18 @@ mod tests {
             let err = Config::load(None, env(&[(key, value)])).expect_err("zero refused");
             assert!(err.to_string().contains("webhook_"), "{err}");
         }
+    }
+
+    #[test]
+    fn metrics_are_off_unless_an_address_is_given_and_logs_are_text_or_json() {
+        let c = Config::load(None, env(&[])).expect("defaults load");
+        assert_eq!((c.metrics_listen, c.log_format), (None, LogFormat::Text));
+        let c = Config::load(None, env(&[("TANDEM_METRICS_LISTEN", "127.0.0.1:9100"), ("TANDEM_LOG_FORMAT", "json")]))
+            .expect("loads");
+        assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9100));
+        assert_eq!(c.log_format, LogFormat::Json);
+        let err = Config::load(None, env(&[("TANDEM_LOG_FORMAT", "xml")])).expect_err("unknown format");
+        assert!(err.to_string().contains("TANDEM_LOG_FORMAT") && err.to_string().contains("json"), "{err}");
     }
 
     #[test]

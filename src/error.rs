@@ -3,6 +3,7 @@
 
 use http::StatusCode;
 
+use crate::metrics::Outcome;
 use crate::upstream::UpstreamError;
 
 /// Why a request to the content zone could not be proxied.
@@ -72,6 +73,15 @@ impl ProxyError {
             ProxyError::Upstream(e) if e.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ProxyError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Whose failure it was, for the metrics.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            ProxyError::Upstream(_) => Outcome::UpstreamError,
+            ProxyError::Internal(_) => Outcome::InternalError,
+            _ => Outcome::Refused,
         }
     }
 

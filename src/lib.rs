@@ -4,7 +4,7 @@
 //! ([`origin`], [`session`]), goes up through [`upstream`] and comes back down through
 //! the [`rewrite`] filters, driven phase by phase by [`proxy`]. The REST API lives in
 //! [`api`]; start-up and settings in [`config`]; webhooks to integrators go out
-//! through [`webhook`].
+//! through [`webhook`]; what Tandem counts is exported by [`metrics`].
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod injector;
 pub mod live;
+pub mod metrics;
 pub mod origin;
 pub mod proxy;
 pub mod rewrite;

@@ -3,31 +3,35 @@
 //! TLS certificates.
 
 use anyhow::Context;
+use tandem::config::{Config, LogFormat};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
     let config_path = std::env::var_os("TANDEM_CONFIG")
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::args_os().nth(1).map(std::path::PathBuf::from));
-    let config =
-        tandem::config::Config::load(config_path.as_deref(), std::env::vars()).context("loading the configuration")?;
+    // The log format is a setting, so logging starts once the settings load; when they
+    // do not, the error main returns says why.
+    let config = Config::load(config_path.as_deref(), std::env::vars()).context("loading the configuration")?;
+    init_logging(config.log_format);
     let main = bind(config.listen).await?;
     let redirect = match config.redirect_listen {
         Some(address) => Some(bind(address).await?),
         None => None,
     };
+    let metrics_listener = match config.metrics_listen {
+        Some(address) => Some(bind(address).await?),
+        None => None,
+    };
     let app = tandem::server::App::new(config).context("starting Tandem")?;
-    app.print_banner();
+    announce(&app);
     if let Some(tls) = app.tls() {
         reload_on_hangup(tls);
     }
     let state = app.state().clone();
+    if let Some(metrics_listener) = metrics_listener {
+        tandem::metrics::endpoint::spawn(metrics_listener, state.clone());
+    }
     app.run(tandem::server::Listeners { main, redirect }, stop_signal()).await.context("serving")?;
     state.save_before_exit().await;
     tracing::info!("stopped");
@@ -50,6 +54,34 @@ fn reload_on_hangup(tls: std::sync::Arc<tandem::server::tls::Tls>) {
             });
         }
         Err(e) => tracing::warn!(error = %e, "cannot watch SIGHUP; certificates reload when their files change"),
+    }
+}
+
+/// Log lines at the level `TANDEM_LOG` asks (`info` by default), as text or JSON lines.
+fn init_logging(format: LogFormat) {
+    let logs = tracing_subscriber::fmt().with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+    );
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+}
+
+/// Tells where Tandem is: the banner for people, or one log line for a log collector
+/// (without the API key, which logs must not carry).
+fn announce(app: &tandem::server::App) {
+    let config = &app.state().config;
+    match config.log_format {
+        LogFormat::Text => app.print_banner(),
+        LogFormat::Json => tracing::info!(
+            listen = %config.listen,
+            metrics_listen = config.metrics_listen.map(tracing::field::display),
+            control_origin = %config.control_origin,
+            content_origin = %config.content_origin,
+            "Tandem is listening"
+        ),
     }
 }
 

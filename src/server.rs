@@ -31,6 +31,7 @@ use connections::Connections;
 
 use crate::config::Config;
 use crate::live::{Live, now_millis};
+use crate::metrics::{Metrics, Outcome, Side};
 use crate::origin::{ContentOrigin, SessionId, request_host_name};
 use crate::rewrite::{Mapping, RewriteLimits};
 use crate::rules::{Rules, RulesError};
@@ -76,6 +77,8 @@ pub struct AppState {
     pub live: Arc<Live>,
     /// Signs and checks watch links.
     pub watch_tokens: WatchTokens,
+    /// What Tandem counts, for `metrics_listen`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -180,6 +183,7 @@ impl App {
     /// Loads rules, certificates and the API key, and builds the shared state.
     pub fn new(config: Config) -> Result<Self, StartError> {
         let rules = Arc::new(crate::rules::load_dir(&config.rules_dir)?);
+        let metrics = Arc::new(Metrics::new());
         let mut extra_root_pems = Vec::new();
         for path in &config.extra_root_certs {
             extra_root_pems.push(
@@ -192,6 +196,7 @@ impl App {
             extra_root_pems,
             connect_timeout: config.connect_timeout(),
             response_timeout: config.response_timeout(),
+            ssrf_refusals: metrics.ssrf_refusals.clone(),
         })?;
         let api_key = match &config.api_key {
             Some(key) => key.clone(),
@@ -200,7 +205,7 @@ impl App {
         let watch_key = load_or_create_secret(&config.data_dir, WATCH_KEY_FILE)?;
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir.join(DATABASE_FILE))?);
         let webhooks = WebhookSender::new(upstream.clone(), &config);
-        let live = Live::new(store, webhooks, config.live_settings())
+        let live = Live::new(store, webhooks, config.live_settings(), &metrics)
             .map_err(|source| StartError::File { path: "store writer thread".into(), source })?;
         let state = Arc::new(AppState {
             zone: Arc::new(ContentOrigin::new(&config.content_origin)),
@@ -210,6 +215,7 @@ impl App {
             api_key,
             live,
             watch_tokens: WatchTokens::new(watch_key.as_bytes()),
+            metrics,
             limits: RewriteLimits {
                 html_memory: config.html_rewriter_memory,
                 css_buffer: config.css_buffer,
@@ -245,6 +251,9 @@ impl App {
         println!("  control origin: {control}");
         println!("  content zone:   *.{} ({})", self.state.zone.zone(), config.content_origin);
         println!("  API key:        {}", self.state.api_key);
+        if let Some(metrics) = config.metrics_listen {
+            println!("  metrics:        http://{metrics}{}", crate::metrics::endpoint::METRICS_PATH);
+        }
         println!("Create a session:");
         println!(
             "  curl -s -X POST {control}/v1.3/proxy_sessions -H 'X-Api-Key: {}' -H 'Content-Type: application/json' -d '{{\"initial_url\":\"https://example.com/\"}}'",
@@ -283,13 +292,21 @@ impl App {
 
     async fn dispatch(&self, request: Request<Incoming>) -> http::Response<Body> {
         let name = request_host_name(request.headers(), request.uri());
-        if self.state.zone.holds(&name) {
-            return crate::proxy::handle(&self.state, request).await;
-        }
-        match self.control.clone().oneshot(request.map(Body::new)).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        }
+        let (side, mut response) = if self.state.zone.holds(&name) {
+            (Side::Content, crate::proxy::handle(&self.state, request).await)
+        } else {
+            match self.control.clone().oneshot(request.map(Body::new)).await {
+                Ok(response) => (Side::Control, response),
+                Err(never) => match never {},
+            }
+        };
+        // A failure says whose it was; any other answer of the proxy is the upstream's or ours as asked.
+        let outcome = response.extensions_mut().remove::<Outcome>().unwrap_or(match side {
+            Side::Content => Outcome::Ok,
+            Side::Control => Outcome::of_status(response.status()),
+        });
+        self.state.metrics.count_request(side, outcome, response.status());
+        response
     }
 }
 

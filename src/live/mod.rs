@@ -35,6 +35,7 @@ pub use sessions::{AgentConnection, END_API, JoinRefused};
 pub use visitor_socket::{VISITOR_SOCKET_PATH, visitor_socket};
 pub use writer::StoreWriter;
 
+use crate::metrics::{Metrics, RelayMetrics};
 use crate::origin::binding::random_chars;
 use crate::store::search::LOOKUP_CODE_DIGITS;
 use crate::store::{Millis, Presence, Store};
@@ -111,6 +112,8 @@ pub struct Live {
     mirrors: DashMap<String, Arc<Mirror>>,
     /// Ids of pages and agents within mirrors.
     next_tap: AtomicU64,
+    /// What every mirror's relay counts into.
+    relay: RelayMetrics,
 }
 
 /// What a visitor's page gets on connecting, and the events that follow.
@@ -141,10 +144,16 @@ impl Drop for VisitorConnection {
 }
 
 impl Live {
-    /// Live state over `store`, with no one connected.
-    pub fn new(store: Arc<dyn Store>, webhooks: WebhookSender, settings: LiveSettings) -> std::io::Result<Arc<Self>> {
+    /// Live state over `store`, with no one connected, counting its writes and relayed
+    /// frames into `metrics`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        webhooks: WebhookSender,
+        settings: LiveSettings,
+        metrics: &Metrics,
+    ) -> std::io::Result<Arc<Self>> {
         Ok(Arc::new(Live {
-            writer: StoreWriter::start(store.clone())?,
+            writer: StoreWriter::start(store.clone(), metrics.store_write.clone())?,
             store,
             webhooks,
             settings,
@@ -153,6 +162,7 @@ impl Live {
             sessions: DashMap::new(),
             mirrors: DashMap::new(),
             next_tap: AtomicU64::new(1),
+            relay: metrics.relay.clone(),
         }))
     }
 
@@ -174,6 +184,11 @@ impl Live {
     /// Whether the visitor has a page open (or closed one within the grace period).
     pub fn is_online(&self, short_id: &str) -> bool {
         self.visitors.contains_key(short_id)
+    }
+
+    /// How many visitors are online.
+    pub fn online_count(&self) -> usize {
+        self.visitors.len()
     }
 
     /// A lookup code no online visitor has, for a new visitor.

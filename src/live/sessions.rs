@@ -120,6 +120,21 @@ impl Live {
         self.sessions.len()
     }
 
+    /// How many agents have a viewer open, in all sessions: an agent back through
+    /// another link, or with two viewers open, counts once.
+    pub fn agent_count(&self) -> usize {
+        self.sessions
+            .iter()
+            .map(|session| {
+                let mut visits: Vec<usize> =
+                    session.links.values().filter(|l| l.connections > 0).map(|l| l.visit).collect();
+                visits.sort_unstable();
+                visits.dedup();
+                visits.len()
+            })
+            .sum()
+    }
+
     /// The agent of `link` opened its viewer: joins the visitor's ongoing session, or
     /// starts one.
     pub fn agent_joined(self: &Arc<Self>, link: &WatchLinkRecord) -> Result<AgentConnection, JoinRefused> {

@@ -14,6 +14,7 @@ fn live(dir: &std::path::Path) -> Arc<Live> {
         extra_root_pems: Vec::new(),
         connect_timeout: config.connect_timeout(),
         response_timeout: config.response_timeout(),
+        ssrf_refusals: Default::default(),
     })
     .expect("client");
     let settings = LiveSettings {
@@ -21,7 +22,7 @@ fn live(dir: &std::path::Path) -> Arc<Live> {
         session_grace: Duration::from_secs(1),
         socket_silence: Duration::from_secs(60),
     };
-    Live::new(store, WebhookSender::new(upstream, &config), settings).expect("live")
+    Live::new(store, WebhookSender::new(upstream, &config), settings, &crate::metrics::Metrics::new()).expect("live")
 }
 
 #[tokio::test]

@@ -113,6 +113,8 @@ async fn serve(
                 // Without the visitor's consent nothing reaches an agent, whatever the page sends.
                 Some(Ok(Message::Binary(frame))) => if live.may_mirror(&connection.short_id, requires_consent) {
                     connection.mirror.receive(connection.page_id, frame).await;
+                } else {
+                    live.relay.no_consent.inc();
                 },
                 Some(Ok(Message::Text(text))) if text.len() <= MAX_SOCKET_MESSAGE => heard(&live, &mapping, &connection, &text),
                 Some(Ok(_)) => {}

@@ -5,6 +5,9 @@
 
 use std::sync::Arc;
 use std::sync::mpsc;
+use std::time::Instant;
+
+use prometheus_client::metrics::histogram::Histogram;
 
 use tokio::sync::oneshot;
 
@@ -24,14 +27,18 @@ pub struct StoreWriter {
 }
 
 impl StoreWriter {
-    /// Starts the writer thread for `store`; it ends when every `StoreWriter` is dropped.
-    pub fn start(store: Arc<dyn Store>) -> std::io::Result<Self> {
+    /// Starts the writer thread for `store`, timing each write into `latency`; it ends
+    /// when every `StoreWriter` is dropped.
+    pub fn start(store: Arc<dyn Store>, latency: Histogram) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::channel::<Message>();
         std::thread::Builder::new().name("tandem-store-writer".into()).spawn(move || {
             for message in jobs {
                 match message {
                     Message::Write(what, job) => {
-                        if let Err(e) = job(store.as_ref()) {
+                        let started = Instant::now();
+                        let written = job(store.as_ref());
+                        latency.observe(started.elapsed().as_secs_f64());
+                        if let Err(e) = written {
                             tracing::error!(error = %e, what, "could not record a live change");
                         }
                     }

@@ -22,6 +22,8 @@ pub mod request;
 pub mod response;
 pub mod websocket;
 
+use std::time::Instant;
+
 use axum::body::Body;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{Request, Response, StatusCode};
@@ -42,7 +44,9 @@ pub async fn handle(app: &AppState, request: Request<Incoming>) -> Response<Body
             if let ProxyError::Upstream(e) = &error {
                 tracing::info!(error = %e, "upstream failed");
             }
-            error_page::render(&error)
+            let mut page = error_page::render(&error);
+            page.extensions_mut().insert(error.outcome());
+            page
         }
     };
     if response.status() != StatusCode::SWITCHING_PROTOCOLS && !deletions.is_empty() {
@@ -102,20 +106,23 @@ async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Resp
     let body = if websocket { Body::empty() } else { Body::new(body) };
     let upstream_request = request::build(&ctx, &parts, body, websocket)?;
 
-    let upstream_response = match browser_upgrade {
-        Some((asked, browser_upgrade)) => {
-            let response = app.upstream.send_upgrade(upstream_request).await?;
-            if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-                let in_use = ConnectionInUse::of(&parts.extensions);
-                let response = websocket::join(browser_upgrade, in_use, response);
-                return Ok(websocket::switching_protocols(&ctx, response, asked));
-            }
-            response
-        }
-        None => app.upstream.send(upstream_request).await?,
+    let sent = Instant::now();
+    let upstream_response = match websocket {
+        true => app.upstream.send_upgrade(upstream_request).await?,
+        false => app.upstream.send(upstream_request).await?,
     };
+    app.metrics.upstream_first_byte.observe(sent.elapsed().as_secs_f64());
+    if let Some((asked, browser_upgrade)) = browser_upgrade
+        && upstream_response.status() == StatusCode::SWITCHING_PROTOCOLS
+    {
+        let in_use = ConnectionInUse::of(&parts.extensions);
+        let response = websocket::join(browser_upgrade, in_use, upstream_response);
+        return Ok(websocket::switching_protocols(&ctx, response, asked));
+    }
 
+    let upstream_response = upstream_response.map(|body| app.metrics.upstream_body(body, sent));
     let host = ctx.origin.host().to_owned();
     let rule_dropped = |name: &http::HeaderName| app.rules.drops_header(&host, name);
-    Ok(response::rewrite(&ctx, &parts, upstream_response, &app.limits, &rule_dropped))
+    let response = response::rewrite(&ctx, &parts, upstream_response, &app.limits, &rule_dropped, &app.metrics);
+    Ok(response.map(|body| Body::new(app.metrics.client_body(body))))
 }

@@ -3,26 +3,30 @@
 //! A worker's script (`Sec-Fetch-Dest: worker`, `sharedworker` or `serviceworker`) gets
 //! the runtime's worker part in front of it, so the worker maps its own requests too.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
-use hyper::body::Incoming;
 
-use super::body::FilteredBody;
+use super::body::{FilteredBody, UpstreamBody};
 use super::context::RequestContext;
 use crate::injector::{WORKER_RUNTIME_JS, worker_import};
+use crate::metrics::Metrics;
 use crate::rewrite::decode::parse_content_encoding;
 use crate::rewrite::encode::{RESPONSE_CODINGS, encoded, negotiate};
 use crate::rewrite::headers::{ResponseContext, header_list, rewrite_response_headers};
 use crate::rewrite::{BodyKind, RewriteLimits, UrlRewriter, body_filter, body_kind, mime_essence};
 
-/// The browser's response: headers rewritten, body streamed through its filter.
-pub fn rewrite(
+/// The browser's response: headers rewritten, body streamed through its filter, which
+/// reports to `metrics` at the body's end.
+pub fn rewrite<B: UpstreamBody>(
     ctx: &RequestContext,
     request: &Parts,
-    upstream: Response<Incoming>,
+    upstream: Response<B>,
     limits: &RewriteLimits,
     rule_dropped: &dyn Fn(&http::HeaderName) -> bool,
+    metrics: &Arc<Metrics>,
 ) -> Response<Body> {
     let (mut parts, body) = upstream.into_parts();
     let urls = UrlRewriter::new(ctx.mapping.clone(), ctx.upstream_url.clone());
@@ -81,7 +85,7 @@ pub fn rewrite(
         }
     }
     let body = match filter {
-        Some(filter) if has_body => Body::new(FilteredBody::new(body, encoded(filter, coding))),
+        Some(filter) if has_body => Body::new(FilteredBody::new(body, encoded(filter, coding), metrics.clone())),
         _ => Body::new(body),
     };
     Response::from_parts(parts, body)

@@ -5,7 +5,7 @@
 
 use super::css_scan::SafePointScanner;
 use super::{may_hold_url, rewrite_tokens};
-use crate::rewrite::filter::{BodyFilter, FilterError};
+use crate::rewrite::filter::{BailOut, BodyFilter, FilterError, FilterReport};
 use crate::rewrite::url::UrlMap;
 
 /// Streaming stylesheet rewriter for `text/css` bodies arriving in arbitrary chunks.
@@ -22,6 +22,8 @@ pub struct CssStreamRewriter<M: UrlMap> {
     pub(super) pending: Vec<u8>,
     /// The current segment outgrew `max_buffer`: it is passed through as it arrives.
     passthrough: bool,
+    /// A segment of this stylesheet passed through for its size (for the metrics).
+    bailed_out: bool,
     /// Reused output buffer for `rewrite_css`.
     scratch: String,
 }
@@ -41,6 +43,7 @@ impl<M: UrlMap> CssStreamRewriter<M> {
             scanner: SafePointScanner::new(),
             pending: Vec::new(),
             passthrough: false,
+            bailed_out: false,
             scratch: String::new(),
         }
     }
@@ -83,6 +86,7 @@ impl<M: UrlMap> CssStreamRewriter<M> {
         self.passthrough |= self.pending.len() + (chunk.len() - from) > self.max_buffer;
         self.pending.extend_from_slice(&chunk[from..]);
         if self.passthrough {
+            self.bailed_out = true;
             // Hold back a split UTF-8 sequence so every emitted piece ends on a char boundary.
             let keep = incomplete_utf8_suffix(&self.pending);
             let emit = self.pending.len() - keep;
@@ -102,6 +106,7 @@ impl<M: UrlMap> CssStreamRewriter<M> {
     /// passing through.
     fn emit(&mut self, segment: &[u8], out: &mut Vec<u8>) {
         let passthrough = std::mem::take(&mut self.passthrough) || segment.len() > self.max_buffer;
+        self.bailed_out |= passthrough;
         if !passthrough
             && may_hold_url(segment)
             && let Ok(text) = std::str::from_utf8(segment)
@@ -141,5 +146,11 @@ impl<M: UrlMap + Send> BodyFilter for CssStreamRewriter<M> {
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError> {
         CssStreamRewriter::finish(self, out);
         Ok(())
+    }
+
+    fn report(&self, report: &mut FilterReport) {
+        if self.bailed_out {
+            report.bail_outs.push(BailOut::CssBuffer);
+        }
     }
 }

@@ -12,7 +12,7 @@ use flate2::Compression;
 use flate2::write::{GzEncoder, ZlibEncoder};
 
 use super::decode::Coding;
-use super::filter::{BodyFilter, FilterError};
+use super::filter::{BodyFilter, FilterError, FilterReport, Recompressed};
 
 /// gzip's level (1–9): what servers usually send, for browsers that take nothing better.
 pub const GZIP_LEVEL: u32 = 6;
@@ -90,6 +90,8 @@ enum Inner {
 pub struct Encoder {
     coding: Coding,
     inner: Inner,
+    plain_bytes: u64,
+    encoded_bytes: u64,
 }
 
 impl Encoder {
@@ -119,7 +121,7 @@ impl Encoder {
                 .and_then(|mut encoder| encoder.window_log(ZSTD_WINDOW_LOG).map(|()| encoder))
                 .map_or_else(|e| Inner::Failed(e.to_string()), Inner::Zstd),
         };
-        Encoder { coding, inner }
+        Encoder { coding, inner, plain_bytes: 0, encoded_bytes: 0 }
     }
 
     fn error(&self, e: impl std::fmt::Display) -> FilterError {
@@ -146,6 +148,8 @@ impl BodyFilter for Encoder {
             }
             Inner::Finished => return Err(self.error("written after the end")),
         };
+        self.plain_bytes += input.len() as u64;
+        self.encoded_bytes += sink.len() as u64;
         // The sink keeps its capacity for the next chunk.
         out.append(sink);
         result.map_err(|e| self.error(e))
@@ -160,8 +164,15 @@ impl BodyFilter for Encoder {
             Inner::Failed(detail) => Err(std::io::Error::other(detail)),
             Inner::Finished => Ok(Vec::new()),
         };
-        out.extend_from_slice(&rest.map_err(|e| self.error(e))?);
+        let rest = rest.map_err(|e| self.error(e))?;
+        self.encoded_bytes += rest.len() as u64;
+        out.extend_from_slice(&rest);
         Ok(())
+    }
+
+    fn report(&self, report: &mut FilterReport) {
+        let (plain_bytes, encoded_bytes) = (self.plain_bytes, self.encoded_bytes);
+        report.compression = Some(Recompressed { coding: self.coding, plain_bytes, encoded_bytes });
     }
 }
 

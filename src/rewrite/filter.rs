@@ -1,6 +1,9 @@
 //! The synchronous body filter: the last phase of the pipeline. Filters take input
 //! chunks as they arrive and append whatever output they can already produce; they
-//! never need the whole body.
+//! never need the whole body. Once a body is done with, they tell where they gave up
+//! and how its compression came out ([`FilterReport`]).
+
+use super::decode::Coding;
 
 /// Why a body could not be filtered to the end.
 #[derive(Debug, thiserror::Error)]
@@ -32,12 +35,75 @@ pub enum FilterError {
     Rewrite(String),
 }
 
+/// Where rewriting gave up on part of a body (which then passed through untouched) or
+/// on the rest of it (which was cut off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BailOut {
+    /// The HTML rewriter reached `html_rewriter_memory`: the rest of the page passed
+    /// through untouched.
+    HtmlMemory,
+    /// A piece of CSS (a stylesheet's segment, a `<style>` or an import map) outgrew
+    /// `css_buffer`: it passed through untouched.
+    CssBuffer,
+    /// The body expanded past `max_decompression_ratio` as it was decoded: cut off.
+    DecompressionLimit,
+    /// The body did not decode, or encoding or rewriting it failed: cut off.
+    Failed,
+}
+
+impl BailOut {
+    /// Every bail-out.
+    pub const ALL: [BailOut; 4] =
+        [BailOut::HtmlMemory, BailOut::CssBuffer, BailOut::DecompressionLimit, BailOut::Failed];
+
+    /// Why a filter failed, as a bail-out.
+    pub fn of(error: &FilterError) -> Self {
+        match error {
+            FilterError::ExpansionLimit { .. } => BailOut::DecompressionLimit,
+            _ => BailOut::Failed,
+        }
+    }
+
+    /// Its name in the metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            BailOut::HtmlMemory => "html_memory",
+            BailOut::CssBuffer => "css_buffer",
+            BailOut::DecompressionLimit => "decompression_limit",
+            BailOut::Failed => "failed",
+        }
+    }
+}
+
+/// How a body compressed for the browser came out.
+#[derive(Clone, Copy, Debug)]
+pub struct Recompressed {
+    /// The coding.
+    pub coding: Coding,
+    /// Bytes given to the encoder.
+    pub plain_bytes: u64,
+    /// Bytes it made of them.
+    pub encoded_bytes: u64,
+}
+
+/// What the filters of one body tell once it is done with, for the metrics.
+#[derive(Debug, Default)]
+pub struct FilterReport {
+    /// Each way rewriting gave up, once.
+    pub bail_outs: Vec<BailOut>,
+    /// The body's compression for the browser, if it was compressed again.
+    pub compression: Option<Recompressed>,
+}
+
 /// One stage of a response body's transformation.
 pub trait BodyFilter: Send {
     /// Takes the next input chunk; appends any output to `out`.
     fn write(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), FilterError>;
     /// Input has ended; appends the rest of the output to `out`.
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError>;
+    /// Adds to `report` what this filter has to tell of the body so far; most filters
+    /// have nothing to tell.
+    fn report(&self, _report: &mut FilterReport) {}
 }
 
 /// Two filters in a row, e.g. a decoder feeding a rewriter.
@@ -72,6 +138,11 @@ impl<A: BodyFilter, B: BodyFilter> BodyFilter for Chain<A, B> {
         }
         self.second.finish(out)
     }
+
+    fn report(&self, report: &mut FilterReport) {
+        self.first.report(report);
+        self.second.report(report);
+    }
 }
 
 impl BodyFilter for Box<dyn BodyFilter> {
@@ -81,6 +152,10 @@ impl BodyFilter for Box<dyn BodyFilter> {
 
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), FilterError> {
         (**self).finish(out)
+    }
+
+    fn report(&self, report: &mut FilterReport) {
+        (**self).report(report)
     }
 }
 
@@ -97,3 +172,7 @@ pub fn run_split(filter: &mut dyn BodyFilter, input: &[u8], splits: &[usize]) ->
     filter.finish(&mut out)?;
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "report_tests.rs"]
+mod tests;

@@ -15,7 +15,7 @@ use lol_html::html_content::ContentType;
 use lol_html::send::{DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, Settings};
 use lol_html::{AsciiCompatibleEncoding, MemorySettings, OutputSink, Selector};
 
-use super::filter::{BodyFilter, FilterError};
+use super::filter::{BailOut, BodyFilter, FilterError, FilterReport};
 use super::url::UrlRewriter;
 use crate::injector::page_script_tag;
 
@@ -26,6 +26,8 @@ struct PageState {
     /// Text of the `<style>` or import map being held.
     held_text: String,
     held_passthrough: bool,
+    /// A held text outgrew its bound and passed through (for the metrics).
+    held_bailed_out: bool,
     /// The open elements whose text is held (see `html_text.rs`), innermost last.
     holders: Vec<text::Holder>,
     /// The bounds this document was given, also for the documents its `srcdoc`s hold.
@@ -70,6 +72,10 @@ pub struct HtmlFilter {
     /// Until it has, where the tokenizer is, told to the end handler in `ends_in_text`.
     tail: TextEnd,
     ends_in_text: Arc<AtomicBool>,
+    /// What the handlers share, read for the report.
+    state: Shared,
+    /// The rewriter reached its memory limit and let the rest through.
+    bailed_out: bool,
 }
 
 impl HtmlFilter {
@@ -90,6 +96,7 @@ impl HtmlFilter {
             base_seen: false,
             held_text: String::new(),
             held_passthrough: false,
+            held_bailed_out: false,
             holders: Vec::new(),
             options: *options,
             nesting,
@@ -122,7 +129,7 @@ impl HtmlFilter {
             .append_element_content_handler(selector(IMPORT_MAP_SELECTOR, text::script_handler(state.clone())));
         let sink = SharedSink::default();
         let rewriter = Some(HtmlRewriter::new(settings, sink.clone()));
-        Some(HtmlFilter { rewriter, sink, injected, tail: TextEnd::default(), ends_in_text })
+        Some(HtmlFilter { rewriter, sink, injected, tail: TextEnd::default(), ends_in_text, state, bailed_out: false })
     }
 
     fn drain(&self, out: &mut Vec<u8>) {
@@ -156,6 +163,15 @@ impl BodyFilter for HtmlFilter {
         self.drain(out);
         self.after(result)
     }
+
+    fn report(&self, report: &mut FilterReport) {
+        if self.bailed_out {
+            report.bail_outs.push(BailOut::HtmlMemory);
+        }
+        if lock(&self.state).held_bailed_out {
+            report.bail_outs.push(BailOut::CssBuffer);
+        }
+    }
 }
 
 impl HtmlFilter {
@@ -167,6 +183,7 @@ impl HtmlFilter {
             Err(RewritingError::MemoryLimitExceeded(_)) => {
                 tracing::debug!("HTML rewriter reached its memory limit; passing the rest through");
                 self.rewriter = None;
+                self.bailed_out = true;
                 Ok(())
             }
             Err(e) => Err(FilterError::Rewrite(e.to_string())),

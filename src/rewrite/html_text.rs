@@ -87,6 +87,7 @@ fn hold(state: &Shared, chunk: &mut TextChunk, holder: Holder, rewrite: impl Fn(
             let held = std::mem::take(&mut state.held_text);
             chunk.before(&held, ContentType::Html);
             state.held_passthrough = true;
+            state.held_bailed_out = true;
         } else {
             state.held_text.push_str(chunk.as_str());
             if last {

@@ -27,6 +27,7 @@ use hyper::body::Incoming;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use prometheus_client::metrics::counter::Counter;
 use rustls::RootCertStore;
 
 use super::connector::GuardedConnector;
@@ -57,6 +58,8 @@ pub struct UpstreamSettings {
     /// a piece of the request body, so that an upload is not cut off while it
     /// flows.
     pub response_timeout: Duration,
+    /// Counts the requests refused because their host resolves only to forbidden addresses.
+    pub ssrf_refusals: Counter,
 }
 
 type HyperClient = Client<HttpsConnector<GuardedConnector>, Body>;
@@ -74,6 +77,7 @@ struct Inner {
     /// ALPN http/1.1 only, for requests that may be answered with 101.
     upgrade_client: HyperClient,
     response_timeout: Duration,
+    ssrf_refusals: Counter,
 }
 
 impl std::fmt::Debug for UpstreamClient {
@@ -111,6 +115,7 @@ impl UpstreamClient {
                 client: hyper_client(normal),
                 upgrade_client: hyper_client(upgrade),
                 response_timeout: settings.response_timeout,
+                ssrf_refusals: settings.ssrf_refusals,
             }),
         })
     }
@@ -161,6 +166,9 @@ impl UpstreamClient {
             result = client.request(req) => result.map_err(|err| {
                 let err = classify(&err, target);
                 tracing::debug!(error = %err, "upstream request failed");
+                if matches!(err, UpstreamError::Forbidden { .. }) {
+                    self.inner.ssrf_refusals.inc();
+                }
                 err
             }),
             () = deadline => Err(UpstreamError::ResponseTimeout {
@@ -247,6 +255,7 @@ mod tests {
             extra_root_pems: Vec::new(),
             connect_timeout: Duration::from_secs(1),
             response_timeout: Duration::from_secs(1),
+            ssrf_refusals: Counter::default(),
         }
     }
 

@@ -214,7 +214,7 @@ fn answer(
         return Ok(response);
     }
     *response.body_mut() = match css {
-        Some(filter) => Body::new(FilteredBody::new(body, filter)),
+        Some(filter) => Body::new(FilteredBody::new(body, filter, app.metrics.clone())),
         None => Body::new(body),
     };
     Ok(response)

@@ -60,7 +60,11 @@ impl IntoResponse for WatchError {
             _ => {}
         }
         let (status, title) = self.status_and_title();
-        render_page(status, title, &self.to_string()).into_response()
+        let mut page = render_page(status, title, &self.to_string()).into_response();
+        if let WatchError::Asset(e) = &self {
+            page.extensions_mut().insert(e.outcome());
+        }
+        page
     }
 }
 

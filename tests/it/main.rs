@@ -21,6 +21,7 @@ mod health;
 mod hostile_clients;
 mod live_sessions;
 mod masking;
+mod metrics;
 mod mirror_bombs;
 mod mirror_capture;
 mod mirror_consent;

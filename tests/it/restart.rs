@@ -11,10 +11,9 @@ use tokio::process::Child;
 
 use crate::support::api::{DELETE, eventually, next_json, send_json};
 use crate::support::fixtures::Upstream;
+use crate::support::tandem_child::tandem_command;
 use crate::support::tls::TestPki;
 use crate::support::{API_KEY, Endpoint, bounded};
-
-use crate::support::tandem_child::tandem_command;
 
 /// The `tandem` binary serving on `port` with its records in `dir`.
 struct Binary {

@@ -43,6 +43,7 @@ fn settings(allow_private: bool) -> UpstreamSettings {
         extra_root_pems: Vec::new(),
         connect_timeout: Duration::from_secs(5),
         response_timeout: Duration::from_secs(10),
+        ssrf_refusals: Default::default(),
     }
 }
 

@@ -85,6 +85,10 @@ impl Mirror {
     /// for another would only bring the same one back. Frames [`Mirror::publish`] would
     /// not take anyway (another page's, a change without its snapshot) are let be.
     pub fn refuse(&self, page: u64, frame: &[u8], refused: FrameRefused) {
+        match refused {
+            FrameRefused::TooLarge => self.relay.too_large.inc(),
+            FrameRefused::Corrupt => self.relay.corrupt.inc(),
+        };
         let snapshot = frame.first().is_some_and(|flags| flags & FLAG_SNAPSHOT != 0);
         let mut state = self.state();
         if state.source != Some(page) || (!snapshot && state.chain_of != Some(page)) {

@@ -28,6 +28,7 @@ pub use watch::MirrorWatch;
 use source::{PageTap, PanelTap};
 
 use super::now_millis;
+use crate::metrics::RelayMetrics;
 
 /// Flag of a frame that starts a new chain with a full snapshot.
 pub const FLAG_SNAPSHOT: u8 = 1;
@@ -60,6 +61,7 @@ pub enum AgentFeed {
 #[derive(Default)]
 pub struct Mirror {
     state: Mutex<State>,
+    relay: RelayMetrics,
 }
 
 #[derive(Default)]
@@ -104,6 +106,11 @@ pub struct AgentTapHandle {
 }
 
 impl Mirror {
+    /// An empty mirror whose frames count into `relay`.
+    pub fn new(relay: RelayMetrics) -> Self {
+        Mirror { state: Mutex::default(), relay }
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere cannot leave the state half-changed: every change is one step.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -141,6 +148,7 @@ impl Mirror {
         let snapshot = flags & FLAG_SNAPSHOT != 0;
         if state.source != Some(page) || (!snapshot && state.chain_of != Some(page)) {
             // Not the page the visitor uses, or a chain dropped for its size: useless until a snapshot.
+            self.relay.not_mirrored.inc();
             return;
         }
         if snapshot {
@@ -167,8 +175,12 @@ impl Mirror {
                 state.ask_snapshot();
             }
         }
-        for agent in state.agents.iter_mut().filter(|a| !a.lagging) {
-            if agent.queue.try_send(AgentFeed::Frame(stamped.clone())).is_err() {
+        self.relay.frames.inc();
+        for agent in state.agents.iter_mut() {
+            if agent.lagging {
+                self.relay.agent_lagging.inc();
+            } else if agent.queue.try_send(AgentFeed::Frame(stamped.clone())).is_err() {
+                self.relay.agent_lagging.inc();
                 agent.lagging = true;
                 agent.wake.notify_one();
             }

@@ -27,7 +27,7 @@ impl Drop for MirrorWatch {
 impl Live {
     /// The visitor's mirror, made when first needed.
     pub(in crate::live) fn mirror_of(&self, visitor_id: &str) -> Arc<Mirror> {
-        self.mirrors.entry(visitor_id.to_owned()).or_default().clone()
+        self.mirrors.entry(visitor_id.to_owned()).or_insert_with(|| Arc::new(Mirror::new(self.relay.clone()))).clone()
     }
 
     /// A new id for a page or an agent within a mirror.

@@ -93,6 +93,8 @@ pub struct Endpoint {
 pub struct Tandem {
     /// Where it listens.
     pub endpoint: Endpoint,
+    /// Where it serves its metrics, when the test set `metrics_listen` (port 0 takes a free one).
+    pub metrics_addr: Option<SocketAddr>,
     /// Its shared state.
     pub state: Arc<AppState>,
     /// Data and rules directories, and the test CA's PEM file; removed on drop.
@@ -137,14 +139,22 @@ impl Tandem {
         configure(&mut config);
         // Tandem on https is reached trusting the test CA of its own names.
         let tls = config.tls_cert.is_some().then(|| https::client_config(&[&https::tandem_pki().ca_pem]));
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await.expect("bind Tandem's metrics listener")),
+            None => None,
+        };
+        let metrics_addr = metrics_listener.as_ref().map(|l| l.local_addr().expect("metrics address"));
         let app = App::new(config).expect("Tandem starts");
         let state = app.state().clone();
+        if let Some(listener) = metrics_listener {
+            tandem::metrics::endpoint::spawn(listener, state.clone());
+        }
         let task = tokio::spawn(async move {
             if let Err(e) = app.serve(listener).await {
                 panic!("Tandem stopped serving: {e}");
             }
         });
-        Tandem { endpoint: Endpoint { addr, tls }, state, _dir: dir, task }
+        Tandem { endpoint: Endpoint { addr, tls }, metrics_addr, state, _dir: dir, task }
     }
 }
 
