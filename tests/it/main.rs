@@ -33,6 +33,7 @@ mod restart;
 mod rewriting;
 mod runtime;
 mod runtime_cookies;
+mod runtime_delivery;
 mod runtime_messages;
 mod sessions;
 mod upstream;
