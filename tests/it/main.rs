@@ -36,6 +36,7 @@ mod restart;
 mod rewriting;
 mod runtime;
 mod runtime_cookies;
+mod runtime_delivery;
 mod runtime_messages;
 mod sessions;
 mod tls_listener;

@@ -73,7 +73,7 @@ pub async fn serve_panel(app: &AppState, request: Request<Incoming>) -> Result<R
         STYLE_PATH => &*STYLE,
         _ => return Err(ProxyError::NoSuchTandemPath),
     };
-    let mut response = file.respond(headers, query);
+    let mut response = file.respond(headers, query).await;
     let out = response.headers_mut();
     out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PANEL_CSP));
     out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
