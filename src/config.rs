@@ -13,6 +13,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::server::tls::CertificateFiles;
+
 /// Address the single listener binds to.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Origin of the REST API, watch pages and relay.
@@ -72,6 +74,10 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// Chromium keeps up to 180 cookies of 4096 bytes per site, about 740 KB in one header
 /// (hyper's own limit, about 400 KB, answered such a visitor 431 on every label).
 pub const MAX_REQUEST_HEAD_BYTES: usize = 1024 * 1024;
+/// How often the TLS certificate files are looked at for a renewal, in ms.
+pub const DEFAULT_TLS_RELOAD_CHECK_MS: u64 = 10_000;
+/// How long a stopping Tandem lets requests and live sockets finish, in ms.
+pub const DEFAULT_SHUTDOWN_GRACE_MS: u64 = 10_000;
 /// How log lines are written unless `log_format` says otherwise.
 pub const DEFAULT_LOG_FORMAT: LogFormat = LogFormat::Text;
 /// Environment variables with the `TANDEM_` prefix that are not configuration keys.
@@ -141,6 +147,20 @@ pub struct Config {
     pub idle_timeout_ms: u64,
     /// Most client connections open at once.
     pub max_connections: usize,
+    /// PEM certificate chain served on `listen` (TLS is on when set, with `tls_key`):
+    /// the content zone's wildcard and the control origin's name, unless `tls_sni` has them.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// More certificates, each served to clients asking for a name it holds.
+    pub tls_sni: Vec<CertificateFiles>,
+    /// How often the certificate files are looked at for a renewal (SIGHUP reloads at once).
+    pub tls_reload_check_ms: u64,
+    /// A plain-HTTP listener that answers every request for Tandem's names with a
+    /// permanent redirect to the same URL over https.
+    pub redirect_listen: Option<SocketAddr>,
+    /// How long a stopping Tandem lets requests and live sockets finish.
+    pub shutdown_grace_ms: u64,
     /// Address serving Prometheus metrics at `/metrics`, apart from `listen`; none when unset.
     pub metrics_listen: Option<SocketAddr>,
     /// How log lines are written.
@@ -188,6 +208,12 @@ impl Default for Config {
             header_read_timeout_ms: DEFAULT_HEADER_READ_TIMEOUT_MS,
             idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            tls_cert: None,
+            tls_key: None,
+            tls_sni: Vec::new(),
+            tls_reload_check_ms: DEFAULT_TLS_RELOAD_CHECK_MS,
+            redirect_listen: None,
+            shutdown_grace_ms: DEFAULT_SHUTDOWN_GRACE_MS,
             metrics_listen: None,
             log_format: DEFAULT_LOG_FORMAT,
         }
@@ -274,7 +300,42 @@ impl Config {
         if self.header_read_timeout_ms == 0 || self.idle_timeout_ms == 0 || self.max_connections == 0 {
             return Err("header_read_timeout_ms, idle_timeout_ms and max_connections must be at least 1".into());
         }
+        self.check_tls()
+    }
+
+    /// TLS needs both files, and https origins: links Tandem writes into pages name the
+    /// origins, and a page of an https listener linking to http ones would be broken.
+    fn check_tls(&self) -> Result<(), String> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(_), Some(_)) => true,
+            (None, None) if self.tls_sni.is_empty() => false,
+            (None, None) => return Err("tls_sni needs tls_cert and tls_key (the default certificate)".into()),
+            _ => return Err("tls_cert and tls_key go together: set both or neither".into()),
+        };
+        if tls && self.tls_reload_check_ms == 0 {
+            return Err("tls_reload_check_ms must be at least 1".into());
+        }
+        if tls || self.redirect_listen.is_some() {
+            for (name, origin) in [("control_origin", &self.control_origin), ("content_origin", &self.content_origin)] {
+                if origin.scheme() != "https" {
+                    return Err(format!(
+                        "with tls_cert or redirect_listen set, {name} must be https (links in pages name it), got {origin}"
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The certificate files to serve, the default pair first; `None` when TLS is off.
+    pub fn tls_files(&self) -> Option<Vec<CertificateFiles>> {
+        let (cert, key) = (self.tls_cert.clone()?, self.tls_key.clone()?);
+        Some(std::iter::once(CertificateFiles { cert, key }).chain(self.tls_sni.iter().cloned()).collect())
+    }
+
+    /// How long a stopping Tandem waits for requests and sockets.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
     }
 
     /// The control origin must be another site than the content zone: pages in the zone

@@ -1,5 +1,6 @@
 //! The `tandem` binary: loads the configuration and serves until interrupted (SIGINT or
-//! SIGTERM), then saves what is not saved yet.
+//! SIGTERM), then stops gracefully and saves what is not saved yet. SIGHUP re-reads the
+//! TLS certificates.
 
 use anyhow::Context;
 use tandem::config::{Config, LogFormat};
@@ -13,25 +14,46 @@ async fn main() -> anyhow::Result<()> {
     // do not, the error main returns says why.
     let config = Config::load(config_path.as_deref(), std::env::vars()).context("loading the configuration")?;
     init_logging(config.log_format);
-    let listener =
-        tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let main = bind(config.listen).await?;
+    let redirect = match config.redirect_listen {
+        Some(address) => Some(bind(address).await?),
+        None => None,
+    };
     let metrics_listener = match config.metrics_listen {
-        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?),
+        Some(address) => Some(bind(address).await?),
         None => None,
     };
     let app = tandem::server::App::new(config).context("starting Tandem")?;
     announce(&app);
+    if let Some(tls) = app.tls() {
+        reload_on_hangup(tls);
+    }
     let state = app.state().clone();
     if let Some(metrics_listener) = metrics_listener {
         tandem::metrics::endpoint::spawn(metrics_listener, state.clone());
     }
-    tokio::select! {
-        result = app.serve(listener) => result.context("serving"),
-        () = stop_signal() => {
-            state.save_before_exit().await;
-            tracing::info!("stopped");
-            Ok(())
+    app.run(tandem::server::Listeners { main, redirect }, stop_signal()).await.context("serving")?;
+    state.save_before_exit().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn bind(address: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(address).await.with_context(|| format!("binding {address}"))
+}
+
+/// SIGHUP re-reads the certificates (after a renewal, without waiting for the next look).
+fn reload_on_hangup(tls: std::sync::Arc<tandem::server::tls::Tls>) {
+    #[cfg(unix)]
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(mut hangups) => {
+            tokio::spawn(async move {
+                while hangups.recv().await.is_some() {
+                    tls.reload_now();
+                }
+            });
         }
+        Err(e) => tracing::warn!(error = %e, "cannot watch SIGHUP; certificates reload when their files change"),
     }
 }
 
@@ -65,6 +87,11 @@ fn announce(app: &tandem::server::App) {
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM (what service managers send).
 async fn stop_signal() {
+    stop_requested().await;
+    tracing::info!("stopping: finishing requests and live sockets");
+}
+
+async fn stop_requested() {
     #[cfg(unix)]
     {
         let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

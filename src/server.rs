@@ -1,12 +1,17 @@
 //! The one listener. Each request is sent by its `Host`: names in the content zone go
 //! to the proxy, everything else to the control side (REST API). Accepting and serving
-//! connections is [`listener`]'s; how many may be open, and how long one may go unused,
-//! [`connections`]'s.
+//! connections, and stopping gracefully, is [`listener`]'s; how many may be open, and
+//! how long one may go unused, [`connections`]'s; https, [`tls`]'s; the plain listener
+//! that sends browsers to https, [`redirect`]'s.
 
 pub mod connections;
 mod file_limit;
 mod listener;
+mod redirect;
+pub mod tls;
 mod tracked_io;
+
+pub use listener::Listeners;
 
 use std::io;
 use std::net::SocketAddr;
@@ -27,7 +32,7 @@ use connections::Connections;
 use crate::config::Config;
 use crate::live::{Live, now_millis};
 use crate::metrics::{Metrics, Outcome, Side};
-use crate::origin::{ContentOrigin, SessionId, strip_port};
+use crate::origin::{ContentOrigin, SessionId, request_host_name};
 use crate::rewrite::{Mapping, RewriteLimits};
 use crate::rules::{Rules, RulesError};
 use crate::session::jar::public_suffix_list;
@@ -152,6 +157,9 @@ pub enum StartError {
     /// The records could not be opened.
     #[error("records: {0}")]
     Store(#[from] StoreError),
+    /// The TLS certificates cannot be served.
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     File {
@@ -168,6 +176,7 @@ pub struct App {
     control: Router,
     connections: Arc<Connections>,
     http: auto::Builder<TokioExecutor>,
+    tls: Option<Arc<tls::Tls>>,
 }
 
 impl App {
@@ -214,9 +223,10 @@ impl App {
             },
             config,
         });
+        let tls = state.config.tls_files().map(tls::Tls::new).transpose()?.map(Arc::new);
         let control = crate::api::router(state.clone());
         let (connections, http) = listener::prepare(state.config.connection_settings());
-        Ok(App { state, control, connections, http })
+        Ok(App { state, control, connections, http, tls })
     }
 
     /// The shared state (tests create sessions through it).
@@ -224,11 +234,20 @@ impl App {
         &self.state
     }
 
+    /// The listener's TLS, to reload its certificates on request (SIGHUP); `None` when off.
+    pub fn tls(&self) -> Option<Arc<tls::Tls>> {
+        self.tls.clone()
+    }
+
     /// Tells the operator where Tandem is and how to use it.
     pub fn print_banner(&self) {
         let config = &self.state.config;
         let control = config.control_origin.as_str().trim_end_matches('/');
-        println!("Tandem is listening on {}", config.listen);
+        let protocols = if self.tls.is_some() { "https (HTTP/2, HTTP/1.1)" } else { "http" };
+        println!("Tandem is listening on {} ({protocols})", config.listen);
+        if let Some(redirect) = config.redirect_listen {
+            println!("  redirecting http on {redirect} to https");
+        }
         println!("  control origin: {control}");
         println!("  content zone:   *.{} ({})", self.state.zone.zone(), config.content_origin);
         println!("  API key:        {}", self.state.api_key);
@@ -272,15 +291,8 @@ impl App {
     }
 
     async fn dispatch(&self, request: Request<Incoming>) -> http::Response<Body> {
-        let host = request
-            .headers()
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .or_else(|| request.uri().authority().map(|a| a.as_str()))
-            .unwrap_or_default();
-        let name = strip_port(host).to_ascii_lowercase();
-        let zone = self.state.zone.zone();
-        let (side, mut response) = if name == zone || name.ends_with(&format!(".{zone}")) {
+        let name = request_host_name(request.headers(), request.uri());
+        let (side, mut response) = if self.state.zone.holds(&name) {
             (Side::Content, crate::proxy::handle(&self.state, request).await)
         } else {
             match self.control.clone().oneshot(request.map(Body::new)).await {

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::response::Response;
 use http::HeaderMap;
 
@@ -23,6 +23,7 @@ use super::{AgentConnection, AgentFeed, AgentInfo, MAX_SOCKET_MESSAGE, MirrorWat
 use crate::api::views::VisitorView;
 use crate::error::WatchError;
 use crate::server::AppState;
+use crate::server::connections::ConnectionInUse;
 use crate::store::WatchLinkRecord;
 use crate::watch::authorized_link;
 
@@ -34,6 +35,7 @@ pub async fn agent_socket(
     State(app): State<Arc<AppState>>,
     Path(link_id): Path<String>,
     headers: HeaderMap,
+    in_use: Option<Extension<ConnectionInUse>>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, WatchError> {
     if !from_control_origin(&app, &headers) {
@@ -55,10 +57,10 @@ pub async fn agent_socket(
         "visitor": visitor,
         "consent": app.live.consent_state(&link.visitor_id),
     });
-    Ok(upgrade
-        .max_message_size(MAX_SOCKET_MESSAGE)
-        .read_buffer_size(SOCKET_READ_BUFFER)
-        .on_upgrade(move |socket| serve(app, link, connection, (hello, last_shown), socket)))
+    Ok(upgrade.max_message_size(MAX_SOCKET_MESSAGE).read_buffer_size(SOCKET_READ_BUFFER).on_upgrade(move |socket| {
+        let in_use = in_use.map(|Extension(in_use)| in_use);
+        ConnectionInUse::during(in_use, serve(app, link, connection, (hello, last_shown), socket))
+    }))
 }
 
 /// Whether the handshake comes from a page of the control origin. Browsers send

@@ -23,6 +23,7 @@ use super::{Live, MAX_MIRROR_FRAME, MAX_SOCKET_MESSAGE, SOCKET_READ_BUFFER, Visi
 use crate::error::ProxyError;
 use crate::proxy::context::{find_session, is_bound};
 use crate::rewrite::Mapping;
+use crate::server::connections::ConnectionInUse;
 use crate::server::{AppState, ClientAddr};
 use crate::store::Presence;
 
@@ -64,11 +65,13 @@ pub async fn visitor_socket(app: &AppState, request: Request<Incoming>) -> Resul
     };
     let requires_consent = session.require_consent;
     let connection = app.live.visitor_connected(&visitor.short_id, &visitor.lookup_code, presence, requires_consent);
-    let live = app.live.clone();
+    let (live, in_use) = (app.live.clone(), ConnectionInUse::of(&parts.extensions));
     let response = upgrade
         .max_message_size(MAX_MIRROR_FRAME)
         .read_buffer_size(SOCKET_READ_BUFFER)
-        .on_upgrade(move |socket| serve(live, mapping, connection, requires_consent, mask, socket))
+        .on_upgrade(move |socket| {
+            ConnectionInUse::during(in_use, serve(live, mapping, connection, requires_consent, mask, socket))
+        })
         .into_response();
     Ok(response.map(Body::new))
 }

@@ -40,6 +40,12 @@ impl ContentOrigin {
         &self.zone
     }
 
+    /// Whether `name` (lower case, no port) is the zone or a name below it: a request
+    /// for the proxy rather than the control side.
+    pub fn holds(&self, name: &str) -> bool {
+        name.strip_suffix(self.zone.as_str()).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    }
+
     /// Whether browsers reach the zone over https.
     pub fn is_secure(&self) -> bool {
         self.secure
@@ -82,6 +88,16 @@ impl ContentOrigin {
     pub fn is_panel_host(&self, host: &str) -> bool {
         self.label_of_host(host).is_some_and(|name| name.eq_ignore_ascii_case(PANEL_NAME))
     }
+}
+
+/// The host a request is for, from `Host` or, for HTTP/2, the URI's authority.
+pub fn request_host<'a>(headers: &'a http::HeaderMap, uri: &'a http::Uri) -> Option<&'a str> {
+    headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()))
+}
+
+/// [`request_host`] without its port, in lower case (host names are case-insensitive).
+pub fn request_host_name(headers: &http::HeaderMap, uri: &http::Uri) -> String {
+    strip_port(request_host(headers, uri).unwrap_or_default()).to_ascii_lowercase()
 }
 
 /// `host:port` → `host`, keeping IPv6 brackets intact.

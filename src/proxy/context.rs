@@ -35,12 +35,7 @@ pub struct RequestContext {
 
 /// The request's host, from `Host` or, for HTTP/2, the URI's authority.
 pub fn request_host(parts: &Parts) -> Option<&str> {
-    host_of(&parts.headers, &parts.uri)
-}
-
-/// [`request_host`] of a request not yet taken apart.
-pub fn host_of<'a>(headers: &'a http::HeaderMap, uri: &'a http::Uri) -> Option<&'a str> {
-    headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()))
+    crate::origin::request_host(&parts.headers, &parts.uri)
 }
 
 /// Finds the session and origin behind the request's label, without checking binding

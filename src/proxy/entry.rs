@@ -49,8 +49,8 @@ pub async fn local_response(
         return Route::Proxy(body);
     }
     Route::Local(match path {
-        PAGE_RUNTIME_PATH => Ok(PAGE_RUNTIME.respond(&parts.headers, parts.uri.query())),
-        WORKER_RUNTIME_PATH => Ok(WORKER_RUNTIME.respond(&parts.headers, parts.uri.query())),
+        PAGE_RUNTIME_PATH => Ok(PAGE_RUNTIME.respond(&parts.headers, parts.uri.query()).await),
+        WORKER_RUNTIME_PATH => Ok(WORKER_RUNTIME.respond(&parts.headers, parts.uri.query()).await),
         TO_PATH => to_label(app, parts, session),
         COOKIE_PATH => cookie::serve(app, parts, body, session, origin).await,
         // The whole prefix is Tandem's: nothing below it is ever sent upstream.

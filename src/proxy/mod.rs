@@ -30,8 +30,9 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use crate::error::ProxyError;
-use crate::origin::{SessionId, strip_port, sweep};
+use crate::origin::{SessionId, sweep};
 use crate::server::AppState;
+use crate::server::connections::ConnectionInUse;
 
 /// Serves one request for the content zone. Every answer but a protocol switch also
 /// deletes the browser cookies on the zone that Tandem did not set ([`sweep`]).
@@ -69,7 +70,7 @@ fn foreign_cookies(app: &AppState, request: &Request<Incoming>) -> Vec<sweep::De
     if !headers.contains_key(COOKIE) {
         return Vec::new();
     }
-    let host = strip_port(context::host_of(headers, request.uri()).unwrap_or_default()).to_ascii_lowercase();
+    let host = crate::origin::request_host_name(headers, request.uri());
     let sent = sweep::Sent { host: &host, path: request.uri().path() };
     let binding_of = |id: &SessionId| app.sessions.get(id).map(|s| s.binding_token().to_owned());
     let cookies: Vec<&[u8]> = headers.get_all(COOKIE).iter().map(|v| v.as_bytes()).collect();
@@ -78,15 +79,16 @@ fn foreign_cookies(app: &AppState, request: &Request<Incoming>) -> Vec<sweep::De
 
 async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
     // The visitor's panel has a name of its own in the zone, never a label's.
-    let host = context::host_of(request.headers(), request.uri()).map(str::to_ascii_lowercase);
+    let host = crate::origin::request_host(request.headers(), request.uri()).map(str::to_ascii_lowercase);
     if host.is_some_and(|host| app.zone.is_panel_host(&host)) {
         return crate::live::serve_panel(app, request).await;
     }
     if request.uri().path() == crate::live::VISITOR_SOCKET_PATH {
         return crate::live::visitor_socket(app, request).await;
     }
-    let websocket = websocket::is_upgrade(request.headers());
-    let browser_upgrade = websocket.then(|| hyper::upgrade::on(&mut request));
+    let handshake = websocket::handshake(&mut request);
+    let websocket = handshake.is_some();
+    let browser_upgrade = handshake.map(|asked| (asked, hyper::upgrade::on(&mut request)));
     let (mut parts, body) = request.into_parts();
 
     let (session, origin) = context::find_session(app, &parts).await?;
@@ -110,11 +112,12 @@ async fn pipeline(app: &AppState, mut request: Request<Incoming>) -> Result<Resp
         false => app.upstream.send(upstream_request).await?,
     };
     app.metrics.upstream_first_byte.observe(sent.elapsed().as_secs_f64());
-    if let Some(browser_upgrade) = browser_upgrade
+    if let Some((asked, browser_upgrade)) = browser_upgrade
         && upstream_response.status() == StatusCode::SWITCHING_PROTOCOLS
     {
-        let response = websocket::join(browser_upgrade, upstream_response);
-        return Ok(websocket::switching_protocols(&ctx, response));
+        let in_use = ConnectionInUse::of(&parts.extensions);
+        let response = websocket::join(browser_upgrade, in_use, upstream_response);
+        return Ok(websocket::switching_protocols(&ctx, response, asked));
     }
 
     let upstream_response = upstream_response.map(|body| app.metrics.upstream_body(body, sent));

@@ -1,12 +1,15 @@
 //! WebSocket upgrades: the handshake goes upstream like any request (Origin translated,
 //! cookies from the jar), and after both sides switch protocols the two connections are
-//! joined byte for byte. A WebSocket to an origin whose label only the server can
-//! compute comes through [`FALLBACK_PATH`] on the page's own label.
+//! joined byte for byte. A browser on HTTP/2 asks with an extended `CONNECT` (RFC 8441);
+//! the upstream is always asked in HTTP/1.1's form, and the frames are the same on
+//! both. A WebSocket to an origin whose label only the server can compute comes through
+//! [`FALLBACK_PATH`] on the page's own label.
 
 use std::sync::Arc;
 
 use axum::body::Body;
-use http::{HeaderMap, HeaderValue, Response, StatusCode, header, request::Parts};
+use base64::Engine;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header, request::Parts};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use url::{Position, Url};
@@ -15,6 +18,7 @@ use super::context::{self, RequestContext, is_bound};
 use crate::error::ProxyError;
 use crate::origin::UpstreamOrigin;
 use crate::server::AppState;
+use crate::server::connections::ConnectionInUse;
 use crate::session::ProxySession;
 
 /// `?url=<ws: or wss: URL>` on a page's own label: the runtime cannot compute hashed
@@ -35,11 +39,46 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
     connection_upgrade && websocket
 }
 
+/// How a browser asked for a WebSocket, which says how it is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handshake {
+    /// HTTP/1.1 `Upgrade: websocket`, answered `101 Switching Protocols`.
+    Upgrade,
+    /// HTTP/2 extended `CONNECT` with `:protocol websocket`, answered `200`.
+    Connect,
+}
+
+/// The WebSocket handshake `request` asks for, if any. An HTTP/2 one is put in the
+/// HTTP/1.1 form the upstream is asked in: a `GET` with `Upgrade`, and a key of
+/// Tandem's own (RFC 8441 has none; the browser checks no accept value on HTTP/2).
+pub fn handshake<B>(request: &mut Request<B>) -> Option<Handshake> {
+    if is_upgrade(request.headers()) {
+        return Some(Handshake::Upgrade);
+    }
+    let protocol = request.extensions().get::<hyper::ext::Protocol>();
+    if request.method() != Method::CONNECT || !protocol.is_some_and(|p| p.as_str().eq_ignore_ascii_case("websocket")) {
+        return None;
+    }
+    *request.method_mut() = Method::GET;
+    let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>());
+    let headers = request.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    if let Ok(key) = HeaderValue::try_from(key) {
+        headers.insert(header::SEC_WEBSOCKET_KEY, key);
+    }
+    Some(Handshake::Connect)
+}
+
 /// After a 101 from upstream, joins the browser's connection to the upstream's once
 /// both have switched; the handshake response itself goes back to the browser.
-pub fn join(browser: OnUpgrade, mut upstream: Response<hyper::body::Incoming>) -> Response<hyper::body::Incoming> {
+pub fn join(
+    browser: OnUpgrade,
+    in_use: Option<ConnectionInUse>,
+    mut upstream: Response<hyper::body::Incoming>,
+) -> Response<hyper::body::Incoming> {
     let upstream_upgrade = hyper::upgrade::on(&mut upstream);
-    tokio::spawn(async move {
+    tokio::spawn(ConnectionInUse::during(in_use, async move {
         let (browser, upstream) = match tokio::try_join!(browser, upstream_upgrade) {
             Ok(pair) => pair,
             Err(e) => {
@@ -52,15 +91,25 @@ pub fn join(browser: OnUpgrade, mut upstream: Response<hyper::body::Incoming>) -
         if let Err(e) = tokio::io::copy_bidirectional(&mut browser, &mut upstream).await {
             tracing::debug!(error = %e, "websocket connection ended");
         }
-    });
+    }));
     upstream
 }
 
 /// The handshake's response to the browser: the upstream's headers, its cookies kept
-/// in the jar, and no body.
-pub fn switching_protocols(ctx: &RequestContext, upstream: Response<hyper::body::Incoming>) -> Response<Body> {
+/// in the jar, and no body; on HTTP/2, a `200` without HTTP/1.1's upgrade headers.
+pub fn switching_protocols(
+    ctx: &RequestContext,
+    upstream: Response<hyper::body::Incoming>,
+    asked: Handshake,
+) -> Response<Body> {
     let (mut parts, _) = upstream.into_parts();
     debug_assert_eq!(parts.status, StatusCode::SWITCHING_PROTOCOLS);
+    if asked == Handshake::Connect {
+        parts.status = StatusCode::OK;
+        for name in [header::CONNECTION, header::UPGRADE, header::SEC_WEBSOCKET_ACCEPT] {
+            parts.headers.remove(name);
+        }
+    }
     for value in parts.headers.get_all(header::SET_COOKIE) {
         if let Ok(text) = value.to_str() {
             ctx.session.jar.absorb(&ctx.upstream_url, text);

@@ -48,6 +48,8 @@ pub struct Connections {
     next_id: AtomicU64,
     settings: ConnectionSettings,
     epoch: Instant,
+    /// Told when the last open connection closes.
+    none_open: Notify,
 }
 
 impl Connections {
@@ -59,6 +61,7 @@ impl Connections {
             next_id: AtomicU64::new(0),
             settings,
             epoch: Instant::now(),
+            none_open: Notify::new(),
         })
     }
 
@@ -112,6 +115,22 @@ impl Connections {
         }
     }
 
+    /// How many connections are open (live sockets included).
+    pub fn open_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Resolves once no connection is open.
+    pub async fn until_none_open(&self) {
+        loop {
+            let closed = self.none_open.notified();
+            if self.open_count() == 0 {
+                return;
+            }
+            closed.await;
+        }
+    }
+
     fn now(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
     }
@@ -149,7 +168,11 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.connections.lock().remove(&self.id);
+        let mut open = self.connections.lock();
+        open.remove(&self.id);
+        if open.is_empty() {
+            self.connections.none_open.notify_waiters();
+        }
     }
 }
 
@@ -208,13 +231,40 @@ impl ConnState {
     }
 }
 
+/// The connection a request came on (a request extension), for what outlives the
+/// response: a WebSocket over HTTP/2 is one stream of a connection that serves other
+/// requests too, so the socket keeps the connection in use while it lives, and no
+/// longer; after it, the connection may go idle and close like any other.
+#[derive(Clone)]
+pub struct ConnectionInUse(pub(super) Arc<ConnState>);
+
+impl ConnectionInUse {
+    /// The connection of the request whose `extensions` are given.
+    pub fn of(extensions: &http::Extensions) -> Option<ConnectionInUse> {
+        extensions.get().cloned()
+    }
+
+    /// Runs `socket` (a live socket's whole life) with the connection kept in use.
+    pub fn during<F: std::future::Future>(
+        in_use: Option<ConnectionInUse>,
+        socket: F,
+    ) -> impl std::future::Future<Output = F::Output> {
+        let busy = in_use.map(|in_use| in_use.0.busy());
+        async move {
+            let _busy = busy;
+            socket.await
+        }
+    }
+}
+
 /// A request in flight on a connection.
 pub struct Busy(Arc<ConnState>);
 
 impl Busy {
     /// Keeps the connection busy until `response`'s body has been sent. A switch of
     /// protocols keeps it busy for good: the socket goes on as a WebSocket, whose
-    /// silence its own pings find.
+    /// silence its own pings find. (A WebSocket on an HTTP/2 stream keeps its
+    /// connection busy while it lives, by [`ConnectionInUse`].)
     pub fn until_sent(self, response: Response<Body>) -> Response<Body> {
         if response.status() == StatusCode::SWITCHING_PROTOCOLS {
             self.0.upgraded.store(true, Ordering::Release);

@@ -64,7 +64,7 @@ pub fn url(name: &str) -> String {
 /// `GET /watch/assets/<name>`.
 pub async fn serve(Path(name): Path<String>, uri: Uri, headers: HeaderMap) -> Response {
     match file(&name) {
-        Some(script) => script.respond(&headers, uri.query()),
+        Some(script) => script.respond(&headers, uri.query()).await,
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -47,7 +47,7 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/watch/{token}", get(open_link))
         .route("/watch/s/{link_id}", get(viewer::page))
-        .route("/watch/s/{link_id}/live", get(crate::live::agent_socket))
+        .route("/watch/s/{link_id}/live", get(crate::live::agent_socket).connect(crate::live::agent_socket))
         .route("/watch/s/{link_id}/asset/{*rest}", any(asset::serve))
         .route("/watch/assets/{name}", get(bundle::serve))
 }

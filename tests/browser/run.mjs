@@ -19,6 +19,10 @@
 // args.timeout_ms bounds the whole run (default 60000), so this never hangs.
 // args.back_forward_cache: true runs Chromium with its back-forward cache (Playwright
 // turns it off by default).
+// args.trust_ca: a CA certificate file (PEM) that Chromium trusts as an installed root;
+// certificate errors are then errors (otherwise they are ignored, for upstream fixtures).
+// args.record_network: true adds `network` to an object result: every response of the
+// main page with its protocol, connection id, content coding and bytes on the wire.
 //
 // ctx:
 //   ctx.args                   the parsed args
@@ -34,6 +38,7 @@
 
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from './chromium_args.mjs';
+import { homeTrusting, recordNetwork } from './trust.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,7 +149,9 @@ async function main() {
     const mod = await import(pathToFileURL(scenarioFile).href);
     if (typeof mod.default !== 'function') throw new Error(`${scenarioFile} has no default export function`);
 
+    const env = args.trust_ca ? { ...process.env, HOME: homeTrusting(args.trust_ca, workDir) } : undefined;
     browser = await chromium.launch({
+      env,
       executablePath: process.env.TANDEM_TEST_CHROMIUM || '/usr/bin/chromium',
       headless: true,
       args: CHROMIUM_ARGS,
@@ -154,7 +161,7 @@ async function main() {
     });
 
     const newContext = async (options = {}) => {
-      const context = await browser.newContext({ ignoreHTTPSErrors: true, ...options });
+      const context = await browser.newContext({ ignoreHTTPSErrors: !args.trust_ca, ...options });
       const label = `ctx${browser.contexts().length}`;
       const p = await context.newPage();
       watchPage(p, label);
@@ -175,7 +182,9 @@ async function main() {
       artifactsDir,
     };
 
+    const network = args.record_network ? await recordNetwork(page) : null;
     const result = await mod.default(page, args, ctx);
+    if (network && result && typeof result === 'object') result.network = network();
     const json = JSON.stringify(result === undefined ? null : result);
     clearTimeout(timer);
     await closeBrowser();

@@ -16,7 +16,7 @@ use crate::api_flow::quick_live;
 use crate::support::api::{eventually, next_frame, send_frame};
 use crate::support::browser::run_scenario;
 use crate::support::tandem_child::tandem_command;
-use crate::support::{API_KEY, Endpoint, World, bounded, get, send_to};
+use crate::support::{API_KEY, Endpoint, World, bounded, get};
 
 const SNAPSHOT: u8 = 1;
 const AGENT: &str = r#"{"agent":{"id":"agent-1","name":"Ann"}}"#;
@@ -48,7 +48,7 @@ struct Scrape {
 
 impl Scrape {
     async fn of(metrics: SocketAddr) -> Scrape {
-        let reply = send_to(metrics, get(&format!("http://{metrics}/metrics"))).await;
+        let reply = Endpoint::plain(metrics).send(get(&format!("http://{metrics}/metrics"))).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         let content_type = reply.header(header::CONTENT_TYPE).unwrap_or_default().to_owned();
         assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
@@ -185,7 +185,7 @@ async fn the_binary_logs_json_lines_and_serves_metrics_on_its_own_address() {
     assert_eq!(started["metrics_listen"], format!("127.0.0.1:{metrics_port}"), "{started}");
     assert!(!started.to_string().contains(API_KEY), "the API key stays out of the logs: {started}");
 
-    let tandem = Endpoint { addr: format!("127.0.0.1:{port}").parse().expect("address") };
+    let tandem = Endpoint::plain(format!("127.0.0.1:{port}").parse().expect("address"));
     let reply = tandem.send(get(&tandem.control_url("/healthz"))).await;
     assert_eq!(reply.status, StatusCode::OK);
     let metrics: SocketAddr = format!("127.0.0.1:{metrics_port}").parse().expect("address");

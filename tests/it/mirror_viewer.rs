@@ -188,7 +188,30 @@ async fn the_agent_sees_the_visitors_page_rebuilt_inert_and_can_click() {
     let world = World::start_with(quick_live).await;
     let session = world.tandem.create_session("https://shop.test/mirror/page").await;
     let result = crate::support::browser::run_scenario("mirror_viewer", &world.tandem.scenario_args(&session)).await;
+    assert_viewer_works(&world, &result);
+}
 
+/// The same with Tandem serving https itself to a Chromium that trusts its CA: the
+/// agent's viewer and its socket on the control origin, the visitor's page and the
+/// relay in the zone, all over HTTP/2 (the sockets by extended CONNECT).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_sees_the_visitors_page_and_can_click_over_https_and_http2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let world = World::start_with(|config| {
+        quick_live(config);
+        crate::support::https::serve_tls(config, dir.path());
+    })
+    .await;
+    let session = world.tandem.create_session("https://shop.test/mirror/page").await;
+    let mut args = world.tandem.scenario_args(&session);
+    args["trust_ca"] = crate::support::https::tandem_pki().write_ca(dir.path()).to_str().expect("path").into();
+    args["record_network"] = true.into();
+    let result = crate::support::browser::run_scenario("mirror_viewer", &args).await;
+    assert_viewer_works(&world, &result);
+    crate::support::https::assert_one_http2_connection_per_label(&result);
+}
+
+fn assert_viewer_works(world: &World, result: &serde_json::Value) {
     assert_eq!(result["text"], "Hello from the visitor's page", "{result:#}");
     assert_eq!(result["added"], "Added by the visitor", "{result:#}");
     assert_eq!(result["status_text"], "Live", "{result:#}");

@@ -34,7 +34,7 @@ impl Binary {
             .expect("start the tandem binary");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
         eventually("the binary to listen", || async { tokio::net::TcpStream::connect(addr).await.ok() }).await;
-        Binary { child, endpoint: Endpoint { addr } }
+        Binary { child, endpoint: Endpoint::plain(addr) }
     }
 
     /// Stops it as a service manager does (SIGTERM) and waits for it to exit.

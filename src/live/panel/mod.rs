@@ -59,18 +59,21 @@ static DOCUMENT: LazyLock<Script> = LazyLock::new(|| Script::new(DOCUMENT_TEXT.a
 
 /// Serves a request to the panel's host.
 pub async fn serve_panel(app: &AppState, request: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
-    if request.method() != Method::GET {
+    let path = request.uri().path();
+    // A WebSocket over HTTP/2 asks with CONNECT.
+    let socket_connect = path == PANEL_SOCKET_PATH && request.method() == Method::CONNECT;
+    if request.method() != Method::GET && !socket_connect {
         return Err(ProxyError::MethodNotAllowed);
     }
     let (headers, query) = (request.headers(), request.uri().query());
-    let file = match request.uri().path() {
+    let file = match path {
         PANEL_SOCKET_PATH => return socket::accept(app, request).await,
         "/" => &*DOCUMENT,
         SCRIPT_PATH => &*SCRIPT,
         STYLE_PATH => &*STYLE,
         _ => return Err(ProxyError::NoSuchTandemPath),
     };
-    let mut response = file.respond(headers, query);
+    let mut response = file.respond(headers, query).await;
     let out = response.headers_mut();
     out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PANEL_CSP));
     out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

@@ -23,6 +23,7 @@ use crate::live::{Live, MAX_SOCKET_MESSAGE, Mirror, SOCKET_READ_BUFFER};
 use crate::origin::SessionId;
 use crate::proxy::context::{is_bound, query_param};
 use crate::server::AppState;
+use crate::server::connections::ConnectionInUse;
 
 /// One open panel of the visitor's; it leaves the mirror when dropped.
 struct PanelConnection {
@@ -90,10 +91,11 @@ pub async fn accept(app: &AppState, request: Request<Incoming>) -> Result<Respon
         .map_err(|e| ProxyError::BadRequest(e.body_text()))?;
     let connection = app.live.panel_connected(&session.visitor_id, &nonce)?;
     let (live, requires_consent) = (app.live.clone(), session.require_consent);
+    let in_use = ConnectionInUse::of(&parts.extensions);
     let response = upgrade
         .max_message_size(MAX_SOCKET_MESSAGE)
         .read_buffer_size(SOCKET_READ_BUFFER)
-        .on_upgrade(move |socket| serve(live, connection, requires_consent, socket))
+        .on_upgrade(move |socket| ConnectionInUse::during(in_use, serve(live, connection, requires_consent, socket)))
         .into_response();
     Ok(response.map(Body::new))
 }

@@ -1,12 +1,15 @@
 //! Django admin (PyPI `django`): a throwaway project (`tests/apps/django/`) with a fresh
 //! sqlite database and a superuser, served by `manage.py runserver`.
 
+use std::path::Path;
 use std::process::Command;
 
 use tempfile::TempDir;
 
 use super::{AppProcess, apps_dir, assert_only_tandem_cookies, existing, run_to_completion, tandem_for, venv_bin};
+use crate::support::Tandem;
 use crate::support::browser::run_scenario;
+use crate::support::https::{assert_one_http2_connection_per_label, serve_tls, tandem_pki};
 
 /// The name the site has through Tandem (resolved to the app's loopback port).
 pub(super) const HOST: &str = "admin.example.test";
@@ -49,14 +52,17 @@ impl Django {
     }
 }
 
-/// Runs the admin scenario with `base_url` (and Tandem's `entry_url`), adding `group`.
-async fn drive(base_url: &str, entry_url: Option<&str>, group: &str) -> serde_json::Value {
+/// Runs the admin scenario with `base_url` (and Tandem's `entry_url`), adding `group`;
+/// with `trust_ca`, in a Chromium trusting that CA, recording its network.
+async fn drive(base_url: &str, entry_url: Option<&str>, group: &str, trust_ca: Option<&Path>) -> serde_json::Value {
     let args = serde_json::json!({
         "base_url": base_url,
         "entry_url": entry_url,
         "user": USER,
         "password": PASSWORD,
         "group": group,
+        "trust_ca": trust_ca,
+        "record_network": trust_ca.is_some(),
     });
     run_scenario("app_django_admin", &args).await
 }
@@ -101,7 +107,7 @@ fn assert_admin_works(result: &serde_json::Value, group: &str, side: &str) {
 async fn django_admin_login_add_and_delete_a_group_logout_directly_and_through_tandem() {
     let django = Django::start().await;
 
-    let direct = drive(&django.server.direct_url(), None, "Direct editors").await;
+    let direct = drive(&django.server.direct_url(), None, "Direct editors", None).await;
     assert_admin_works(&direct, "Direct editors", "directly");
     assert_eq!(direct["runtime"], serde_json::Value::Null, "{direct:#}");
     assert_eq!(direct["x_frame_options"], "DENY", "{direct:#}");
@@ -111,7 +117,7 @@ async fn django_admin_login_add_and_delete_a_group_logout_directly_and_through_t
     let tandem = tandem_for(HOST, &django.server).await;
     let upstream = format!("http://{HOST}");
     let session = tandem.create_session(&format!("{upstream}/admin/")).await;
-    let proxied = drive(&session.origin(&upstream), Some(&session.proxy_url), "Proxied editors").await;
+    let proxied = drive(&session.origin(&upstream), Some(&session.proxy_url), "Proxied editors", None).await;
     assert_admin_works(&proxied, "Proxied editors", "through Tandem");
     assert!(proxied["runtime"].is_number(), "Tandem's runtime did not run in the admin: {proxied:#}");
     assert_eq!(proxied["x_frame_options"], serde_json::Value::Null, "Tandem passed X-Frame-Options on: {proxied:#}");
@@ -121,4 +127,27 @@ async fn django_admin_login_add_and_delete_a_group_logout_directly_and_through_t
 
     // Django saw its own host name on every request, so its Origin check held.
     assert!(!django.server.output().contains("Forbidden (Origin checking failed"), "{}", django.server.output());
+}
+
+/// The same visit in a Chromium that trusts a test CA, to Tandem serving https itself:
+/// every page and asset of the admin over HTTP/2, one connection per label.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn django_admin_works_through_tandem_over_https_and_http2_with_a_trusted_test_ca() {
+    let django = Django::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tandem = Tandem::start(|config| {
+        config.allow_private_upstreams = true;
+        config.resolve.insert(HOST.to_owned(), django.server.addr);
+        serve_tls(config, dir.path());
+    })
+    .await;
+    let upstream = format!("http://{HOST}");
+    let session = tandem.create_session(&format!("{upstream}/admin/")).await;
+    let origin = session.origin(&upstream);
+    assert!(origin.starts_with("https://"), "{origin}");
+    let ca = tandem_pki().write_ca(dir.path());
+    let proxied = drive(&origin, Some(&session.proxy_url), "Secure editors", Some(&ca)).await;
+    assert_admin_works(&proxied, "Secure editors", "through Tandem over https");
+    assert!(proxied["runtime"].is_number(), "Tandem's runtime did not run in the admin: {proxied:#}");
+    assert_one_http2_connection_per_label(&proxied);
 }

@@ -131,7 +131,7 @@ impl Visitor {
         let page = url::Url::parse(page_url).expect("page URL");
         let origin = page.origin().ascii_serialization();
         let socket_url = format!("ws://{}/__tandem/live", &page[url::Position::BeforeHost..url::Position::AfterPort]);
-        let mut socket = websocket_at(self.addr, &socket_url, Some(&origin), Some(&self.cookie))
+        let mut socket = websocket_at(self.endpoint.addr, &socket_url, Some(&origin), Some(&self.cookie))
             .await
             .unwrap_or_else(|reply| panic!("presence socket refused: {} {}", reply.status, reply.text()));
         let hello = next_json(&mut socket).await;

@@ -42,6 +42,8 @@ pub async fn run_scenario(scenario: &str, args: &serde_json::Value) -> serde_jso
         .arg(scenario)
         .arg(args.to_string())
         .env("TANDEM_TEST_CHROMIUM", &chromium)
+        // A run that trusts a test CA in Chromium calls the same https origins from Node.
+        .envs(args["trust_ca"].as_str().map(|ca| ("NODE_EXTRA_CA_CERTS", ca)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -13,6 +13,7 @@ pub mod eviction_sites;
 pub mod fixtures;
 pub mod frame_sites;
 pub mod hostile_sites;
+pub mod https;
 pub mod local_site;
 pub mod masking_attributes;
 pub mod masking_run;
@@ -24,7 +25,6 @@ pub mod panel;
 pub mod relay;
 pub mod runtime_sites;
 pub mod snapshots;
-/// The `tandem` binary as a child process (the restart and metrics tests).
 #[path = "../../shared/tandem_child.rs"]
 pub mod tandem_child;
 pub mod tls;
@@ -81,9 +81,12 @@ fn init_logging() {
 
 /// Where a Tandem listens: everything a client can do with it (its methods are here
 /// and in [`api`]), whether it runs in-process ([`Tandem`]) or as the binary.
+#[derive(Clone, Debug)]
 pub struct Endpoint {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// How to reach it when it serves https.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// A Tandem instance serving on 127.0.0.1:<port>, stopped when dropped.
@@ -134,6 +137,8 @@ impl Tandem {
             ..Config::default()
         };
         configure(&mut config);
+        // Tandem on https is reached trusting the test CA of its own names.
+        let tls = config.tls_cert.is_some().then(|| https::client_config(&[&https::tandem_pki().ca_pem]));
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(TcpListener::bind(addr).await.expect("bind Tandem's metrics listener")),
             None => None,
@@ -149,19 +154,35 @@ impl Tandem {
                 panic!("Tandem stopped serving: {e}");
             }
         });
-        Tandem { endpoint: Endpoint { addr }, metrics_addr, state, _dir: dir, task }
+        Tandem { endpoint: Endpoint { addr, tls }, metrics_addr, state, _dir: dir, task }
     }
 }
 
 impl Endpoint {
+    /// An endpoint served in plain http.
+    pub fn plain(addr: SocketAddr) -> Endpoint {
+        Endpoint { addr, tls: None }
+    }
+
     /// The control origin, e.g. `http://localhost:PORT`.
     pub fn control_url(&self, path: &str) -> String {
-        format!("http://localhost:{}{path}", self.addr.port())
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://localhost:{}{path}", self.addr.port())
     }
 
     /// Sends one request (absolute URL, any host) to Tandem on a fresh connection.
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        send_to(self.addr, request).await
+        let description = format!("{} {}", request.method(), request.uri());
+        read_whole(&description, self.open(request).await).await
+    }
+
+    /// Sends one request (absolute URL, any host) to Tandem on a fresh connection and
+    /// returns the response as soon as its head arrives.
+    pub async fn open(&self, request: Request<Body>) -> http::Response<hyper::body::Incoming> {
+        match &self.tls {
+            Some(client) => https::open(self.addr, client, request).await,
+            None => open_response(self.addr, request).await,
+        }
     }
 
     /// `POST` to the REST API with `key` (none: no `X-Api-Key` header).
@@ -206,7 +227,7 @@ impl Endpoint {
         let location = reply.header(header::LOCATION).expect("entry redirects");
         let entry = Url::parse(&session.proxy_url).expect("proxy URL");
         let landing = entry.join(location).expect("landing URL").to_string();
-        Visitor { addr: self.addr, session: session.clone(), cookie, landing }
+        Visitor { endpoint: self.clone(), session: session.clone(), cookie, landing }
     }
 
     /// Creates a session for `initial_url` and enters it.
@@ -296,7 +317,8 @@ impl Session {
 
     /// The browser-side origin of `upstream`'s origin.
     pub fn origin(&self, upstream: &str) -> String {
-        format!("http://{}.{ZONE}:{}", self.label(upstream), self.port)
+        let scheme = Url::parse(&self.proxy_url).expect("proxy_url is a URL").scheme().to_owned();
+        format!("{scheme}://{}.{ZONE}:{}", self.label(upstream), self.port)
     }
 
     /// The browser-side URL of an upstream URL (same path, query and fragment).
@@ -315,7 +337,7 @@ impl Session {
 /// A browser bound to a session: it sends the binding cookie with every request.
 #[derive(Clone, Debug)]
 pub struct Visitor {
-    addr: SocketAddr,
+    endpoint: Endpoint,
     /// Its session.
     pub session: Session,
     /// `tandem_<sid>=<token>`, as the browser would send it.
@@ -337,13 +359,13 @@ impl Visitor {
 
     /// Sends a request built with [`Visitor::request`].
     pub async fn send(&self, request: http::request::Builder, body: impl Into<Body>) -> Reply {
-        send_to(self.addr, request.body(body.into()).expect("request")).await
+        self.endpoint.send(request.body(body.into()).expect("request")).await
     }
 
     /// Sends a request built with [`Visitor::request`] and returns the response once its
     /// head arrives, the body still streaming.
     pub async fn open(&self, request: http::request::Builder) -> http::Response<hyper::body::Incoming> {
-        open_response(self.addr, request.body(Body::empty()).expect("request")).await
+        self.endpoint.open(request.body(Body::empty()).expect("request")).await
     }
 
     /// `GET` of a browser-side URL.
@@ -473,12 +495,10 @@ impl Reply {
     }
 }
 
-/// Sends `request` (absolute URL) to `addr` over a fresh HTTP/1.1 connection, with
-/// `Host` taken from the URL unless the request sets one, and reads the whole response.
-pub async fn send_to(addr: SocketAddr, request: Request<Body>) -> Reply {
-    let description = format!("{} {}", request.method(), request.uri());
-    let (parts, body) = open_response(addr, request).await.into_parts();
-    let body = bounded(&description, body.collect())
+/// The whole of a response whose head has arrived.
+pub async fn read_whole(description: &str, response: http::Response<hyper::body::Incoming>) -> Reply {
+    let (parts, body) = response.into_parts();
+    let body = bounded(description, body.collect())
         .await
         .unwrap_or_else(|e| panic!("{description}: reading the body: {e}"))
         .to_bytes();
@@ -504,4 +524,20 @@ pub async fn open_response(addr: SocketAddr, request: Request<Body>) -> http::Re
     bounded(&description, sender.send_request(Request::from_parts(parts, body)))
         .await
         .unwrap_or_else(|e| panic!("{description}: {e}"))
+}
+
+/// The configuration of an in-process Tandem on a port picked now, data in `dir`.
+pub fn config_on_free_port(dir: &std::path::Path) -> Config {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let config = Config {
+        listen: ([127, 0, 0, 1], port).into(),
+        control_origin: format!("http://localhost:{port}").parse().expect("origin"),
+        content_origin: format!("http://proxy.localhost:{port}").parse().expect("origin"),
+        data_dir: dir.join("data"),
+        rules_dir: dir.join("rules"),
+        api_key: Some(API_KEY.to_owned()),
+        ..Default::default()
+    };
+    std::fs::create_dir_all(&config.rules_dir).expect("rules dir");
+    config
 }

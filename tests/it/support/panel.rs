@@ -52,7 +52,7 @@ impl Visitor {
     /// Opens a panel socket for this visitor's session with `origin` and `cookie`.
     pub async fn panel_socket(&self, nonce: &str, origin: Option<&str>, cookie: Option<&str>) -> Result<Socket, Reply> {
         let url = format!("ws://tandem.{ZONE}:{}/live?session={}&pair={nonce}", self.session.port, self.session.id);
-        websocket_at(self.addr, &url, origin, cookie).await
+        websocket_at(self.endpoint.addr, &url, origin, cookie).await
     }
 
     /// A panel of this visitor's, as Tandem's frame opens it (its origin, the binding

@@ -21,6 +21,10 @@ pub struct TestPki {
     pub leaf_der: CertificateDer<'static>,
     /// The server certificate's key.
     pub leaf_key: PrivateKeyDer<'static>,
+    /// The server certificate, PEM.
+    pub leaf_pem: String,
+    /// Its key, PEM (PKCS#8).
+    pub leaf_key_pem: String,
 }
 
 impl TestPki {
@@ -46,6 +50,8 @@ impl TestPki {
             ca_pem: ca_cert.pem(),
             leaf_der: leaf.der().clone(),
             leaf_key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+            leaf_pem: leaf.pem(),
+            leaf_key_pem: leaf_key.serialize_pem(),
         }
     }
 
