@@ -21,8 +21,6 @@ use crate::rewrite::headers::header_list;
 /// The codings a script is offered in; a tie in the browser's preference goes to the
 /// earlier: at their highest levels brotli is the smallest, then zstd, then gzip.
 const SCRIPT_CODINGS: [Coding; 3] = [Coding::Brotli, Coding::Zstd, Coding::Gzip];
-/// `Encoder::with_level` clamps it to each coding's highest level.
-const HIGHEST_LEVEL: u32 = u32::MAX;
 /// `Cache-Control` of a versioned URL: its text never changes.
 const CACHED_FOR_GOOD: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` of any other URL of a script.
@@ -79,7 +77,7 @@ impl Script {
     }
 
     fn compress(&self, coding: Coding) -> Option<Bytes> {
-        let mut encoder = Encoder::with_level(coding, HIGHEST_LEVEL);
+        let mut encoder = Encoder::highest_for_length(coding, self.text.len() as u64);
         let mut out = Vec::new();
         match encoder.write(self.text.as_bytes(), &mut out).and_then(|()| encoder.finish(&mut out)) {
             Ok(()) => Some(Bytes::from(out)),

@@ -4,7 +4,8 @@
 //! rewriter has produced (the head with the runtime's tag first) reaches the browser as
 //! soon as it would uncompressed, for a few bytes per chunk. Each encoder's memory is
 //! bounded by its window (the levels and windows below, chosen by measurement:
-//! BENCHMARKS.md, "Compression").
+//! BENCHMARKS.md, "Compression"). The same encoders compress Tandem's own scripts, once
+//! per process, at each coding's highest level (`injector::Script`).
 
 use std::io::Write;
 
@@ -122,6 +123,20 @@ impl Encoder {
                 .map_or_else(|e| Inner::Failed(e.to_string()), Inner::Zstd),
         };
         Encoder { coding, inner, plain_bytes: 0, encoded_bytes: 0 }
+    }
+
+    /// An encoder for one whole body of `length` bytes at `coding`'s highest level, for
+    /// Tandem's own scripts (`injector::Script`, compressed once per process). zstd is told
+    /// the length, so its tables fit the body: for a body of unknown length, level 19's
+    /// take some 80 MB and most of the time.
+    pub fn highest_for_length(coding: Coding, length: u64) -> Self {
+        let mut encoder = Encoder::with_level(coding, u32::MAX);
+        if let Inner::Zstd(zstd) = &mut encoder.inner
+            && let Err(e) = zstd.set_pledged_src_size(Some(length))
+        {
+            encoder.inner = Inner::Failed(e.to_string());
+        }
+        encoder
     }
 
     fn error(&self, e: impl std::fmt::Display) -> FilterError {

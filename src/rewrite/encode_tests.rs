@@ -67,6 +67,21 @@ fn the_output_of_each_chunk_decodes_to_all_input_so_far() {
     }
 }
 
+/// Tandem's scripts: compressed whole at the highest level, each coding decodes to the
+/// body and is smaller than at the level of rewritten bodies; a zstd frame told a wrong
+/// length fails rather than going out corrupt.
+#[test]
+fn a_whole_body_at_the_highest_level_decodes_and_is_smaller() {
+    for coding in [Coding::Brotli, Coding::Zstd, Coding::Gzip] {
+        let best = run_split(&mut Encoder::highest_for_length(coding, PAGE.len() as u64), PAGE, &[]).expect("encodes");
+        let streamed = run_split(&mut Encoder::new(coding), PAGE, &[]).expect("encodes");
+        assert!(best.len() < streamed.len(), "{coding:?}: {} vs {} bytes", best.len(), streamed.len());
+        assert!(decode(coding, &best) == PAGE, "{coding:?}");
+    }
+    let mut told_wrong = Encoder::highest_for_length(Coding::Zstd, PAGE.len() as u64 + 1);
+    assert!(run_split(&mut told_wrong, PAGE, &[]).is_err());
+}
+
 #[test]
 fn an_empty_body_is_a_valid_empty_stream() {
     for coding in ALL_CODINGS {
