@@ -27,9 +27,10 @@ async fn fetch(visitor: &Visitor, path: &str, accept_encoding: &str) -> Reply {
     visitor.send(request, Body::empty()).await
 }
 
-/// Guards the budget: a browser taking brotli (HTTPS) or only gzip (Chromium over plain
-/// HTTP) downloads at most 40 KB for the whole runtime, rrweb's recorder included, and
-/// what it decodes is exactly the runtime; the response is cached for good.
+/// Guards the budget: a browser taking brotli, zstd, or gzip alone (over plain HTTP,
+/// where browsers offer neither of the others) downloads at most 40 KB for the whole
+/// runtime, rrweb's recorder included, and what it decodes is exactly the runtime; the
+/// response is cached for good.
 #[tokio::test]
 async fn the_runtime_is_at_most_40_kb_on_the_wire_and_cached_for_good() {
     let world = World::start().await;
