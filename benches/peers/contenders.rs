@@ -1,18 +1,18 @@
-//! The four contenders on the same site: where each one is asked for each page (the
-//! targets), which processes' CPU time it costs, what it adds to an HTML page; the
-//! testcafe-hammerhead child (`hammerhead/start.js`); and a check, before any load,
-//! that every contender answers every page as it should.
+//! The four contenders on the same site, each once per [`Mode`]: where each one is
+//! asked for each page (the targets, with the mode's `Accept-Encoding`), which
+//! processes' CPU time it costs, what it adds to an HTML page; and the
+//! testcafe-hammerhead child (`hammerhead/start.js`), one session per page and mode.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
 
 use anyhow::{Context, ensure};
-use http::Method;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::client::{Visitor, send};
+use crate::client::Visitor;
+use crate::mode::Mode;
 use crate::nginx::{Kind, PAGES};
 use crate::wrk::{ACCEPT_HTML, Target};
 
@@ -20,6 +20,8 @@ use crate::wrk::{ACCEPT_HTML, Target};
 pub struct Contender {
     /// How the table names it.
     pub name: &'static str,
+    /// How it is asked and what its upstream serves.
+    pub mode: Mode,
     /// The processes whose CPU time it costs.
     pub pids: Vec<u32>,
     /// Where each page of [`PAGES`] is asked for, in order.
@@ -30,31 +32,36 @@ pub struct Contender {
     pub marker: &'static str,
 }
 
-/// The headers of a browser asking for `kind` at `host`, with `extra` ones.
-fn headers(host: &str, kind: Kind, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+/// The headers of a browser asking for `kind` at `host` in `mode`, with `extra` ones.
+fn headers(host: &str, kind: Kind, mode: Mode, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let accept = if kind == Kind::Html { ACCEPT_HTML } else { "*/*" };
     let mut headers = vec![("Host".to_owned(), host.to_owned()), ("Accept".to_owned(), accept.to_owned())];
-    headers.extend(extra.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())));
+    headers.extend(mode.accept_encoding().iter().chain(extra).map(|(n, v)| ((*n).to_owned(), (*v).to_owned())));
     headers
 }
 
 /// A server that serves every page at its own path (nginx, direct or as a proxy).
-pub fn plain(name: &'static str, pids: Vec<u32>, addr: SocketAddr, stall: (SocketAddr, &str)) -> Contender {
+pub fn plain(name: &'static str, pids: Vec<u32>, addr: SocketAddr, stall: (SocketAddr, &str), mode: Mode) -> Contender {
     let host = addr.to_string();
-    let pages = PAGES.iter().map(|p| Target { addr, path: p.path.to_owned(), headers: headers(&host, p.kind, &[]) });
-    let stall =
-        Target { addr: stall.0, path: stall.1.to_owned(), headers: headers(&stall.0.to_string(), Kind::Html, &[]) };
-    Contender { name, pids, pages: pages.collect(), stall, marker: "</head>" }
+    let pages =
+        PAGES.iter().map(|p| Target { addr, path: p.path.to_owned(), headers: headers(&host, p.kind, mode, &[]) });
+    let stall = Target {
+        addr: stall.0,
+        path: stall.1.to_owned(),
+        headers: headers(&stall.0.to_string(), Kind::Html, mode, &[]),
+    };
+    Contender { name, mode, pids, pages: pages.collect(), stall, marker: "</head>" }
 }
 
-/// Tandem, through a session entered on the site and one on the stalling site.
-pub fn tandem(pid: u32, addr: SocketAddr, site: &Visitor, stalling: &Visitor) -> Contender {
+/// Tandem, through a session entered on the site of `mode` and one on the stalling site.
+pub fn tandem(pid: u32, addr: SocketAddr, site: &Visitor, stalling: &Visitor, mode: Mode) -> Contender {
     let target = |visitor: &Visitor, path: &str, kind: Kind| {
         let host = &visitor.landing[url::Position::BeforeHost..url::Position::AfterPort];
-        Target { addr, path: path.to_owned(), headers: headers(host, kind, &[("Cookie", &visitor.cookie)]) }
+        Target { addr, path: path.to_owned(), headers: headers(host, kind, mode, &[("Cookie", &visitor.cookie)]) }
     };
     Contender {
         name: "Tandem",
+        mode,
         pids: vec![pid],
         pages: PAGES.iter().map(|p| target(site, p.path, p.kind)).collect(),
         stall: target(stalling, stalling.landing.path(), Kind::Html),
@@ -64,8 +71,8 @@ pub fn tandem(pid: u32, addr: SocketAddr, site: &Visitor, stalling: &Visitor) ->
 
 /// The running testcafe-hammerhead proxy; killed when dropped.
 pub struct Hammerhead {
-    /// What the load asks it for.
-    pub contender: Contender,
+    /// What the load asks it for, by [`Mode::index`].
+    pub contenders: [Contender; 2],
     _child: Child,
 }
 
@@ -78,11 +85,12 @@ fn npm_dir() -> PathBuf {
 
 impl Hammerhead {
     /// Starts `hammerhead/start.js` on two free loopback ports with one session per
-    /// page of the `site` and one on the stalling server.
-    pub async fn start(site: SocketAddr, stall: SocketAddr) -> anyhow::Result<Hammerhead> {
-        let ports = [free_port()?, free_port()?];
+    /// page of each mode's site (by [`Mode::index`]) and one on the stalling server.
+    pub async fn start(sites: [SocketAddr; 2], stall: SocketAddr) -> anyhow::Result<Hammerhead> {
+        let ports = [free_addr()?.port(), free_addr()?.port()];
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/peers/hammerhead/start.js");
-        let mut urls: Vec<String> = PAGES.iter().map(|p| format!("http://{site}{}", p.path)).collect();
+        let mut urls: Vec<String> =
+            sites.iter().flat_map(|site| PAGES.iter().map(move |p| format!("http://{site}{}", p.path))).collect();
         urls.push(format!("http://{stall}/"));
         let mut child = Command::new("node")
             .arg(script)
@@ -105,41 +113,22 @@ impl Hammerhead {
         }
         ensure!(proxied.len() == urls.len(), "hammerhead gave {} URLs for {}", proxied.len(), urls.len());
         let addr: SocketAddr = format!("127.0.0.1:{}", ports[0]).parse()?;
-        let target = |url: &url::Url, kind: Kind| {
+        let target = |url: &url::Url, kind: Kind, mode: Mode| {
             let path = &url[url::Position::BeforePath..];
-            Target { addr, path: path.to_owned(), headers: headers(&addr.to_string(), kind, &[]) }
+            Target { addr, path: path.to_owned(), headers: headers(&addr.to_string(), kind, mode, &[]) }
         };
-        let pages = PAGES.iter().zip(&proxied).map(|(p, url)| target(url, p.kind)).collect();
-        let stall = target(&proxied[PAGES.len()], Kind::Html);
-        let contender =
-            Contender { name: "testcafe-hammerhead", pids: vec![pid], pages, stall, marker: "hammerhead.js" };
-        Ok(Hammerhead { contender, _child: child })
+        let stalling = &proxied[Mode::ALL.len() * PAGES.len()];
+        let contenders = Mode::ALL.map(|mode| {
+            let sessions = &proxied[mode.index() * PAGES.len()..];
+            let pages = PAGES.iter().zip(sessions).map(|(p, url)| target(url, p.kind, mode)).collect();
+            let stall = target(stalling, Kind::Html, mode);
+            Contender { name: "testcafe-hammerhead", mode, pids: vec![pid], pages, stall, marker: "hammerhead.js" }
+        });
+        Ok(Hammerhead { contenders, _child: child })
     }
 }
 
-/// A free loopback port.
-pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// Asks `contender` for every page once: 200, and for HTML the contender's own script
-/// in it; the body sizes, in the order of [`PAGES`].
-pub async fn check(contender: &Contender) -> anyhow::Result<Vec<usize>> {
-    let mut sizes = Vec::new();
-    for (page, target) in PAGES.iter().zip(&contender.pages) {
-        let host = &target.headers[0].1;
-        let url = format!("http://{host}{}", target.path);
-        let headers: Vec<(http::HeaderName, &str)> = target.headers[1..]
-            .iter()
-            .map(|(n, v)| Ok((http::HeaderName::from_bytes(n.as_bytes())?, v.as_str())))
-            .collect::<anyhow::Result<_>>()?;
-        let reply = send(target.addr, Method::GET, &url, &headers, String::new()).await?;
-        ensure!(reply.status == http::StatusCode::OK, "{}: {url}: {}", contender.name, reply.status);
-        let body = String::from_utf8_lossy(&reply.body);
-        if page.kind == Kind::Html {
-            ensure!(body.contains(contender.marker), "{}: {url} lacks {}", contender.name, contender.marker);
-        }
-        sizes.push(reply.body.len());
-    }
-    Ok(sizes)
+/// A free loopback address (port 0 bound and released).
+pub fn free_addr() -> anyhow::Result<SocketAddr> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }

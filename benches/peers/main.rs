@@ -4,7 +4,13 @@
 //! (`proxy_pass`, no rewriting), the release `tandem` binary (a proxy session made by
 //! the REST API and entered), and testcafe-hammerhead (`hammerhead/start.js`). Rounds
 //! interleave the contenders so that the machine's noise spreads over all of them; the
-//! table shows medians and ratios taken in the same run. Then: time to the page's head
+//! table shows medians and ratios taken in the same run. Each round runs two modes
+//! (`mode`): without compression (no `Accept-Encoding`, the upstream serves plain: the
+//! table of every run since issue 6) and with it (issue 15: Chromium's
+//! `Accept-Encoding: gzip, deflate, br, zstd`, an upstream port of the same nginx that
+//! gzips at level 6, every contender pointed at it, the image left out); the second
+//! table adds the coding each contender answered with, the body's bytes on the wire and
+//! decoded, and CPU per MiB of decoded content served. Then: time to the page's head
 //! through each with an upstream that stalls after its `<head>`, and a fresh Tandem's
 //! memory with 1, 1,000 and 10,000 idle sessions (entered, first page loaded).
 //!
@@ -17,11 +23,14 @@
 //! `cargo test --all-targets` builds it and runs it without `--bench`: it then does
 //! nothing, so the load never runs in CI.
 
+mod check;
 #[path = "../common/client.rs"]
 mod client;
 mod contenders;
+mod mode;
 mod nginx;
 mod report;
+mod table;
 #[path = "../common/tandem.rs"]
 mod tandem;
 mod ttfb;
@@ -32,13 +41,25 @@ use std::time::Duration;
 use anyhow::Context;
 
 use client::{Visitor, each};
-use contenders::{Contender, Hammerhead};
+use contenders::Hammerhead;
+use mode::Mode;
 use nginx::{Nginx, PAGES, Role};
-use report::{Memory, Report, Sample};
+use report::{Memory, Report};
+use table::Sample;
 use tandem::{SITE, Tandem};
 
 /// The host name of the stalling upstream, for Tandem.
 const STALL_SITE: &str = "stall.test";
+/// The host name of the compressing upstream, for Tandem.
+const GZIP_SITE: &str = "gzip.shop.test";
+
+/// The site Tandem's sessions of `mode` start on.
+fn site(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Identity => SITE,
+        Mode::Compressed => GZIP_SITE,
+    }
+}
 
 /// What to run, from the command line.
 #[derive(Clone, Copy, Debug)]
@@ -122,37 +143,58 @@ async fn run(options: Options) -> anyhow::Result<()> {
     nginx::build_site(&root)?;
     let stall = ttfb::start_staller().await?;
     let origin = Nginx::start(&dir.path().join("origin"), Role::Origin(&root)).await?;
-    let proxy = Nginx::start(&dir.path().join("proxy"), Role::Proxy { upstream: origin.addr, stall }).await?;
-    let server = Tandem::start(&dir.path().join("tandem"), &[(SITE, origin.addr), (STALL_SITE, stall)]).await?;
-    let site = Visitor::enter(server.addr, format!("http://{SITE}{}", PAGES[0].path)).await?;
+    let upstreams = Mode::ALL.map(|mode| origin.addr(mode));
+    let proxy = Nginx::start(&dir.path().join("proxy"), Role::Proxy { upstreams, stall }).await?;
+    let resolve = [(SITE, upstreams[0]), (GZIP_SITE, upstreams[1]), (STALL_SITE, stall)];
+    let server = Tandem::start(&dir.path().join("tandem"), &resolve).await?;
+    let mut sites = Vec::new();
+    for mode in Mode::ALL {
+        sites.push(Visitor::enter(server.addr, format!("http://{}{}", site(mode), PAGES[0].path)).await?);
+    }
     let stalling = Visitor::enter(server.addr, format!("http://{STALL_SITE}/")).await?;
-    let hammerhead = Hammerhead::start(origin.addr, stall).await?;
-    let direct = contenders::plain("nginx direct", origin.pids()?, origin.addr, (stall, "/"));
-    let passing = contenders::plain("nginx proxy_pass", proxy.pids()?, proxy.addr, (proxy.addr, "/stall/"));
-    let through_tandem = contenders::tandem(server.pid, server.addr, &site, &stalling);
-    let contenders: [&Contender; 4] = [&direct, &passing, &through_tandem, &hammerhead.contender];
-    for contender in contenders {
-        report.sizes.push(contenders::check(contender).await?);
+    let hammerhead = Hammerhead::start(upstreams, stall).await?;
+    let proxy_stall = (proxy.addr(Mode::Identity), "/stall/");
+    let (origin_pids, proxy_pids) = (origin.pids()?, proxy.pids()?);
+    let modes = Mode::ALL.map(|mode| {
+        let direct = contenders::plain("nginx direct", origin_pids.clone(), origin.addr(mode), (stall, "/"), mode);
+        let passing = contenders::plain("nginx proxy_pass", proxy_pids.clone(), proxy.addr(mode), proxy_stall, mode);
+        let through_tandem = contenders::tandem(server.pid, server.addr, &sites[mode.index()], &stalling, mode);
+        [direct, passing, through_tandem]
+    });
+    let all = Mode::ALL.map(|mode| {
+        let [direct, passing, through_tandem] = &modes[mode.index()];
+        [direct, passing, through_tandem, &hammerhead.contenders[mode.index()]]
+    });
+    for mode in Mode::ALL {
+        for (c, contender) in all[mode.index()].iter().enumerate() {
+            let identity = (mode == Mode::Compressed).then(|| report.tables[0].checks[c].as_slice());
+            let checks = check::check(contender, &root, identity).await?;
+            report.tables[mode.index()].checks.push(checks);
+        }
     }
 
     for round in 0..options.rounds {
         eprintln!("peers: round {} of {}", round + 1, options.rounds);
-        for (p, _) in PAGES.iter().enumerate() {
-            for (c, contender) in contenders.iter().enumerate() {
-                let before = cpu(&contender.pids)?;
-                let figures = wrk::run(options.load, &contender.pages[p]).await?;
-                let cpu_secs = cpu(&contender.pids)? - before;
-                report.samples[c][p].push(Sample { figures, cpu_secs });
-                settle(&contender.pids).await?;
+        for mode in Mode::ALL {
+            for (p, _) in PAGES.iter().enumerate().filter(|(_, page)| mode.loads(page)) {
+                for (c, contender) in all[mode.index()].iter().enumerate() {
+                    let before = cpu(&contender.pids)?;
+                    let figures = wrk::run(options.load, &contender.pages[p]).await?;
+                    let cpu_secs = cpu(&contender.pids)? - before;
+                    report.tables[mode.index()].samples[c][p].push(Sample { figures, cpu_secs });
+                    settle(&contender.pids).await?;
+                }
             }
         }
         // Latency without queueing: one connection, one request at a time.
+        let contenders = all[Mode::Identity.index()];
         for (c, contender) in contenders.iter().enumerate() {
             let one = wrk::Load { threads: 1, connections: 1, ..options.load };
             report.single[c].push(wrk::run(one, &contender.pages[0]).await?);
             settle(&contender.pids).await?;
         }
     }
+    let contenders = all[Mode::Identity.index()];
     for contender in contenders {
         eprintln!("peers: time to the head through {}", contender.name);
         let ttfb = ttfb::median_visit(&contender.stall, contender.marker).await;
@@ -163,7 +205,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
     server.stop().await?;
 
     eprintln!("peers: a fresh Tandem's memory with idle sessions");
-    let fresh = Tandem::start(&dir.path().join("memory"), &[(SITE, origin.addr)]).await?;
+    let fresh = Tandem::start(&dir.path().join("memory"), &[(SITE, upstreams[0])]).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     report.idle = Some(tandem::usage(Some(fresh.pid))?);
     let mut entered = 0;

@@ -1,7 +1,9 @@
 //! The upstream and the pass-through proxy: the site's pages copied from
 //! `fixtures/pages` into a temporary root (and an image generated there), and Debian's
 //! nginx started as a child with a generated configuration, either serving that root
-//! (the upstream) or proxying to it without rewriting anything (`proxy_pass`).
+//! (the upstream) or proxying to it without rewriting anything (`proxy_pass`). Each
+//! listens on one port per [`Mode`]: the upstream's second port gzips what it serves,
+//! the proxy's second port passes on to that one.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -16,6 +18,8 @@ use tokio::process::{Child, Command};
 mod noise_png;
 
 use noise_png::noise_png;
+
+use crate::mode::Mode;
 
 /// What kind of resource a page of the site is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,28 +82,30 @@ pub fn build_site(root: &Path) -> anyhow::Result<()> {
 }
 
 /// What an nginx does.
+#[derive(Clone, Copy)]
 pub enum Role<'a> {
     /// Serves the files of this root.
     Origin(&'a Path),
-    /// Passes `/` on to the upstream and `/stall/` to the stalling server.
-    Proxy { upstream: SocketAddr, stall: SocketAddr },
+    /// Passes `/` on to the upstream of each mode (by [`Mode::index`]) and `/stall/`
+    /// to the stalling server.
+    Proxy { upstreams: [SocketAddr; 2], stall: SocketAddr },
 }
 
 /// A running nginx (master and workers); stopped when dropped.
 pub struct Nginx {
-    /// Where it listens.
-    pub addr: SocketAddr,
+    /// Where it listens, by [`Mode::index`].
+    addrs: [SocketAddr; 2],
     /// Its master's process id.
     pub pid: u32,
     child: Child,
 }
 
 impl Nginx {
-    /// Writes a configuration for `role` into `dir` and starts nginx on a free loopback port.
+    /// Writes a configuration for `role` into `dir` and starts nginx on a free loopback
+    /// port per mode.
     pub async fn start(dir: &Path, role: Role<'_>) -> anyhow::Result<Nginx> {
         std::fs::create_dir_all(dir)?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let addrs = [crate::contenders::free_addr()?, crate::contenders::free_addr()?];
         let prefix = dir.display();
         let mut conf = String::new();
         if rustix::process::getuid().is_root() {
@@ -119,18 +125,25 @@ impl Nginx {
         for temp in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"] {
             writeln!(conf, "  {temp}_temp_path {prefix}/{temp}_temp;")?;
         }
-        match role {
-            Role::Origin(root) => {
-                writeln!(conf, "  server {{\n    listen {addr};\n    root {};\n  }}", root.display())?;
+        if let Role::Proxy { upstreams, stall } = role {
+            for mode in Mode::ALL {
+                writeln!(conf, "  upstream {} {{ server {}; keepalive 64; }}", mode.name(), upstreams[mode.index()])?;
             }
-            Role::Proxy { upstream, stall } => {
-                writeln!(conf, "  upstream origin {{ server {upstream}; keepalive 64; }}")?;
-                writeln!(conf, "  upstream stall {{ server {stall}; }}")?;
-                conf.push_str("  proxy_http_version 1.1;\n  proxy_set_header Connection \"\";\n");
-                writeln!(conf, "  server {{\n    listen {addr};")?;
-                conf.push_str("    location / { proxy_pass http://origin; }\n");
-                conf.push_str("    location /stall/ { proxy_pass http://stall/; }\n  }\n");
+            writeln!(conf, "  upstream stall {{ server {stall}; }}")?;
+            conf.push_str("  proxy_http_version 1.1;\n  proxy_set_header Connection \"\";\n");
+        }
+        for mode in Mode::ALL {
+            writeln!(conf, "  server {{\n    listen {};", addrs[mode.index()])?;
+            match role {
+                Role::Origin(root) => {
+                    writeln!(conf, "    root {};\n{}", root.display(), mode.upstream_directives())?;
+                }
+                Role::Proxy { .. } => {
+                    writeln!(conf, "    location / {{ proxy_pass http://{}; }}", mode.name())?;
+                    conf.push_str("    location /stall/ { proxy_pass http://stall/; }\n");
+                }
             }
+            conf.push_str("  }\n");
         }
         conf.push_str("}\n");
         let path = dir.join("nginx.conf");
@@ -148,13 +161,19 @@ impl Nginx {
             .spawn()
             .context("starting nginx (scripts/bench installs it)")?;
         let pid = child.id().context("nginx's pid")?;
+        let nginx = Nginx { addrs, pid, child };
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                return Ok(Nginx { addr, pid, child });
+            if tokio::net::TcpStream::connect(addrs[1]).await.is_ok() {
+                return Ok(nginx);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        bail!("nginx did not listen on {addr} (see {})", dir.display())
+        bail!("nginx did not listen on {} (see {})", addrs[1], dir.display())
+    }
+
+    /// Where it listens for `mode`.
+    pub fn addr(&self, mode: Mode) -> SocketAddr {
+        self.addrs[mode.index()]
     }
 
     /// The master and its workers, for their CPU time.

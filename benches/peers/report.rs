@@ -1,23 +1,16 @@
-//! The one table of the run, in Markdown for `BENCHMARKS.md`: the command and the
-//! machine, each contender's medians on each page, time to the head with a stalling
-//! upstream, a fresh Tandem's memory with idle sessions, and the issue's targets as
-//! ratios taken in this run, met or not.
+//! The tables of the run, in Markdown for `BENCHMARKS.md`: the command and the
+//! machine, each contender's medians on each page without compression and with it
+//! (`table`), time to the head with a stalling upstream, a fresh Tandem's memory with
+//! idle sessions, and the issue's targets as ratios taken in this run, met or not.
 
 use std::process::Command;
 
+use crate::Options;
+use crate::mode::Mode;
 use crate::nginx::{Kind, PAGES};
+use crate::table::{Medians, Sample, Table, medians, ratio, shown};
 use crate::tandem::Usage;
 use crate::wrk::Figures;
-use crate::{Options, median};
-
-/// One wrk run and the CPU time the contender spent on it.
-#[derive(Clone, Copy, Debug)]
-pub struct Sample {
-    /// What wrk measured.
-    pub figures: Figures,
-    /// CPU seconds of the contender's processes over the run.
-    pub cpu_secs: f64,
-}
 
 /// A fresh Tandem with this many idle sessions.
 #[derive(Clone, Copy, Debug)]
@@ -34,10 +27,8 @@ pub struct Memory {
 pub struct Report {
     options: Options,
     load_before: String,
-    /// Body bytes of each page through each contender.
-    pub sizes: Vec<Vec<usize>>,
-    /// The runs of each contender (outer) on each page (inner).
-    pub samples: [[Vec<Sample>; PAGES.len()]; 4],
+    /// The load tables, by [`Mode::index`].
+    pub tables: [Table; 2],
     /// The one-connection runs of each contender on the first page.
     pub single: [Vec<Figures>; 4],
     /// Median milliseconds to the head through each contender, or why not.
@@ -48,38 +39,10 @@ pub struct Report {
     pub memory: Vec<Memory>,
 }
 
-/// Medians of one contender on one page.
-#[derive(Clone, Copy, Debug, Default)]
-struct Medians {
-    rps: f64,
-    rps_min: f64,
-    rps_max: f64,
-    p50: f64,
-    p99: f64,
-    mib_s: f64,
-    cpu_ms_mib: f64,
-    errors: u64,
-}
-
 /// Medians of the one-connection runs.
 fn single_medians(runs: &[Figures]) -> Medians {
     let samples: Vec<Sample> = runs.iter().map(|f| Sample { figures: *f, cpu_secs: 0.0 }).collect();
-    medians(&samples)
-}
-
-fn medians(samples: &[Sample]) -> Medians {
-    let of = |f: &dyn Fn(&Sample) -> f64| median(samples.iter().map(f).collect());
-    const MIB: f64 = 1024.0 * 1024.0;
-    Medians {
-        rps: of(&|s| s.figures.rps),
-        rps_min: samples.iter().map(|s| s.figures.rps).fold(f64::INFINITY, f64::min),
-        rps_max: samples.iter().map(|s| s.figures.rps).fold(0.0, f64::max),
-        p50: of(&|s| s.figures.p50_ms),
-        p99: of(&|s| s.figures.p99_ms),
-        mib_s: of(&|s| s.figures.bytes / MIB / s.figures.secs),
-        cpu_ms_mib: of(&|s| s.cpu_secs * 1000.0 / (s.figures.bytes / MIB)),
-        errors: samples.iter().map(|s| s.figures.errors).sum(),
-    }
+    medians(&samples, 0)
 }
 
 /// The first line a command prints (on either stream), or `?`.
@@ -98,24 +61,13 @@ fn met(ok: bool) -> &'static str {
     if ok { "met" } else { "**not met**" }
 }
 
-/// `a / b` if both answered at all.
-fn ratio(a: f64, b: f64) -> Option<f64> {
-    (a > 0.0 && b > 0.0).then_some(a / b)
-}
-
-/// A ratio as the table shows it.
-fn shown(ratio: Option<f64>, scale: f64, unit: &str) -> String {
-    ratio.map_or("n/a (no answers)".to_owned(), |r| format!("{:.1}{unit}", r * scale))
-}
-
 impl Report {
     /// A report of a run with `options`, starting now.
     pub fn new(options: Options) -> Report {
         Report {
             options,
             load_before: load_average(),
-            sizes: Vec::new(),
-            samples: Default::default(),
+            tables: Default::default(),
             single: Default::default(),
             ttfb: Vec::new(),
             idle: None,
@@ -147,7 +99,8 @@ impl Report {
             load_average()
         );
         println!(
-            "- load: `wrk -t{} -c{} -d{}s --latency`, {} rounds interleaving the contenders, medians",
+            "- load: `wrk -t{} -c{} -d{}s --latency`, {} rounds interleaving the contenders \
+             (each round: every page without compression, then the text pages with), medians",
             o.load.threads, o.load.connections, o.load.secs, o.rounds
         );
         println!(
@@ -156,30 +109,10 @@ impl Report {
             say("wrk", &["-v"]).split(" Copyright").next().unwrap_or("?"),
             say("node", &["--version"])
         );
-        println!(
-            "\n| page | contender | body bytes | req/s (min–max) | p50 (ms) | p99 (ms) | MiB/s | CPU ms per MiB | req/s vs nginx proxy_pass | errors |"
-        );
-        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        let all: Vec<Vec<Medians>> = self.samples.iter().map(|c| c.iter().map(|s| medians(s)).collect()).collect();
-        for (p, page) in PAGES.iter().enumerate() {
-            for (c, name) in names.iter().enumerate() {
-                let m = all[c][p];
-                let size = self.sizes.get(c).and_then(|s| s.get(p)).copied().unwrap_or(0);
-                println!(
-                    "| {} | {name} | {size} | {:.0} ({:.0}–{:.0}) | {:.2} | {:.2} | {:.0} | {:.1} | {} | {} |",
-                    page.label,
-                    m.rps,
-                    m.rps_min,
-                    m.rps_max,
-                    m.p50,
-                    m.p99,
-                    m.mib_s,
-                    m.cpu_ms_mib,
-                    shown(ratio(m.rps, all[1][p].rps), 1.0, ""),
-                    m.errors
-                );
-            }
+        for mode in Mode::ALL {
+            self.tables[mode.index()].print(mode, names);
         }
+        let all = self.tables[Mode::Identity.index()].medians();
         let single: Vec<Medians> = self.single.iter().map(|runs| single_medians(runs)).collect();
         println!(
             "\n| {}, one connection (`-t1 -c1`) | req/s | p50 (ms) | p99 (ms) | p50 added over direct (ms) |",

@@ -39,6 +39,8 @@ pub struct Load {
 pub struct Figures {
     /// Requests answered per second.
     pub rps: f64,
+    /// Requests answered in all.
+    pub requests: f64,
     /// Median latency, in milliseconds.
     pub p50_ms: f64,
     /// 99th percentile latency, in milliseconds.
@@ -80,7 +82,8 @@ fn parse(text: &str) -> anyhow::Result<Figures> {
             ["50%", value] => figures.p50_ms = millis(value)?,
             ["99%", value] => figures.p99_ms = millis(value)?,
             ["Requests/sec:", value] => figures.rps = value.parse()?,
-            [_, "requests", "in", secs, read, "read"] => {
+            [requests, "requests", "in", secs, read, "read"] => {
+                figures.requests = requests.parse()?;
                 figures.secs = secs.trim_end_matches(['s', ',']).parse()?;
                 figures.bytes = bytes(read)?;
             }
