@@ -1,12 +1,7 @@
 //! The two measurements of the run: *identity* (no `Accept-Encoding`, the upstream
 //! serves every page plain: the table of every run since issue 6) and *with
 //! compression* (every request sends Chromium's `Accept-Encoding`, the upstream gzips
-//! what it serves as an application server does, the image left out); and the decoding
-//! of a body as a contender sent it, with crates independent of Tandem's own decoder.
-
-use std::io::Read;
-
-use anyhow::{Context, bail};
+//! what it serves as an application server does, the image left out).
 
 use crate::nginx::{Kind, Page};
 
@@ -61,25 +56,4 @@ impl Mode {
             }
         }
     }
-}
-
-/// `body` decoded from the codings of a `Content-Encoding` value (`None`: identity),
-/// applied in the order listed.
-pub fn decode(content_encoding: Option<&str>, body: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut decoded = body.to_vec();
-    let codings = content_encoding.unwrap_or_default().split(',').map(str::trim).filter(|c| !c.is_empty());
-    for coding in codings.rev() {
-        let mut out = Vec::new();
-        match coding.to_ascii_lowercase().as_str() {
-            "identity" => continue,
-            "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(&decoded[..]).read_to_end(&mut out),
-            "deflate" => flate2::read::ZlibDecoder::new(&decoded[..]).read_to_end(&mut out),
-            "br" => brotli::Decompressor::new(&decoded[..], 16 * 1024).read_to_end(&mut out),
-            "zstd" => zstd::stream::read::Decoder::new(&decoded[..])?.read_to_end(&mut out),
-            other => bail!("unknown content coding {other}"),
-        }
-        .with_context(|| format!("decoding {coding}"))?;
-        decoded = out;
-    }
-    Ok(decoded)
 }
