@@ -77,6 +77,11 @@ pub fn shown(ratio: Option<f64>, scale: f64, unit: &str) -> String {
     ratio.map_or("n/a (no answers)".to_owned(), |r| format!("{:.1}{unit}", r * scale))
 }
 
+/// CPU per MiB as the compressed table shows it: `n/a` when no request was answered.
+fn per_mib(ms: f64) -> String {
+    if ms.is_finite() { format!("{ms:.1}") } else { "n/a (no answers)".to_owned() }
+}
+
 impl Table {
     /// The check of contender `c` on page `p`, if it was made.
     fn check(&self, c: usize, p: usize) -> Option<&Check> {
@@ -126,7 +131,7 @@ impl Table {
                             check.map_or("?", Check::coding),
                             check.map_or(0, |check| check.wire)
                         ),
-                        format!("{:.1} | {:.1}", m.cpu_ms_content_mib, m.cpu_ms_mib),
+                        format!("{} | {}", per_mib(m.cpu_ms_content_mib), per_mib(m.cpu_ms_mib)),
                     ),
                 };
                 println!(
