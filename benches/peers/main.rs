@@ -145,7 +145,8 @@ async fn run(options: Options) -> anyhow::Result<()> {
     let origin = Nginx::start(&dir.path().join("origin"), Role::Origin(&root)).await?;
     let upstreams = Mode::ALL.map(|mode| origin.addr(mode));
     let proxy = Nginx::start(&dir.path().join("proxy"), Role::Proxy { upstreams, stall }).await?;
-    let resolve = [(SITE, upstreams[0]), (GZIP_SITE, upstreams[1]), (STALL_SITE, stall)];
+    let mut resolve: Vec<_> = Mode::ALL.iter().map(|mode| (site(*mode), origin.addr(*mode))).collect();
+    resolve.push((STALL_SITE, stall));
     let server = Tandem::start(&dir.path().join("tandem"), &resolve).await?;
     let mut sites = Vec::new();
     for mode in Mode::ALL {
@@ -205,7 +206,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
     server.stop().await?;
 
     eprintln!("peers: a fresh Tandem's memory with idle sessions");
-    let fresh = Tandem::start(&dir.path().join("memory"), &[(SITE, upstreams[0])]).await?;
+    let fresh = Tandem::start(&dir.path().join("memory"), &[(SITE, origin.addr(Mode::Identity))]).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     report.idle = Some(tandem::usage(Some(fresh.pid))?);
     let mut entered = 0;
