@@ -261,10 +261,11 @@ impl App {
         );
     }
 
-    /// Rebuilds live state from the records and starts the background work: saving
-    /// proxy sessions, purging old records.
+    /// Rebuilds live state from the records and starts the background work: compressing
+    /// the runtime ahead of the first page, saving proxy sessions, purging old records.
     fn start_background(&self) -> Result<(), StoreError> {
         self.state.live.restore()?;
+        crate::injector::warm_up();
         let state = self.state.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(SAVE_INTERVAL);

@@ -32,6 +32,12 @@ pub static PAGE_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(RUNTIME
 /// The worker part as served.
 pub static WORKER_RUNTIME: LazyLock<Script> = LazyLock::new(|| Script::new(WORKER_RUNTIME_JS, JAVASCRIPT));
 
+/// Compresses the scripts every visitor's first page fetches, ahead of the first page.
+pub fn warm_up() {
+    PAGE_RUNTIME.warm_up();
+    WORKER_RUNTIME.warm_up();
+}
+
 static PAGE_SCRIPT_TAG: LazyLock<String> =
     LazyLock::new(|| format!(r#"<script src="{PAGE_RUNTIME_PATH}?v={}"></script>"#, PAGE_RUNTIME.version));
 static WORKER_IMPORT: LazyLock<String> =

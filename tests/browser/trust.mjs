@@ -22,7 +22,8 @@ export function homeTrusting(caFile, workDir) {
 }
 
 // Starts recording page's responses; returns a function giving what was recorded:
-// [{ url, status, protocol, connection, encoding, bytes }], bytes as on the wire.
+// [{ url, status, protocol, connection, encoding, bytes, from_service_worker }], bytes as
+// on the wire.
 export async function recordNetwork(page) {
   const cdp = await page.context().newCDPSession(page);
   const byRequest = new Map();
@@ -35,6 +36,7 @@ export async function recordNetwork(page) {
       connection: response.connectionId,
       encoding: headers['content-encoding'] || null,
       bytes: null,
+      from_service_worker: !!response.fromServiceWorker,
     });
   });
   cdp.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {

@@ -76,7 +76,7 @@ async fn the_served_runtime_is_minified_and_keeps_rrwebs_license_notice() {
 /// The sizes BENCHMARKS.md shows ("In-page runtime size"), printed as a Markdown table by
 /// `scripts/runtime-size`: each runtime as its parts add up (before minifying), as
 /// served, and on the wire in each coding, with the time its first request took (the
-/// compression, once per process).
+/// compression, once per process, unless the warm-up at the start did it first).
 #[tokio::test]
 #[ignore = "a measurement, not a check: scripts/runtime-size runs it on a release build"]
 async fn runtime_sizes() {

@@ -1,15 +1,59 @@
-// Page-load times of real apps, directly and through Tandem (the harness of
+// Page loads of real apps, directly and through Tandem (the harness of
 // `apps::load_times`, reported in BENCHMARKS.md). Each target gets a browser context of its
 // own; through Tandem its entry link is opened first (untimed) to bind the context.
 //
-//   args: { runs, targets: [{ name, side, url, entry_url?, ready }] }
+//   args: { runs, network?, targets: [{ name, side, url, entry_url?, ready }] }
 //         url: the page to load; ready: a CSS selector that shows the app rendered it.
-//   result: [{ name, side, cold: { load: [ms], ready: [ms] }, warm: { load: [ms], ready: [ms] } }]
+//         network: { latency_ms, down_kbit, up_kbit } emulated through the DevTools
+//         protocol (Network.emulateNetworkConditions: latency added to every request,
+//         throughput shared by the page's requests); absent: loopback as it is.
+//   result: [{ name, side, cold: Series, warm: Series, profile }], where Series is
+//         { load: [ms], ready: [ms], first_byte: [ms], interactive: [ms], page_bytes: [n], runtime_bytes: [n], requests: [n],
+//         from_service_worker: [n], paths: [string] }
 //         cold: the browser cache disabled (every file fetched again); warm: cache on,
-//         after one load that filled it. load: the load event (navigation timing);
+//         after one load that filled it. load: the load event (navigation timing), and
+//         from the same timing the page's first byte and the DOM interactive;
 //         ready: from the start of the navigation to `ready` being in the page.
-//         Requests to any other origin than the page's are refused (nothing leaves the
-//         machine), as the app tests do.
+//         page_bytes: bytes on the wire (headers and body as received, compressed) of
+//         every response the load got, apart from Tandem's own scripts, which are
+//         runtime_bytes (`/__tandem/runtime`, `/__tandem/worker`: the same file for every
+//         page, cached for good). requests: responses the load got; from_service_worker:
+//         how many of them a service worker answered (their bytes are the worker's, not
+//         seen here). profile: one more warm load under V8's sampling profiler, the
+//         main thread's time in ms: { runtime (Tandem's scripts), page (every other
+//         script), gc, other (parsing, compiling, the browser's own work) }. paths: the URL paths of the last load's responses (to see
+//         what one side fetched that the other did not). Requests to any other origin than the page's are
+//         refused (nothing leaves the machine), as the app tests do.
+
+import { recordNetwork } from '../trust.mjs';
+
+// How long a load's last responses may take to finish after the app rendered.
+const SETTLE_MS = 5000;
+
+const isRuntime = (url) => /^\/__tandem\/(runtime|worker)/.test(new URL(url).pathname);
+
+// Runs `load` under the sampling profiler; the main thread's time by whose code ran.
+async function profiled(cdp, load) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  await load();
+  const { profile } = await cdp.send('Profiler.stop');
+  await cdp.send('Profiler.disable');
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const time = { runtime: 0, page: 0, gc: 0, other: 0 };
+  profile.samples.forEach((id, at) => {
+    const { url, functionName } = frames.get(id);
+    const ms = (profile.timeDeltas[at] || 0) / 1000;
+    if (functionName === '(idle)') return;
+    if (functionName === '(garbage collector)') time.gc += ms;
+    else if (url && isRuntime(url)) time.runtime += ms;
+    else if (url) time.page += ms;
+    else time.other += ms;
+  });
+  return Object.fromEntries(Object.entries(time).map(([k, v]) => [k, Math.round(v)]));
+}
+
 export default async function loadTimes(page, args, ctx) {
   const runs = Number.isInteger(args.runs) && args.runs > 0 ? args.runs : 7;
   if (!Array.isArray(args.targets) || !args.targets.length) throw new Error('app_load_times: args.targets is required');
@@ -23,31 +67,61 @@ export default async function loadTimes(page, args, ctx) {
       (route) => route.abort(),
     );
     if (target.entry_url) await tab.goto(target.entry_url, { waitUntil: 'load' });
+    const responses = await recordNetwork(tab);
     const cdp = await context.newCDPSession(tab);
     await cdp.send('Network.enable');
+    if (args.network) {
+      const kbit = (rate) => (rate * 1000) / 8;
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: args.network.latency_ms,
+        downloadThroughput: kbit(args.network.down_kbit),
+        uploadThroughput: kbit(args.network.up_kbit),
+      });
+    }
     const measure = async () => {
+      const before = responses().length;
       const start = Date.now();
-      await tab.goto(target.url, { waitUntil: 'load', timeout: 30000 });
-      await tab.waitForSelector(target.ready, { state: 'attached', timeout: 30000 });
+      await tab.goto(target.url, { waitUntil: 'load', timeout: 60000 });
+      await tab.waitForSelector(target.ready, { state: 'attached', timeout: 60000 });
       const ready = Date.now() - start;
-      const load = await tab.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd);
-      return { load: Math.round(load), ready };
+      const timing = await tab.evaluate(() => {
+        const entry = performance.getEntriesByType('navigation')[0];
+        return { load: entry.loadEventEnd, first_byte: entry.responseStart, interactive: entry.domInteractive };
+      });
+      // Responses still streaming count once they end (a socket or a stream that never
+      // ends is left out after SETTLE_MS rather than holding the run).
+      const settled = () => responses().slice(before).every((r) => r.bytes !== null);
+      await ctx.waitFor(settled, SETTLE_MS).catch(() => {});
+      let pageBytes = 0;
+      let runtimeBytes = 0;
+      const got = responses().slice(before);
+      for (const r of got) {
+        if (isRuntime(r.url)) runtimeBytes += r.bytes || 0;
+        else pageBytes += r.bytes || 0;
+      }
+      const fromServiceWorker = got.filter((r) => r.from_service_worker).length;
+      const requests = got.length;
+      const paths = got.map((r) => new URL(r.url).pathname);
+      const [load, firstByte, interactive] = [timing.load, timing.first_byte, timing.interactive].map(Math.round);
+      return { load, ready, first_byte: firstByte, interactive, page_bytes: pageBytes, runtime_bytes: runtimeBytes, requests, from_service_worker: fromServiceWorker, paths };
     };
     const series = async (cacheDisabled) => {
       await cdp.send('Network.setCacheDisabled', { cacheDisabled });
       // One load first: warms up the app (and fills the cache for the warm series).
       await measure();
-      const times = { load: [], ready: [] };
+      const figures = { load: [], ready: [], first_byte: [], interactive: [], page_bytes: [], runtime_bytes: [], requests: [], from_service_worker: [] };
       for (let run = 0; run < runs; run++) {
-        const { load, ready } = await measure();
-        times.load.push(load);
-        times.ready.push(ready);
+        const one = await measure();
+        for (const key of Object.keys(figures)) figures[key].push(one[key]);
+        figures.paths = one.paths;
       }
-      return times;
+      return figures;
     };
     const cold = await series(true);
     const warm = await series(false);
-    results.push({ name: target.name, side: target.side, cold, warm });
+    const profile = await profiled(cdp, measure);
+    results.push({ name: target.name, side: target.side, cold, warm, profile });
     await context.close();
   }
   return results;

@@ -227,6 +227,38 @@ pub fn assert_only_tandem_cookies(result: &serde_json::Value, key: &str, binding
     assert_eq!(names, [binding], "{key}: an upstream cookie reached the browser through Tandem: {result:#}");
 }
 
+/// nginx (Debian's package) in front of the app at `app`, compressing what it answers
+/// as production front ends do (gzip level 6 for text, scripts, JSON, SVG and wasm),
+/// with its configuration and logs in `dir`: the app as visitors get it on a real site.
+pub async fn compressing_front(dir: &std::path::Path, app: SocketAddr) -> AppProcess {
+    std::fs::create_dir_all(dir).expect("nginx dir");
+    let prefix = dir.display();
+    AppProcess::start(&format!("nginx in front of {app}"), "/", |port| {
+        let mut conf = format!(
+            "daemon off;\nmaster_process off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log warn;\n\
+             events {{ worker_connections 1024; }}\nhttp {{\n  access_log off;\n"
+        );
+        for temp in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"] {
+            conf.push_str(&format!("  {temp}_temp_path {prefix}/{temp}_temp;\n"));
+        }
+        conf.push_str(
+            "  gzip on;\n  gzip_comp_level 6;\n  gzip_proxied any;\n  gzip_vary on;\n  gzip_min_length 256;\n  \
+             gzip_types text/css text/javascript application/javascript application/json application/xml \
+             image/svg+xml application/wasm text/plain;\n",
+        );
+        conf.push_str(&format!(
+            "  server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://{app};\n      \
+             proxy_http_version 1.1;\n      proxy_set_header Host $http_host;\n      proxy_buffering off;\n    }}\n  }}\n}}\n"
+        ));
+        let path = dir.join(format!("nginx-{port}.conf"));
+        std::fs::write(&path, conf).expect("write nginx.conf");
+        let mut command = Command::new("/usr/sbin/nginx");
+        command.arg("-p").arg(dir).arg("-e").arg(dir.join("error.log")).arg("-c").arg(&path);
+        command
+    })
+    .await
+}
+
 /// A static file server (Python's `http.server` from the venv) for `dir`.
 pub async fn static_server(name: &str, dir: &std::path::Path) -> AppProcess {
     let python = venv_bin("python");
