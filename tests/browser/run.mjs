@@ -21,6 +21,9 @@
 // turns it off by default).
 // args.trust_ca: a CA certificate file (PEM) that Chromium trusts as an installed root;
 // certificate errors are then errors (otherwise they are ignored, for upstream fixtures).
+// args.loopback_only: true makes every host but localhost, *.localhost and 127.0.0.1 fail to
+// resolve (Chromium's host resolver rules): nothing leaves the machine without request
+// interception, which turns the HTTP cache off (for measurements with the cache on).
 // args.record_network: true adds `network` to an object result: every response of the
 // main page with its protocol, connection id, content coding and bytes on the wire.
 //
@@ -38,6 +41,8 @@
 
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from './chromium_args.mjs';
+
+const LOOPBACK_ONLY = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1';
 import { homeTrusting, recordNetwork } from './trust.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -154,7 +159,7 @@ async function main() {
       env,
       executablePath: process.env.TANDEM_TEST_CHROMIUM || '/usr/bin/chromium',
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: args.loopback_only ? [...CHROMIUM_ARGS, LOOPBACK_ONLY] : CHROMIUM_ARGS,
       // Playwright turns the back-forward cache off; a scenario may want it as browsers have it.
       ignoreDefaultArgs: args.back_forward_cache ? ['--disable-back-forward-cache'] : [],
       timeout: Math.min(timeoutMs, 30000),

@@ -22,8 +22,8 @@ export function homeTrusting(caFile, workDir) {
 }
 
 // Starts recording page's responses; returns a function giving what was recorded:
-// [{ url, status, protocol, connection, encoding, bytes, from_service_worker }], bytes as
-// on the wire.
+// [{ url, status, protocol, connection, encoding, bytes, from_service_worker, from_cache }],
+// bytes as on the wire (0 for a response the browser's cache gave).
 export async function recordNetwork(page) {
   const cdp = await page.context().newCDPSession(page);
   const byRequest = new Map();
@@ -37,11 +37,12 @@ export async function recordNetwork(page) {
       encoding: headers['content-encoding'] || null,
       bytes: null,
       from_service_worker: !!response.fromServiceWorker,
+      from_cache: !!(response.fromDiskCache || response.fromPrefetchCache),
     });
   });
   cdp.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {
     const entry = byRequest.get(requestId);
-    if (entry) entry.bytes = encodedDataLength;
+    if (entry) entry.bytes = entry.from_cache ? 0 : encodedDataLength;
   });
   await cdp.send('Network.enable');
   return () => [...byRequest.values()];

@@ -8,22 +8,25 @@
 //         protocol (Network.emulateNetworkConditions: latency added to every request,
 //         throughput shared by the page's requests); absent: loopback as it is.
 //   result: [{ name, side, cold: Series, warm: Series, profile }], where Series is
-//         { load: [ms], ready: [ms], first_byte: [ms], interactive: [ms], page_bytes: [n], runtime_bytes: [n], requests: [n],
-//         from_service_worker: [n], paths: [string] }
+//         { load, ready, first_byte, interactive, page_bytes, runtime_bytes, requests,
+//           from_service_worker, outside: [one number per load], paths: [string] }
 //         cold: the browser cache disabled (every file fetched again); warm: cache on,
-//         after one load that filled it. load: the load event (navigation timing), and
-//         from the same timing the page's first byte and the DOM interactive;
+//         after one load that filled it. load: the load event, first_byte and
+//         interactive: the page's first byte and DOM interactive (navigation timing);
 //         ready: from the start of the navigation to `ready` being in the page.
-//         page_bytes: bytes on the wire (headers and body as received, compressed) of
-//         every response the load got, apart from Tandem's own scripts, which are
-//         runtime_bytes (`/__tandem/runtime`, `/__tandem/worker`: the same file for every
-//         page, cached for good). requests: responses the load got; from_service_worker:
-//         how many of them a service worker answered (their bytes are the worker's, not
-//         seen here). profile: one more warm load under V8's sampling profiler, the
-//         main thread's time in ms: { runtime (Tandem's scripts), page (every other
-//         script), gc, other (parsing, compiling, the browser's own work) }. paths: the URL paths of the last load's responses (to see
-//         what one side fetched that the other did not). Requests to any other origin than the page's are
-//         refused (nothing leaves the machine), as the app tests do.
+//         page_bytes: bytes on the wire (headers and body as received, compressed; 0 for
+//         what the browser's cache gave) of every response the load got, apart from
+//         Tandem's own scripts, which are runtime_bytes (`/__tandem/runtime`,
+//         `/__tandem/worker`: the same file for every page, cached for good).
+//         requests: responses the load got; from_service_worker: how many of them a
+//         service worker answered (their bytes are the worker's, not seen here);
+//         outside: responses from hosts other than loopback (none: the harness runs
+//         with args.loopback_only, not with request interception, which turns the cache
+//         off). paths: the URL paths of the last load's responses (what one side
+//         fetched that the other did not).
+//         profile: one more warm load under V8's sampling profiler, the main thread's
+//         time in ms: { runtime (Tandem's scripts), page (every other script), gc,
+//         other (parsing, compiling, style, layout: the browser's own work) }.
 
 import { recordNetwork } from '../trust.mjs';
 
@@ -61,11 +64,6 @@ export default async function loadTimes(page, args, ctx) {
   const results = [];
   for (const target of args.targets) {
     const { context, page: tab } = await ctx.newContext();
-    const origin = new URL(target.url).origin;
-    await tab.route(
-      (url) => url.origin !== origin && (url.protocol === 'http:' || url.protocol === 'https:'),
-      (route) => route.abort(),
-    );
     if (target.entry_url) await tab.goto(target.entry_url, { waitUntil: 'load' });
     const responses = await recordNetwork(tab);
     const cdp = await context.newCDPSession(tab);
@@ -103,14 +101,16 @@ export default async function loadTimes(page, args, ctx) {
       const fromServiceWorker = got.filter((r) => r.from_service_worker).length;
       const requests = got.length;
       const paths = got.map((r) => new URL(r.url).pathname);
+      const loopback = (host) => host === '127.0.0.1' || host === 'localhost' || host.endsWith('.localhost');
+      const outside = got.filter((r) => /^https?:/.test(r.url) && !loopback(new URL(r.url).hostname)).length;
       const [load, firstByte, interactive] = [timing.load, timing.first_byte, timing.interactive].map(Math.round);
-      return { load, ready, first_byte: firstByte, interactive, page_bytes: pageBytes, runtime_bytes: runtimeBytes, requests, from_service_worker: fromServiceWorker, paths };
+      return { load, ready, first_byte: firstByte, interactive, page_bytes: pageBytes, runtime_bytes: runtimeBytes, requests, from_service_worker: fromServiceWorker, outside, paths };
     };
     const series = async (cacheDisabled) => {
       await cdp.send('Network.setCacheDisabled', { cacheDisabled });
       // One load first: warms up the app (and fills the cache for the warm series).
       await measure();
-      const figures = { load: [], ready: [], first_byte: [], interactive: [], page_bytes: [], runtime_bytes: [], requests: [], from_service_worker: [] };
+      const figures = { load: [], ready: [], first_byte: [], interactive: [], page_bytes: [], runtime_bytes: [], requests: [], from_service_worker: [], outside: [] };
       for (let run = 0; run < runs; run++) {
         const one = await measure();
         for (const key of Object.keys(figures)) figures[key].push(one[key]);

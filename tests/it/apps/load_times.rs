@@ -1,9 +1,10 @@
-//! The page-load harness behind BENCHMARKS.md's real-app tables: each app's first page
-//! loaded in Chromium directly, through Tandem, and through Tandem over https (HTTP/2, a
-//! test CA the browser trusts), with the network emulated as a visitor's line, cache off
-//! and on; bytes on the wire and times, medians of several runs, and their ratios to
-//! direct. Ignored by the suite (it measures, it does not check); run it on a release
-//! build:
+//! The page-load harness behind BENCHMARKS.md's real-app tables: each app's first page,
+//! the app behind nginx compressing as production front ends do, loaded in Chromium
+//! directly, through Tandem, and through Tandem over https (HTTP/2, a test CA the
+//! browser trusts), with the network emulated as a visitor's line, cache off and on;
+//! bytes on the wire and times, medians of several runs, and their ratios to direct.
+//! Ignored by the suite (it measures, it does not check); `scripts/page-loads` installs
+//! what it needs (nginx too) and runs it on a release build:
 //!
 //! ```text
 //! cargo test --release --test it -- --ignored --nocapture page_load_times
@@ -81,7 +82,8 @@ impl Target {
     }
 
     fn sides(&self) -> Vec<serde_json::Value> {
-        let direct = serde_json::json!({ "name": self.name, "side": SIDES[0], "url": self.direct_url, "ready": self.ready });
+        let direct =
+            serde_json::json!({ "name": self.name, "side": SIDES[0], "url": self.direct_url, "ready": self.ready });
         let proxied = self.proxied.iter().zip(&SIDES[1..]).map(|((url, entry_url), side)| {
             serde_json::json!({ "name": self.name, "side": side, "url": url, "entry_url": entry_url, "ready": self.ready })
         });
@@ -206,9 +208,23 @@ async fn page_load_times_directly_and_through_tandem() {
         "targets": sides,
         "network": network,
         "trust_ca": ca,
+        "loopback_only": true,
         "timeout_ms": timeout_ms,
     });
     let result = run_scenario("app_load_times", &args).await;
+    let outside: Vec<&serde_json::Value> = result
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|side| {
+            ["cold", "warm"]
+                .map(|cache| &side[cache]["outside"])
+                .into_iter()
+                .flat_map(|n| n.as_array().into_iter().flatten())
+        })
+        .filter(|n| n.as_u64() != Some(0))
+        .collect();
+    assert!(outside.is_empty(), "a load got responses from outside loopback: {outside:?}");
     let rows: Vec<&[serde_json::Value]> = result.as_array().expect("one result per side").chunks(SIDES.len()).collect();
     println!("\nMedians of {runs} loads; network: {network}\n");
     print_tables(&rows);
@@ -258,7 +274,12 @@ fn print_extra_requests(rows: &[&[serde_json::Value]]) {
     for sides in rows {
         for cache in ["cold", "warm"] {
             let paths = |side: &serde_json::Value| -> Vec<String> {
-                side[cache]["paths"].as_array().into_iter().flatten().filter_map(|p| p.as_str().map(str::to_owned)).collect()
+                side[cache]["paths"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect()
             };
             let mut direct = paths(&sides[0]);
             let extra: Vec<String> = paths(&sides[1])
@@ -282,29 +303,34 @@ fn print_extra_requests(rows: &[&[serde_json::Value]]) {
 /// its ratio to direct.
 fn print_tables(rows: &[&[serde_json::Value]]) {
     let ratio = |value: f64, direct: f64| if direct > 0.0 { value / direct } else { f64::NAN };
-    println!("Bytes on the wire per load, cache off (KB and responses; × direct; Tandem's runtime apart, after +):\n");
-    println!("| app | {} | {} | {} |", SIDES[0], SIDES[1], SIDES[2]);
-    println!("|---|---:|---:|---:|");
-    for sides in rows {
-        let figure = |side: &serde_json::Value, key: &str| median(&side["cold"][key]);
-        let direct = figure(&sides[0], "page_bytes") / 1000.0;
-        let cells: Vec<String> = sides
-            .iter()
-            .enumerate()
-            .map(|(at, side)| {
-                let page = figure(side, "page_bytes") / 1000.0;
-                let mut cell = format!("{page:.1} ({:.0})", figure(side, "requests"));
-                if at > 0 {
-                    let runtime = figure(side, "runtime_bytes") / 1000.0;
-                    cell.push_str(&format!(" {:.3}× +{runtime:.1}", ratio(page, direct)));
-                }
-                match figure(side, "from_service_worker") {
-                    0.0 => cell,
-                    served => format!("{cell}, {served:.0} from a service worker"),
-                }
-            })
-            .collect();
-        println!("| {} | {} |", sides[0]["name"].as_str().unwrap_or("?"), cells.join(" | "));
+    for cache in ["cold", "warm"] {
+        let state = if cache == "cold" { "off" } else { "on" };
+        println!(
+            "\nBytes on the wire per load, cache {state} (KB and responses; × direct; Tandem's runtime apart, after +):\n"
+        );
+        println!("| app | {} | {} | {} |", SIDES[0], SIDES[1], SIDES[2]);
+        println!("|---|---:|---:|---:|");
+        for sides in rows {
+            let figure = |side: &serde_json::Value, key: &str| median(&side[cache][key]);
+            let direct = figure(&sides[0], "page_bytes") / 1000.0;
+            let cells: Vec<String> = sides
+                .iter()
+                .enumerate()
+                .map(|(at, side)| {
+                    let page = figure(side, "page_bytes") / 1000.0;
+                    let mut cell = format!("{page:.1} ({:.0})", figure(side, "requests"));
+                    if at > 0 {
+                        let runtime = figure(side, "runtime_bytes") / 1000.0;
+                        cell.push_str(&format!(" {:.3}× +{runtime:.1}", ratio(page, direct)));
+                    }
+                    match figure(side, "from_service_worker") {
+                        0.0 => cell,
+                        served => format!("{cell}, {served:.0} from a service worker"),
+                    }
+                })
+                .collect();
+            println!("| {} | {} |", sides[0]["name"].as_str().unwrap_or("?"), cells.join(" | "));
+        }
     }
     for cache in ["cold", "warm"] {
         println!("\nTimes, cache {} (ms, load event / app rendered; × direct of app rendered):\n", {
