@@ -133,6 +133,10 @@ impl App {
                     continue;
                 }
             };
+            // Bodies go out in small flushed pieces (each compressed chunk, the chunked
+            // terminator, socket frames): with Nagle's algorithm the last of them would
+            // wait for the browser's delayed ACK, 40 ms on Linux, for every response.
+            let _ = stream.set_nodelay(true);
             // At the bound, the next connection waits here (and the rest in the
             // listener's backlog) for a slot.
             let slot = self.connections.admit().await;

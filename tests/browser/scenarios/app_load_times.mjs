@@ -2,14 +2,16 @@
 // `apps::load_times`, reported in BENCHMARKS.md). Each target gets a browser context of its
 // own; through Tandem its entry link is opened first (untimed) to bind the context.
 //
-//   args: { runs, network?, targets: [{ name, side, url, entry_url?, ready }] }
+//   args: { runs, network?, series?, profile?, targets: [{ name, side, url, entry_url?, ready }] }
 //         url: the page to load; ready: a CSS selector that shows the app rendered it.
 //         network: { latency_ms, down_kbit, up_kbit } emulated through the DevTools
 //         protocol (Network.emulateNetworkConditions: latency added to every request,
 //         throughput shared by the page's requests); absent: loopback as it is.
+//         series: which of 'cold' and 'warm' to run (default both); profile: false
+//         leaves out the profiled load.
 //   result: [{ name, side, cold: Series, warm: Series, profile }], where Series is
 //         { load, ready, first_byte, interactive, page_bytes, runtime_bytes, requests,
-//           from_service_worker, outside: [one number per load], paths: [string] }
+//           from_service_worker, outside: [one number per load], paths, protocols }
 //         cold: the browser cache disabled (every file fetched again); warm: cache on,
 //         after one load that filled it. load: the load event, first_byte and
 //         interactive: the page's first byte and DOM interactive (navigation timing);
@@ -23,7 +25,8 @@
 //         outside: responses from hosts other than loopback (none: the harness runs
 //         with args.loopback_only, not with request interception, which turns the cache
 //         off). paths: the URL paths of the last load's responses (what one side
-//         fetched that the other did not).
+//         fetched that the other did not); protocols: theirs, as the browser saw them
+//         (`h2`, `http/1.1`), apart from data: URLs and what a service worker answered.
 //         profile: one more warm load under V8's sampling profiler, the main thread's
 //         time in ms: { runtime (Tandem's scripts), page (every other script), gc,
 //         other (parsing, compiling, style, layout: the browser's own work) }.
@@ -101,10 +104,11 @@ export default async function loadTimes(page, args, ctx) {
       const fromServiceWorker = got.filter((r) => r.from_service_worker).length;
       const requests = got.length;
       const paths = got.map((r) => new URL(r.url).pathname);
+      const protocols = got.filter((r) => !r.from_service_worker && /^https?:/.test(r.url)).map((r) => r.protocol);
       const loopback = (host) => host === '127.0.0.1' || host === 'localhost' || host.endsWith('.localhost');
       const outside = got.filter((r) => /^https?:/.test(r.url) && !loopback(new URL(r.url).hostname)).length;
       const [load, firstByte, interactive] = [timing.load, timing.first_byte, timing.interactive].map(Math.round);
-      return { load, ready, first_byte: firstByte, interactive, page_bytes: pageBytes, runtime_bytes: runtimeBytes, requests, from_service_worker: fromServiceWorker, outside, paths };
+      return { load, ready, first_byte: firstByte, interactive, page_bytes: pageBytes, runtime_bytes: runtimeBytes, requests, from_service_worker: fromServiceWorker, outside, paths, protocols };
     };
     const series = async (cacheDisabled) => {
       await cdp.send('Network.setCacheDisabled', { cacheDisabled });
@@ -115,13 +119,15 @@ export default async function loadTimes(page, args, ctx) {
         const one = await measure();
         for (const key of Object.keys(figures)) figures[key].push(one[key]);
         figures.paths = one.paths;
+        figures.protocols = one.protocols;
       }
       return figures;
     };
-    const cold = await series(true);
-    const warm = await series(false);
-    const profile = await profiled(cdp, measure);
-    results.push({ name: target.name, side: target.side, cold, warm, profile });
+    const wanted = Array.isArray(args.series) ? args.series : ['cold', 'warm'];
+    const result = { name: target.name, side: target.side };
+    for (const cache of wanted) result[cache] = await series(cache === 'cold');
+    if (args.profile !== false) result.profile = await profiled(cdp, measure);
+    results.push(result);
     await context.close();
   }
   return results;

@@ -1,4 +1,5 @@
-//! The page-load harness behind BENCHMARKS.md's real-app tables: each app's first page,
+//! Every real app over https and HTTP/2 through Tandem (a test of the suite), and the
+//! page-load harness behind BENCHMARKS.md's real-app tables: each app's first page,
 //! the app behind nginx compressing as production front ends do, loaded in Chromium
 //! directly, through Tandem, and through Tandem over https (HTTP/2, a test CA the
 //! browser trusts), with the network emulated as a visitor's line, cache off and on;
@@ -114,90 +115,112 @@ fn network() -> serde_json::Value {
     serde_json::json!({ "latency_ms": rtt, "down_kbit": down, "up_kbit": up })
 }
 
+/// Every real app running, each first page reachable three ways ([`Target`]s), and
+/// what must live as long as they do.
+struct Apps {
+    targets: Vec<Target>,
+    _running: Vec<Box<dyn Send>>,
+}
+
+impl Apps {
+    /// Starts every app (files in `dir`), behind a compressing nginx with `compressed`.
+    async fn start(dir: &Path, compressed: bool) -> Apps {
+        let mut tandems = Vec::new();
+        let mut targets = Vec::new();
+
+        // With `compressed`, every app behind nginx compressing as production front ends do:
+        // the browser directly and Tandem both talk to that front.
+        let mut fronts = Vec::new();
+        let mut front = async |app: SocketAddr| {
+            if !compressed {
+                return app;
+            }
+            let process = compressing_front(&dir.join(format!("nginx-{}", fronts.len())), app).await;
+            let addr = process.addr;
+            fronts.push(process);
+            addr
+        };
+
+        let django = Django::start().await;
+        let login = (django_admin::HOST, [front(django.server.addr).await; 3], "/admin/login/");
+        targets.push(Target::new("Django admin login", login, "#id_username", dir, &mut tandems).await);
+
+        let db = make_db(dir);
+        let datasette = Datasette::start(&db).await;
+        let table = (datasette::HOST, [front(datasette.server.addr).await; 3], datasette::TABLE_PATH);
+        let rows = "table.rows-and-columns tbody tr";
+        targets.push(Target::new("Datasette table", table, rows, dir, &mut tandems).await);
+
+        // material's instant navigation wants `site_url` to name the port the browser sees:
+        // one build for each way in, as the app test does.
+        let mut docs = Vec::new();
+        for way in ["direct", "tandem", "tandem-https"] {
+            let site = dir.join(format!("docs-{way}"));
+            std::fs::create_dir(&site).expect("site dir");
+            let server = static_server(&format!("mkdocs site ({way})"), &site).await;
+            let addr = front(server.addr).await;
+            docs.push((site, server, addr));
+        }
+        let upstreams = [docs[0].2, docs[1].2, docs[2].2];
+        let heading = "article.md-content__inner h1";
+        let mut docs_target =
+            Target::new("mkdocs-material home", (mkdocs::HOST, upstreams, "/"), heading, dir, &mut tandems).await;
+        docs_target.direct_url = format!("http://{}/", docs[0].2);
+        let ports = [docs[0].2.port(), tandems[tandems.len() - 2].addr.port(), tandems[tandems.len() - 1].addr.port()];
+        for ((site, _, _), port) in docs.iter().zip(ports) {
+            mkdocs::build(site, port);
+        }
+        targets.push(docs_target);
+
+        let openapi_site = dir.join("openapi");
+        std::fs::create_dir(&openapi_site).expect("site dir");
+        openapi::make_site(&openapi_site);
+        let openapi_server = static_server("swagger-ui and redoc site", &openapi_site).await;
+        let openapi_front = front(openapi_server.addr).await;
+        let spec = openapi::urlencode(&format!("http://{}/openapi.json", openapi::HOST));
+        for (name, page, ready) in [
+            ("swagger-ui", "swagger.html", ".opblock .opblock-summary-path"),
+            ("redoc", "redoc.html", "[data-section-id^=\"operation/\"] h2"),
+        ] {
+            let path = format!("/{page}?spec={spec}");
+            let app = (openapi::HOST, [openapi_front; 3], path.as_str());
+            let mut target = Target::new(name, app, ready, dir, &mut tandems).await;
+            // The spec's absolute URL names the site's real host: directly, its own address.
+            let direct = format!("http://{openapi_front}");
+            let spec = openapi::urlencode(&format!("{direct}/openapi.json"));
+            target.direct_url = format!("{direct}/{page}?spec={spec}");
+            targets.push(target);
+        }
+
+        let pdf_site = dir.join("pdf");
+        std::fs::create_dir(&pdf_site).expect("site dir");
+        pdfjs::make_site(&pdf_site);
+        let pdf_server = StaticFiles::start(&pdf_site, None).await;
+        let viewer = (pdfjs::HOST, [front(pdf_server.addr).await; 3], pdfjs::VIEWER_PATH);
+        let first_page = ".page[data-page-number=\"1\"] .textLayer span";
+        targets.push(Target::new("pdf.js viewer", viewer, first_page, dir, &mut tandems).await);
+
+        let lite_server = StaticFiles::start(&jupyterlite::build(dir), None).await;
+        let lab = (jupyterlite::HOST, [front(lite_server.addr).await; 3], jupyterlite::LAB_PATH);
+        let launcher = ".jp-LauncherCard[data-category=\"Notebook\"]";
+        targets.push(Target::new("JupyterLite lab", lab, launcher, dir, &mut tandems).await);
+        let mut running: Vec<Box<dyn Send>> = vec![Box::new(django), Box::new(datasette), Box::new(tandems)];
+        running.push(Box::new(docs));
+        running.extend([Box::new(openapi_server) as Box<dyn Send>, Box::new(pdf_server), Box::new(lite_server)]);
+        running.push(Box::new(fronts));
+        Apps { targets, _running: running }
+    }
+}
+
 /// Starts every app, loads each first page three ways, and prints BENCHMARKS.md's tables.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a check: run it on a release build (see the module docs)"]
 async fn page_load_times_directly_and_through_tandem() {
     let runs: u64 = std::env::var("TANDEM_LOAD_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(7);
     let dir = TempDir::new().expect("temp dir");
+    let apps = Apps::start(dir.path(), true).await;
+    let targets = &apps.targets;
     let tls_dir = dir.path();
-    let mut tandems = Vec::new();
-    let mut targets = Vec::new();
-
-    // Every app behind nginx compressing as production front ends do: the browser
-    // directly and Tandem both talk to that front.
-    let mut fronts = Vec::new();
-    let mut front = async |app: SocketAddr| {
-        let process = compressing_front(&dir.path().join(format!("nginx-{}", fronts.len())), app).await;
-        let addr = process.addr;
-        fronts.push(process);
-        addr
-    };
-
-    let django = Django::start().await;
-    let login = (django_admin::HOST, [front(django.server.addr).await; 3], "/admin/login/");
-    targets.push(Target::new("Django admin login", login, "#id_username", tls_dir, &mut tandems).await);
-
-    let db = make_db(dir.path());
-    let datasette = Datasette::start(&db).await;
-    let table = (datasette::HOST, [front(datasette.server.addr).await; 3], datasette::TABLE_PATH);
-    let rows = "table.rows-and-columns tbody tr";
-    targets.push(Target::new("Datasette table", table, rows, tls_dir, &mut tandems).await);
-
-    // material's instant navigation wants `site_url` to name the port the browser sees:
-    // one build for each way in, as the app test does.
-    let mut docs = Vec::new();
-    for way in ["direct", "tandem", "tandem-https"] {
-        let site = dir.path().join(format!("docs-{way}"));
-        std::fs::create_dir(&site).expect("site dir");
-        let server = static_server(&format!("mkdocs site ({way})"), &site).await;
-        let addr = front(server.addr).await;
-        docs.push((site, server, addr));
-    }
-    let upstreams = [docs[0].2, docs[1].2, docs[2].2];
-    let heading = "article.md-content__inner h1";
-    let mut docs_target =
-        Target::new("mkdocs-material home", (mkdocs::HOST, upstreams, "/"), heading, tls_dir, &mut tandems).await;
-    docs_target.direct_url = format!("http://{}/", docs[0].2);
-    let ports = [docs[0].2.port(), tandems[tandems.len() - 2].addr.port(), tandems[tandems.len() - 1].addr.port()];
-    for ((site, _, _), port) in docs.iter().zip(ports) {
-        mkdocs::build(site, port);
-    }
-    targets.push(docs_target);
-
-    let openapi_site = dir.path().join("openapi");
-    std::fs::create_dir(&openapi_site).expect("site dir");
-    openapi::make_site(&openapi_site);
-    let openapi_server = static_server("swagger-ui and redoc site", &openapi_site).await;
-    let openapi_front = front(openapi_server.addr).await;
-    let spec = openapi::urlencode(&format!("http://{}/openapi.json", openapi::HOST));
-    for (name, page, ready) in [
-        ("swagger-ui", "swagger.html", ".opblock .opblock-summary-path"),
-        ("redoc", "redoc.html", "[data-section-id^=\"operation/\"] h2"),
-    ] {
-        let path = format!("/{page}?spec={spec}");
-        let app = (openapi::HOST, [openapi_front; 3], path.as_str());
-        let mut target = Target::new(name, app, ready, tls_dir, &mut tandems).await;
-        // The spec's absolute URL names the site's real host: directly, its own address.
-        let direct = format!("http://{openapi_front}");
-        let spec = openapi::urlencode(&format!("{direct}/openapi.json"));
-        target.direct_url = format!("{direct}/{page}?spec={spec}");
-        targets.push(target);
-    }
-
-    let pdf_site = dir.path().join("pdf");
-    std::fs::create_dir(&pdf_site).expect("site dir");
-    pdfjs::make_site(&pdf_site);
-    let pdf_server = StaticFiles::start(&pdf_site, None).await;
-    let viewer = (pdfjs::HOST, [front(pdf_server.addr).await; 3], pdfjs::VIEWER_PATH);
-    let first_page = ".page[data-page-number=\"1\"] .textLayer span";
-    targets.push(Target::new("pdf.js viewer", viewer, first_page, tls_dir, &mut tandems).await);
-
-    let lite_server = StaticFiles::start(&jupyterlite::build(dir.path()), None).await;
-    let lab = (jupyterlite::HOST, [front(lite_server.addr).await; 3], jupyterlite::LAB_PATH);
-    let launcher = ".jp-LauncherCard[data-category=\"Notebook\"]";
-    targets.push(Target::new("JupyterLite lab", lab, launcher, tls_dir, &mut tandems).await);
-
     let sides: Vec<serde_json::Value> = targets.iter().flat_map(Target::sides).collect();
     // Bounded per load (a cold and a warm series per side), not by the usual 90 s.
     let timeout_ms = 60_000 + sides.len() as u64 * (runs + 1) * 2 * LOAD_BOUND_MS;
@@ -231,6 +254,34 @@ async fn page_load_times_directly_and_through_tandem() {
     print_milestones(&rows);
     print_extra_requests(&rows);
     print_profiles(&rows);
+}
+
+/// Every real app's first page renders through Tandem serving https itself, in a
+/// Chromium that trusts the test CA as an installed root, and every response the page
+/// gets comes over HTTP/2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_real_app_renders_through_tandem_over_https_and_http2() {
+    let dir = TempDir::new().expect("temp dir");
+    let apps = Apps::start(dir.path(), false).await;
+    let https = SIDES.len() - 1;
+    let sides: Vec<serde_json::Value> = apps.targets.iter().map(|target| target.sides().swap_remove(https)).collect();
+    let args = serde_json::json!({
+        "runs": 1,
+        "series": ["cold"],
+        "profile": false,
+        "targets": sides,
+        "trust_ca": tandem_pki().write_ca(dir.path()),
+        "loopback_only": true,
+        "timeout_ms": 60_000 + sides.len() as u64 * 2 * LOAD_BOUND_MS,
+    });
+    let result = run_scenario("app_load_times", &args).await;
+    let apps_seen = result.as_array().expect("one result per app");
+    assert_eq!(apps_seen.len(), apps.targets.len(), "{result:#}");
+    for app in apps_seen {
+        let protocols = &app["cold"]["protocols"];
+        let all: Vec<&str> = protocols.as_array().into_iter().flatten().filter_map(|p| p.as_str()).collect();
+        assert!(!all.is_empty() && all.iter().all(|p| *p == "h2"), "{}: {protocols}", app["name"]);
+    }
 }
 
 /// When each warm load reached its first byte, DOM interactive and load event.
