@@ -286,34 +286,30 @@ async fn every_real_app_renders_through_tandem_over_https_and_http2() {
 
 /// When each warm load reached its first byte, DOM interactive and load event.
 fn print_milestones(rows: &[&[serde_json::Value]]) {
-    println!("\nWarm loads, ms from the navigation's start (first byte / DOM interactive / load event):\n");
-    println!("| app | {} | {} | {} |", SIDES[0], SIDES[1], SIDES[2]);
-    println!("|---|---:|---:|---:|");
-    for sides in rows {
-        let cells: Vec<String> = sides
-            .iter()
-            .map(|side| {
-                let ms = |key: &str| median(&side["warm"][key]);
-                format!("{:.0} / {:.0} / {:.0}", ms("first_byte"), ms("interactive"), ms("load"))
-            })
-            .collect();
-        println!("| {} | {} |", sides[0]["name"].as_str().unwrap_or("?"), cells.join(" | "));
-    }
+    let title = "Warm loads, ms from the navigation's start (first byte / DOM interactive / load event):";
+    print_side_table(rows, title, |sides, at| {
+        let ms = |key: &str| median(&sides[at]["warm"][key]);
+        format!("{:.0} / {:.0} / {:.0}", ms("first_byte"), ms("interactive"), ms("load"))
+    });
 }
 
 /// Where the main thread's time went in one warm load of each side.
 fn print_profiles(rows: &[&[serde_json::Value]]) {
-    println!("\nOne warm load under V8's sampling profiler, main thread, ms (runtime / page scripts / GC / other):\n");
+    let title = "One warm load under V8's sampling profiler, main thread, ms (runtime / page scripts / GC / other):";
+    print_side_table(rows, title, |sides, at| {
+        let ms = |key: &str| sides[at]["profile"][key].as_f64().unwrap_or(f64::NAN);
+        format!("{:.0} / {:.0} / {:.0} / {:.0}", ms("runtime"), ms("page"), ms("gc"), ms("other"))
+    });
+}
+
+/// A Markdown table under `title`: a row per app, a column per side, each cell what
+/// `cell` makes of the app's sides and the side's index.
+fn print_side_table(rows: &[&[serde_json::Value]], title: &str, cell: impl Fn(&[serde_json::Value], usize) -> String) {
+    println!("\n{title}\n");
     println!("| app | {} | {} | {} |", SIDES[0], SIDES[1], SIDES[2]);
     println!("|---|---:|---:|---:|");
     for sides in rows {
-        let cells: Vec<String> = sides
-            .iter()
-            .map(|side| {
-                let ms = |key: &str| side["profile"][key].as_f64().unwrap_or(f64::NAN);
-                format!("{:.0} / {:.0} / {:.0} / {:.0}", ms("runtime"), ms("page"), ms("gc"), ms("other"))
-            })
-            .collect();
+        let cells: Vec<String> = (0..sides.len()).map(|at| cell(sides, at)).collect();
         println!("| {} | {} |", sides[0]["name"].as_str().unwrap_or("?"), cells.join(" | "));
     }
 }
@@ -356,51 +352,30 @@ fn print_tables(rows: &[&[serde_json::Value]]) {
     let ratio = |value: f64, direct: f64| if direct > 0.0 { value / direct } else { f64::NAN };
     for cache in ["cold", "warm"] {
         let state = if cache == "cold" { "off" } else { "on" };
-        println!(
-            "\nBytes on the wire per load, cache {state} (KB and responses; × direct; Tandem's runtime apart, after +):\n"
+        let title = format!(
+            "Bytes on the wire per load, cache {state} (KB and responses; × direct; Tandem's runtime apart, after +):"
         );
-        println!("| app | {} | {} | {} |", SIDES[0], SIDES[1], SIDES[2]);
-        println!("|---|---:|---:|---:|");
-        for sides in rows {
+        print_side_table(rows, &title, |sides, at| {
             let figure = |side: &serde_json::Value, key: &str| median(&side[cache][key]);
-            let direct = figure(&sides[0], "page_bytes") / 1000.0;
-            let cells: Vec<String> = sides
-                .iter()
-                .enumerate()
-                .map(|(at, side)| {
-                    let page = figure(side, "page_bytes") / 1000.0;
-                    let mut cell = format!("{page:.1} ({:.0})", figure(side, "requests"));
-                    if at > 0 {
-                        let runtime = figure(side, "runtime_bytes") / 1000.0;
-                        cell.push_str(&format!(" {:.3}× +{runtime:.1}", ratio(page, direct)));
-                    }
-                    match figure(side, "from_service_worker") {
-                        0.0 => cell,
-                        served => format!("{cell}, {served:.0} from a service worker"),
-                    }
-                })
-                .collect();
-            println!("| {} | {} |", sides[0]["name"].as_str().unwrap_or("?"), cells.join(" | "));
-        }
+            let page = figure(&sides[at], "page_bytes") / 1000.0;
+            let mut cell = format!("{page:.1} ({:.0})", figure(&sides[at], "requests"));
+            if at > 0 {
+                let (direct, runtime) = (figure(&sides[0], "page_bytes") / 1000.0, figure(&sides[at], "runtime_bytes"));
+                cell.push_str(&format!(" {:.3}× +{:.1}", ratio(page, direct), runtime / 1000.0));
+            }
+            match figure(&sides[at], "from_service_worker") {
+                0.0 => cell,
+                served => format!("{cell}, {served:.0} from a service worker"),
+            }
+        });
     }
     for cache in ["cold", "warm"] {
-        println!("\nTimes, cache {} (ms, load event / app rendered; × direct of app rendered):\n", {
-            if cache == "cold" { "off" } else { "on" }
+        let state = if cache == "cold" { "off" } else { "on" };
+        let title = format!("Times, cache {state} (ms, load event / app rendered; × direct of app rendered):");
+        print_side_table(rows, &title, |sides, at| {
+            let (load, ready) = (median(&sides[at][cache]["load"]), median(&sides[at][cache]["ready"]));
+            let times = format!("{load:.0} / {ready:.0}");
+            if at == 0 { times } else { format!("{times} ({:.2})", ratio(ready, median(&sides[0][cache]["ready"]))) }
         });
-        println!("| app | {} | {} | {} |", SIDES[0], SIDES[1], SIDES[2]);
-        println!("|---|---:|---:|---:|");
-        for sides in rows {
-            let direct_ready = median(&sides[0][cache]["ready"]);
-            let cells: Vec<String> = sides
-                .iter()
-                .enumerate()
-                .map(|(at, side)| {
-                    let (load, ready) = (median(&side[cache]["load"]), median(&side[cache]["ready"]));
-                    let times = format!("{load:.0} / {ready:.0}");
-                    if at == 0 { times } else { format!("{times} ({:.2})", ratio(ready, direct_ready)) }
-                })
-                .collect();
-            println!("| {} | {} |", sides[0]["name"].as_str().unwrap_or("?"), cells.join(" | "));
-        }
     }
 }
